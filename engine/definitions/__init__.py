@@ -1,0 +1,1 @@
+"""YAML definitions -> validated, frozen definition objects."""

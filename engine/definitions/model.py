@@ -1,0 +1,424 @@
+"""Frozen definition objects: what the loader builds from validated YAML.
+
+Nothing here knows about files, YAML or OCOP. Every object is immutable and
+hashable so it can be cached per content hash and shared between threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+Lang = Literal["vi", "en"]
+
+PERMISSIONS = (
+    "view",
+    "edit_forms",
+    "upload_evidence",
+    "fire",
+    "score",
+    "chair",
+    "audit",
+    "administer",
+)
+SCOPES = ("own", "commune", "province", "central", "public", "system")
+EFFECTS = (
+    "assign_product_code",
+    "start_clock",
+    "pause_clock",
+    "resume_clock",
+    "stop_clock",
+    "issue_certificate",
+    "revoke_certificate",
+    "expire_certificate",
+    "record_stars",
+    "notify",
+)
+FIELD_TYPES = (
+    "text",
+    "long_text",
+    "number",
+    "date",
+    "choice",
+    "multi_choice",
+    "yes_no",
+    "admin_unit",
+    "evidence",
+)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text a person reads; Vietnamese first, English optional."""
+
+    vi: str
+    en: str | None = None
+
+    def get(self, lang: str = "vi") -> str:
+        if lang == "en" and self.en:
+            return self.en
+        return self.vi
+
+    def __str__(self) -> str:
+        return self.vi
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a definition came from: file path, content hash and raw text."""
+
+    file: str
+    sha256: str
+    text: str = field(repr=False, compare=False)
+
+
+# --- workflows -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    id: str
+    label: Text
+    days: int
+    calendar: Literal["working", "calendar"]
+
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    label: Text
+    step: int
+    terminal: bool = False
+    deadline: str | None = None  # clock id
+    pauses_clocks: bool = False
+    parent: str | None = None  # id of the composite state that contains it
+    children: tuple[str, ...] = ()  # non-empty for a composite state
+    description: Text | None = None
+
+    @property
+    def composite(self) -> bool:
+        return bool(self.children)
+
+
+@dataclass(frozen=True)
+class Effect:
+    name: str  # one of EFFECTS
+    arg: str | None = None  # clock id for the clock effects
+    roles: tuple[str, ...] = ()  # notify
+    message: Text | None = None  # notify
+
+
+@dataclass(frozen=True)
+class Requirements:
+    forms: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    scores: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    id: str
+    label: Text
+    sources: tuple[str, ...]  # leaf state ids (composites already expanded)
+    target: str
+    roles: tuple[str, ...]
+    guard: str | None = None
+    guard_message: Text | None = None
+    requires: Requirements = Requirements()
+    comment: Literal["optional", "required", "none"] = "optional"
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class Duty:
+    id: str
+    rule: Literal["different_actor", "not_member_of_producer"]
+    transitions: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    message: Text | None = None
+
+
+@dataclass(frozen=True)
+class CertificatePolicy:
+    validity_months: int
+    opens_days_before: int
+    closes_days_before: int
+    number: str  # expression template
+
+
+@dataclass(frozen=True)
+class Workflow:
+    id: str
+    version: str
+    title: Text
+    legal_basis: Text
+    effective_from: dt.date
+    effective_until: dt.date | None
+    roles: str  # roles-file id
+    units: str | None
+    forms: tuple[str, ...]
+    scoring_regime: str | None  # scoring forms with this `regime`
+    product_code: str  # expression template
+    calendar: str
+    certificate: CertificatePolicy | None
+    clocks: dict[str, Clock]
+    initial: str
+    states: dict[str, State]  # all states, composite and leaf, in file order
+    transitions: tuple[Transition, ...]
+    duties: tuple[Duty, ...]
+    source: Source | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.version, self.source.sha256 if self.source else None))
+
+    def transition(self, transition_id: str) -> Transition | None:
+        for t in self.transitions:
+            if t.id == transition_id:
+                return t
+        return None
+
+    def leaves(self) -> list[State]:
+        return [s for s in self.states.values() if not s.composite]
+
+    def in_effect_on(self, day: dt.date) -> bool:
+        if day < self.effective_from:
+            return False
+        return self.effective_until is None or day < self.effective_until
+
+
+# --- roles ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    label: Text
+    scope: str  # one of SCOPES
+    can: frozenset[str]  # subset of PERMISSIONS
+
+
+@dataclass(frozen=True)
+class RoleSet:
+    id: str
+    roles: dict[str, Role]
+    source: Source | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.source.sha256 if self.source else None))
+
+
+# --- data forms ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Field:
+    id: str
+    type: str  # one of FIELD_TYPES
+    label: Text
+    required: bool = False
+    help: Text | None = None
+    visible_when: str | None = None
+    options: tuple[Option, ...] = ()
+    min: float | dt.date | None = None
+    max: float | dt.date | None = None
+    integer: bool = False
+    max_length: int | None = None
+    level: str | None = None  # admin_unit: province | commune
+    document: str | None = None  # evidence: the evidence type
+    accept: tuple[str, ...] = ()  # evidence: file types
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: Text
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    version: str
+    title: Text
+    editable_by: tuple[str, ...]
+    sections: tuple[Section, ...]
+    source: Source | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.version, self.source.sha256 if self.source else None))
+
+    def fields(self) -> list[Field]:
+        return [f for s in self.sections for f in s.fields]
+
+
+# --- scoring forms ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreOption:
+    id: str
+    label: Text
+    points: float
+    floor: int | None = None  # minimum answer for this many stars
+    knockout: bool = False
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A box the assessor ticks: a knock-out, a gate or a rejection condition."""
+
+    id: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    label: Text
+    max: float
+    options: tuple[ScoreOption, ...]
+    assessed_by: str | None = None  # role id; None = the form's default assessor
+    requirement: Text | None = None
+    note: Text | None = None
+    knockouts: tuple[Flag, ...] = ()
+    gate: Flag | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    label: Text
+    max: float
+    criteria: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    label: Text
+    max: float
+    groups: tuple[Group, ...]
+
+
+@dataclass(frozen=True)
+class StarBand:
+    stars: int
+    min: float
+    below: float | None  # None: up to and including the form's maximum
+    recognised: bool = False
+
+
+@dataclass(frozen=True)
+class CouncilRule:
+    combine: Literal["mean", "median", "trimmed_mean"] = "mean"
+    max_spread: float | None = None
+    quorum_fraction: float = 0.0
+    chair_required: bool = False
+
+
+@dataclass(frozen=True)
+class ProductSet:
+    code: str
+    label: Text
+    group: str
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    code: str
+    path: str
+    note: Text
+
+
+@dataclass(frozen=True)
+class ScoringForm:
+    id: str
+    version: str
+    regime: str
+    title: Text
+    product_sets: tuple[ProductSet, ...]
+    rejection: tuple[Flag, ...]
+    stars: tuple[StarBand, ...]
+    council: CouncilRule
+    default_assessor: str
+    parts: tuple[Part, ...]
+    max_points: float = 100
+    legal_basis: Text | None = None
+    known_discrepancies: tuple[Discrepancy, ...] = ()
+    source: Source | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.version, self.source.sha256 if self.source else None))
+
+    def criteria(self) -> list[Criterion]:
+        return [c for p in self.parts for g in p.groups for c in g.criteria]
+
+
+# --- administrative units ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    level: Literal["province", "commune"]
+    parent: str | None = None  # province code of a commune
+    kind: str | None = None  # xã, phường, đặc khu …
+
+
+@dataclass(frozen=True)
+class UnitSet:
+    id: str
+    title: Text
+    units: dict[str, Unit]  # by code
+    source: Source | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.source.sha256 if self.source else None))
+
+
+# --- definition test cases ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestCase:
+    name: str
+    raw: dict[str, object] = field(hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class TestSuite:
+    id: str
+    cases: tuple[TestCase, ...]
+    source: Source | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.source.sha256 if self.source else None))
+
+
+Definition = Workflow | RoleSet | Form | ScoringForm | UnitSet | TestSuite
+
+
+@dataclass
+class Catalog:
+    """Everything loaded together; references are resolved within one catalog."""
+
+    workflows: dict[str, Workflow] = field(default_factory=dict)
+    roles: dict[str, RoleSet] = field(default_factory=dict)
+    forms: dict[str, Form] = field(default_factory=dict)
+    scoring_forms: dict[str, ScoringForm] = field(default_factory=dict)
+    units: dict[str, UnitSet] = field(default_factory=dict)
+    tests: dict[str, TestSuite] = field(default_factory=dict)
+
+    def scoring_form_for(self, regime: str, product_set: str) -> ScoringForm | None:
+        for form in self.scoring_forms.values():
+            if form.regime == regime and any(p.code == product_set for p in form.product_sets):
+                return form
+        return None

@@ -1,0 +1,144 @@
+"""Sandboxed Jinja2 expressions for guards, visibility rules and code templates.
+
+YAML never becomes Python: expressions are compiled by Jinja2's
+SandboxedEnvironment, may only use the names their context allows, and may not
+touch attributes that start with an underscore.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+GUARD_NAMES = frozenset({"dossier", "forms", "evidence", "score", "today"})
+VISIBLE_NAMES = frozenset({"answers", "dossier", "today"})
+TEMPLATE_NAMES = frozenset({"sequence", "year", "province_code", "commune_code", "stars"})
+
+MAX_SOURCE_LENGTH = 2000
+
+_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+class ExpressionError(Exception):
+    """An expression that cannot compile or cannot be evaluated safely."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ExpressionIssue:
+    code: str  # E301 syntax, E302 unknown name, E303 unsafe attribute
+    message: str
+
+
+def _parse(source: str, template: bool) -> nodes.Template:
+    text = source if template else "{{ (" + source + ") }}"
+    return _ENV.parse(text)
+
+
+def check(source: str, allowed: frozenset[str], *, template: bool = False) -> list[ExpressionIssue]:
+    """Static checks: compiles, uses only allowed names, no private attributes."""
+    if len(source) > MAX_SOURCE_LENGTH:
+        return [ExpressionIssue("E301", f"expression longer than {MAX_SOURCE_LENGTH} characters")]
+    try:
+        tree = _parse(source, template)
+    except TemplateSyntaxError as exc:
+        return [ExpressionIssue("E301", exc.message or "syntax error")]
+    issues = [
+        ExpressionIssue("E302", f"unknown name '{name}'")
+        for name in sorted(meta.find_undeclared_variables(tree) - allowed)
+    ]
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        attr = getattr(node, "attr", None)
+        if attr is None and isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            attr = node.arg.value
+        if isinstance(attr, str) and attr.startswith("_"):
+            issues.append(ExpressionIssue("E303", f"access to private attribute '{attr}'"))
+    return issues
+
+
+@lru_cache(maxsize=4096)
+def _compiled(source: str) -> Any:
+    return _ENV.compile_expression(source, undefined_to_none=False)
+
+
+@lru_cache(maxsize=1024)
+def _compiled_template(source: str) -> Any:
+    return _ENV.from_string(source)
+
+
+def evaluate(source: str, context: Mapping[str, Any]) -> Any:
+    """Evaluate a guard or visibility expression; errors become ExpressionError."""
+    try:
+        return _compiled(source)(**context)
+    except TemplateSyntaxError as exc:
+        raise ExpressionError("E301", exc.message or "syntax error") from exc
+    except SecurityError as exc:
+        raise ExpressionError("E303", str(exc)) from exc
+    except UndefinedError as exc:
+        raise ExpressionError("E304", str(exc)) from exc
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise ExpressionError("E305", f"{type(exc).__name__}: {exc}") from exc
+
+
+def truthy(source: str | None, context: Mapping[str, Any]) -> bool:
+    """A guard with no expression passes; otherwise its value decides."""
+    if not source:
+        return True
+    return bool(evaluate(source, context))
+
+
+def render(template: str, context: Mapping[str, Any]) -> str:
+    """Render a code template such as a product code or certificate number."""
+    try:
+        return str(_compiled_template(template).render(**context))
+    except TemplateSyntaxError as exc:
+        raise ExpressionError("E301", exc.message or "syntax error") from exc
+    except SecurityError as exc:
+        raise ExpressionError("E303", str(exc)) from exc
+    except UndefinedError as exc:
+        raise ExpressionError("E304", str(exc)) from exc
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise ExpressionError("E305", f"{type(exc).__name__}: {exc}") from exc
+
+
+class Namespace(Mapping[str, Any]):
+    """Read-only attribute-and-item access for expression contexts.
+
+    `forms['mau-01'].kind` and `dossier.product_set` both work; a missing key is
+    None rather than an error, so guards can test for absence.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._data.get(key)
+        if isinstance(value, Mapping) and not isinstance(value, Namespace):
+            return Namespace(value)
+        return value
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        return self[key]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
