@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -23,6 +23,8 @@ TEMPLATE_NAMES = frozenset({"sequence", "year", "province_code", "commune_code",
 MAX_SOURCE_LENGTH = 2000
 
 _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+# No globals (lipsum, cycler, range …): an expression sees only what its context hands it.
+_ENV.globals.clear()
 
 
 class ExpressionError(Exception):
@@ -79,7 +81,7 @@ def _compiled_template(source: str) -> Any:
 def evaluate(source: str, context: Mapping[str, Any]) -> Any:
     """Evaluate a guard or visibility expression; errors become ExpressionError."""
     try:
-        return _compiled(source)(**context)
+        result = _compiled(source)(**context)
     except TemplateSyntaxError as exc:
         raise ExpressionError("E301", exc.message or "syntax error") from exc
     except SecurityError as exc:
@@ -88,6 +90,10 @@ def evaluate(source: str, context: Mapping[str, Any]) -> Any:
         raise ExpressionError("E304", str(exc)) from exc
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise ExpressionError("E305", f"{type(exc).__name__}: {exc}") from exc
+    if isinstance(result, Undefined):
+        # The sandbox answers an unsafe attribute with an undefined value; refuse it.
+        raise ExpressionError("E304", f"'{source}' is undefined")
+    return result
 
 
 def truthy(source: str | None, context: Mapping[str, Any]) -> bool:
