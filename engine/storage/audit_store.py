@@ -1,0 +1,128 @@
+"""Append-only audit storage: insert under the head lock, read in order. No update, no delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from engine import audit
+from engine.storage import tables as t
+
+READ_BATCH = 5000
+
+
+def _event(row: Any) -> audit.AuditEvent:
+    return audit.AuditEvent(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        dossier_id=None if row.dossier_id is None else str(row.dossier_id),
+        from_state=row.from_state,
+        to_state=row.to_state,
+        definition_hash=row.definition_hash,
+        payload_digest=row.payload_digest,
+        comment=row.comment,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+class AuditStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def append_event(
+        self,
+        *,
+        at: dt.datetime,
+        actor: str,
+        action: str,
+        dossier_id: int | None = None,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        definition_hash: str | None = None,
+        payload: dict[str, Any] | None = None,
+        comment: str | None = None,
+    ) -> audit.AuditEvent:
+        """Lock the head, chain the event to the last one, insert it and move the head."""
+        head_q = select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1)
+        if self.connection.dialect.name == "postgresql":
+            head_q = head_q.with_for_update()
+        head = self.connection.execute(head_q).one()
+        prev_hash = head.hash or audit.GENESIS
+        payload = json.loads(json.dumps(payload or {}, default=str))
+        draft = audit.AuditEvent(
+            seq=int(head.seq) + 1,
+            at=at.isoformat(timespec="microseconds"),
+            actor=actor,
+            action=action,
+            dossier_id=None if dossier_id is None else str(dossier_id),
+            from_state=from_state,
+            to_state=to_state,
+            definition_hash=definition_hash,
+            payload_digest=audit.payload_digest(payload),
+            comment=comment,
+            prev_hash=prev_hash,
+        )
+        event = replace(draft, hash=audit.chain_hash(prev_hash, draft))
+        self.connection.execute(
+            insert(t.audit_events).values(
+                seq=event.seq,
+                at=event.at,
+                actor=event.actor,
+                action=event.action,
+                dossier_id=dossier_id,
+                from_state=event.from_state,
+                to_state=event.to_state,
+                definition_hash=event.definition_hash,
+                payload_digest=event.payload_digest,
+                payload=payload,
+                comment=event.comment,
+                prev_hash=event.prev_hash,
+                hash=event.hash,
+            )
+        )
+        self.connection.execute(
+            update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=event.seq, hash=event.hash)
+        )
+        return event
+
+    def audit_head(self) -> tuple[int, str]:
+        head = self.connection.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).one()
+        return int(head.seq), str(head.hash)
+
+    def iter_events(self) -> Iterator[audit.AuditEvent]:
+        """Every event in seq order, read in keyset batches so memory stays flat."""
+        last = -1
+        while True:
+            q = select(t.audit_events).where(t.audit_events.c.seq > last).order_by(t.audit_events.c.seq)
+            rows = self.connection.execute(q.limit(READ_BATCH)).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _event(row)
+            last = rows[-1].seq
+
+    def iter_payloads(self) -> Iterator[tuple[int, Any]]:
+        q = select(t.audit_events.c.seq, t.audit_events.c.payload).order_by(t.audit_events.c.seq)
+        for row in self.connection.execute(q):
+            yield int(row.seq), row.payload
+
+    def dossier_events(self, dossier_id: int) -> list[tuple[audit.AuditEvent, Any]]:
+        q = select(t.audit_events).where(t.audit_events.c.dossier_id == dossier_id)
+        return [(_event(r), r.payload) for r in self.connection.execute(q.order_by(t.audit_events.c.seq))]
+
+    def actors_who_fired(self, dossier_id: int, transition_ids: list[str]) -> set[str]:
+        e = t.audit_events.c
+        q = select(e.actor, e.payload).where(e.dossier_id == dossier_id, e.action == "fire")
+        out = set()
+        for row in self.connection.execute(q):
+            if (row.payload or {}).get("transition") in transition_ids:
+                out.add(row.actor)
+        return out

@@ -1,0 +1,309 @@
+"""The repository: every SQL statement the service needs, over one open transaction.
+
+`Database.transaction()` opens a transaction and yields a `Repository`; leaving
+the block commits, an exception rolls everything back. Rows come back as plain
+dicts. Audit rows are only ever inserted (see audit_store.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import Conflict
+from engine.storage import tables as t
+from engine.storage.audit_store import AuditStore
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AreaFilter:
+    """Which dossiers a reader may list: any of these conditions (empty: none; everything: all)."""
+
+    everything: bool = False
+    provinces: frozenset[str] = frozenset()
+    communes: frozenset[str] = frozenset()
+    organisations: frozenset[str] = frozenset()
+
+
+def _row(mapping: Mapping[Any, Any] | None) -> Row | None:
+    return dict(mapping) if mapping is not None else None
+
+
+class Repository(AuditStore):
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        self.connection = connection
+
+    # --- users and tokens ---------------------------------------------------------
+
+    def add_user(self, **values: Any) -> int:
+        try:
+            with self.connection.begin_nested():
+                result = self.connection.execute(insert(t.users).values(**values))
+        except IntegrityError as exc:
+            raise Conflict(f"user {values.get('username')!r} already exists") from exc
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def user_by_username(self, username: str) -> Row | None:
+        q = select(t.users).where(t.users.c.username == username)
+        return _row(self.connection.execute(q).mappings().first())
+
+    def user_by_id(self, user_id: int) -> Row | None:
+        return _row(
+            self.connection.execute(select(t.users).where(t.users.c.id == user_id)).mappings().first()
+        )
+
+    def update_user(self, user_id: int, **values: Any) -> None:
+        self.connection.execute(update(t.users).where(t.users.c.id == user_id).values(**values))
+
+    def users(self) -> list[Row]:
+        return [dict(r) for r in self.connection.execute(select(t.users).order_by(t.users.c.id)).mappings()]
+
+    def add_token(self, user_id: int, token_hash: str, now: dt.datetime) -> None:
+        self.connection.execute(
+            insert(t.api_tokens).values(user_id=user_id, token_hash=token_hash, created_at=now, revoked=False)
+        )
+
+    def user_for_token(self, token_hash: str) -> Row | None:
+        q = (
+            select(t.users)
+            .join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)
+            .where(t.api_tokens.c.token_hash == token_hash, t.api_tokens.c.revoked.is_(False))
+        )
+        return _row(self.connection.execute(q).mappings().first())
+
+    # --- definitions -----------------------------------------------------------------
+
+    def add_definition(self, **values: Any) -> int:
+        result = self.connection.execute(insert(t.definitions).values(**values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def definition_by_hash(self, kind: str, sha256: str) -> Row | None:
+        q = select(t.definitions).where(t.definitions.c.kind == kind, t.definitions.c.sha256 == sha256)
+        return _row(self.connection.execute(q.order_by(t.definitions.c.id)).mappings().first())
+
+    def definitions(self, kind: str | None = None, def_id: str | None = None) -> list[Row]:
+        q = select(t.definitions).order_by(t.definitions.c.id)
+        if kind:
+            q = q.where(t.definitions.c.kind == kind)
+        if def_id:
+            q = q.where(t.definitions.c.def_id == def_id)
+        return [dict(r) for r in self.connection.execute(q).mappings()]
+
+    # --- dossiers --------------------------------------------------------------------
+
+    def add_dossier(self, **values: Any) -> int:
+        result = self.connection.execute(insert(t.dossiers).values(version=1, **values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def dossier(self, dossier_id: int) -> Row | None:
+        q = select(t.dossiers).where(t.dossiers.c.id == dossier_id)
+        return _row(self.connection.execute(q).mappings().first())
+
+    def update_dossier(self, dossier_id: int, version: int, **values: Any) -> int:
+        """Compare-and-set on the version column; a stale version raises Conflict."""
+        q = (
+            update(t.dossiers)
+            .where(t.dossiers.c.id == dossier_id, t.dossiers.c.version == version)
+            .values(version=version + 1, **values)
+        )
+        if self.connection.execute(q).rowcount != 1:
+            raise Conflict(
+                f"dossier {dossier_id} was changed by someone else (version {version} is stale)",
+                dossier_id=dossier_id,
+                version=version,
+            )
+        return version + 1
+
+    def _area_clause(self, area: AreaFilter) -> Any:
+        if area.everything:
+            return None
+        d = t.dossiers.c
+        parts = []
+        if area.provinces:
+            parts.append(d.province_code.in_(sorted(area.provinces)))
+        if area.communes:
+            parts.append(d.commune_code.in_(sorted(area.communes)))
+        if area.organisations:
+            parts.append(d.producer_org.in_(sorted(area.organisations)))
+        return or_(*parts) if parts else d.id.is_(None)
+
+    def list_dossiers(
+        self, area: AreaFilter, filters: Mapping[str, Any], page: int, per_page: int
+    ) -> tuple[list[Row], int]:
+        d = t.dossiers.c
+        conditions = []
+        clause = self._area_clause(area)
+        if clause is not None:
+            conditions.append(clause)
+        for name in ("state", "workflow_id", "kind", "province_code", "commune_code", "product_set", "stars"):
+            value = filters.get(name)
+            if value is None or value == "":
+                continue
+            column = getattr(d, name)
+            if isinstance(value, list | tuple | set | frozenset):
+                conditions.append(column.in_(sorted(value)))
+            else:
+                conditions.append(column == value)
+        if filters.get("q"):
+            pattern = f"%{filters['q']}%"
+            conditions.append(or_(d.product_name.ilike(pattern), d.product_code.ilike(pattern)))
+        where = and_(*conditions) if conditions else None
+        q = select(t.dossiers).order_by(d.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        count = select(func.count()).select_from(t.dossiers)
+        if where is not None:
+            q = q.where(where)
+            count = count.where(where)
+        rows = [dict(r) for r in self.connection.execute(q).mappings()]
+        return rows, int(self.connection.execute(count).scalar_one())
+
+    def dossiers_in_states(self, workflow_id: str, states: Sequence[str], area: AreaFilter) -> list[Row]:
+        d = t.dossiers.c
+        q = select(t.dossiers).where(d.workflow_id == workflow_id, d.state.in_(list(states)))
+        clause = self._area_clause(area)
+        if clause is not None:
+            q = q.where(clause)
+        return [dict(r) for r in self.connection.execute(q.order_by(d.id)).mappings()]
+
+    def dossiers_by_ids(self, ids: Sequence[int]) -> list[Row]:
+        q = select(t.dossiers).where(t.dossiers.c.id.in_(list(ids))).order_by(t.dossiers.c.id)
+        return [dict(r) for r in self.connection.execute(q).mappings()]
+
+    def next_sequence(self, name: str) -> int:
+        """A gap-free counter per name (product codes, certificate numbers)."""
+        q = update(t.sequences).where(t.sequences.c.name == name).values(value=t.sequences.c.value + 1)
+        if self.connection.execute(q).rowcount == 0:
+            try:
+                with self.connection.begin_nested():
+                    self.connection.execute(insert(t.sequences).values(name=name, value=1))
+                return 1
+            except IntegrityError:
+                self.connection.execute(q)
+        value = self.connection.execute(select(t.sequences.c.value).where(t.sequences.c.name == name))
+        return int(value.scalar_one())
+
+    # --- forms, evidence, score sheets ---------------------------------------------
+
+    def form_answers(self, dossier_id: int) -> dict[str, Row]:
+        q = select(t.form_answers).where(t.form_answers.c.dossier_id == dossier_id)
+        return {r["form_id"]: dict(r) for r in self.connection.execute(q).mappings()}
+
+    def save_form_answers(self, dossier_id: int, form_id: str, **values: Any) -> None:
+        fa = t.form_answers.c
+        q = update(t.form_answers).where(fa.dossier_id == dossier_id, fa.form_id == form_id).values(**values)
+        if self.connection.execute(q).rowcount == 0:
+            self.connection.execute(
+                insert(t.form_answers).values(dossier_id=dossier_id, form_id=form_id, **values)
+            )
+
+    def mark_forms_incomplete(self, dossier_id: int, form_ids: Sequence[str]) -> None:
+        fa = t.form_answers.c
+        q = update(t.form_answers).where(fa.dossier_id == dossier_id, fa.form_id.in_(list(form_ids)))
+        self.connection.execute(q.values(complete=False))
+
+    def add_evidence(self, **values: Any) -> int:
+        result = self.connection.execute(insert(t.evidence).values(**values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def evidence(self, dossier_id: int) -> list[Row]:
+        q = select(t.evidence).where(t.evidence.c.dossier_id == dossier_id).order_by(t.evidence.c.id)
+        return [dict(r) for r in self.connection.execute(q).mappings()]
+
+    def save_score_sheet(self, dossier_id: int, member: str, **values: Any) -> None:
+        s = t.score_sheets.c
+        q = update(t.score_sheets).where(s.dossier_id == dossier_id, s.member == member).values(**values)
+        if self.connection.execute(q).rowcount == 0:
+            self.connection.execute(
+                insert(t.score_sheets).values(dossier_id=dossier_id, member=member, **values)
+            )
+
+    def score_sheets(self, dossier_id: int) -> list[Row]:
+        q = (
+            select(t.score_sheets)
+            .where(t.score_sheets.c.dossier_id == dossier_id)
+            .order_by(t.score_sheets.c.id)
+        )
+        return [dict(r) for r in self.connection.execute(q).mappings()]
+
+    def unfinalise_score_sheets(self, dossier_id: int) -> None:
+        q = update(t.score_sheets).where(t.score_sheets.c.dossier_id == dossier_id).values(final=False)
+        self.connection.execute(q)
+
+    # --- clocks, certificates, notifications -----------------------------------------
+
+    def clocks(self, dossier_id: int) -> list[Row]:
+        q = select(t.clocks).where(t.clocks.c.dossier_id == dossier_id).order_by(t.clocks.c.id)
+        return [dict(r) for r in self.connection.execute(q).mappings()]
+
+    def save_clock(self, dossier_id: int, name: str, **values: Any) -> None:
+        c = t.clocks.c
+        q = update(t.clocks).where(c.dossier_id == dossier_id, c.name == name).values(**values)
+        if self.connection.execute(q).rowcount == 0:
+            self.connection.execute(insert(t.clocks).values(dossier_id=dossier_id, name=name, **values))
+
+    def running_clocks(self, area: AreaFilter) -> list[tuple[Row, Row]]:
+        """(clock, dossier) for every clock not stopped, in the reader's area."""
+        q = (
+            select(t.clocks, t.dossiers)
+            .join(t.dossiers, t.dossiers.c.id == t.clocks.c.dossier_id)
+            .where(t.clocks.c.stopped_on.is_(None))
+        )
+        clause = self._area_clause(area)
+        if clause is not None:
+            q = q.where(clause)
+        out = []
+        for r in self.connection.execute(q.order_by(t.clocks.c.due_on)):
+            clock = {c.name: r._mapping[c] for c in t.clocks.c}
+            dossier = {c.name: r._mapping[c] for c in t.dossiers.c}
+            out.append((clock, dossier))
+        return out
+
+    def add_certificate(self, **values: Any) -> int:
+        result = self.connection.execute(insert(t.certificates).values(**values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def certificate_by_number(self, number: str) -> Row | None:
+        q = select(t.certificates).where(t.certificates.c.number == number)
+        return _row(self.connection.execute(q).mappings().first())
+
+    def certificates_for_product(self, product_code: str | None, dossier_id: int) -> list[Row]:
+        c = t.certificates.c
+        cond = c.dossier_id == dossier_id
+        if product_code:
+            cond = or_(cond, c.product_code == product_code)
+        q = select(t.certificates).where(cond).order_by(c.id)
+        return [dict(r) for r in self.connection.execute(q).mappings()]
+
+    def set_certificate_status(self, certificate_id: int, status: str, revoked_on: dt.date | None) -> None:
+        q = update(t.certificates).where(t.certificates.c.id == certificate_id)
+        self.connection.execute(q.values(status=status, revoked_on=revoked_on))
+
+    def add_notification(self, **values: Any) -> None:
+        self.connection.execute(insert(t.notifications).values(**values))
+
+    def notifications(self, dossier_id: int) -> list[Row]:
+        q = select(t.notifications).where(t.notifications.c.dossier_id == dossier_id)
+        return [dict(r) for r in self.connection.execute(q.order_by(t.notifications.c.id)).mappings()]
+
+
+class Database:
+    """Opens transactions; `transaction` is the repository factory the service is handed."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Repository]:
+        with self.engine.connect() as connection:
+            if write:
+                connection = connection.execution_options(ocopflow_write=True)
+            with connection.begin():
+                yield Repository(connection)

@@ -1,0 +1,233 @@
+"""The database schema as SQLAlchemy Core tables; Alembic migrations mirror it.
+
+Core rather than the ORM: the repository issues a handful of statements per use
+case and the hot path (fire a transition) must stay close to raw SQL speed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Stable constraint names so Alembic can diff and PostgreSQL/SQLite agree.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("area", String(20)),
+    Column("organisation", String(200)),
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+definitions = Table(
+    "definitions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("def_id", String(100), nullable=False),
+    Column("version", String(50), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("file", String(400), nullable=False),
+    Column("legal_basis", Text),
+    Column("effective_from", Date),
+    Column("effective_until", Date),
+    Column("activated_by", String(80), nullable=False),
+    Column("activated_at", DateTime, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    UniqueConstraint("kind", "def_id", "version", "sha256"),
+)
+
+dossiers = Table(
+    "dossiers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("workflow_id", String(100), nullable=False),
+    Column("workflow_version", String(50), nullable=False),
+    Column("definition_hash", String(64), nullable=False),
+    Column("state", String(100), nullable=False),
+    Column("product_name", String(300), nullable=False),
+    Column("product_set", String(20), nullable=False),
+    Column("product_group", String(100), nullable=False),
+    Column("producer_org", String(200), nullable=False),
+    Column("province_code", String(10), nullable=False),
+    Column("commune_code", String(10), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Column("product_code", String(100), unique=True),
+    Column("stars", Integer),
+    Column("score_total", Float),
+    Column("created_by", String(80), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_dossiers_province_state", "province_code", "state", "id"),
+    Index("ix_dossiers_commune_state", "commune_code", "state", "id"),
+    Index("ix_dossiers_producer", "producer_org", "id"),
+    Index("ix_dossiers_state_id", "state", "id"),
+    Index("ix_dossiers_updated", "updated_at"),
+)
+
+form_answers = Table(
+    "form_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False),
+    Column("form_id", String(100), nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("complete", Boolean, nullable=False, default=False),
+    Column("saved_by", String(80), nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+    UniqueConstraint("dossier_id", "form_id"),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("document_type", String(100), nullable=False),
+    Column("filename", String(300), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mime", String(100), nullable=False),
+    Column("uploaded_by", String(80), nullable=False),
+    Column("uploaded_at", DateTime, nullable=False),
+)
+
+score_sheets = Table(
+    "score_sheets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False),
+    Column("member", String(80), nullable=False),
+    Column("role", String(100), nullable=False),
+    Column("chair", Boolean, nullable=False, default=False),
+    Column("answers", JSON, nullable=False),
+    Column("flags", JSON, nullable=False),
+    Column("final", Boolean, nullable=False, default=False),
+    Column("total", Float),
+    Column("saved_at", DateTime, nullable=False),
+    UniqueConstraint("dossier_id", "member"),
+)
+
+clocks = Table(
+    "clocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("paused_on", Date),
+    Column("paused_days", Integer, nullable=False, default=0),
+    Column("stopped_on", Date),
+    Column("due_on", Date),
+    UniqueConstraint("dossier_id", "name"),
+    Index("ix_clocks_due", "stopped_on", "due_on"),
+)
+
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(100), nullable=False, unique=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("product_code", String(100), index=True),
+    Column("product_name", String(300), nullable=False),
+    Column("producer_org", String(200), nullable=False),
+    Column("stars", Integer, nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("reevaluation_opens", Date),
+    Column("reevaluation_closes", Date),
+    Column("status", String(20), nullable=False),
+    Column("revoked_on", Date),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("area", String(20)),
+    Column("message_vi", Text, nullable=False),
+    Column("message_en", Text),
+    Column("created_at", DateTime, nullable=False),
+)
+
+sequences = Table(
+    "sequences",
+    metadata,
+    Column("name", String(120), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+# Appended to, never updated or deleted: no code path in the repository does either.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),  # the exact ISO text that was hashed
+    Column("actor", String(80), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("dossier_id", Integer, index=True),
+    Column("from_state", String(100)),
+    Column("to_state", String(100)),
+    Column("definition_hash", String(64)),
+    Column("payload_digest", String(64), nullable=False),
+    Column("payload", JSON),
+    Column("comment", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# One row: the last sequence number and hash. Locked by every append so the chain never forks.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
