@@ -1,0 +1,158 @@
+"""Audit events and the hash chain that makes tampering visible. No IO.
+
+Every event carries the hash of the event before it (`prev_hash`; the first
+event carries GENESIS) and its own `hash`, the SHA-256 of the canonical JSON
+of all its other fields. Editing, deleting, inserting or reordering stored
+events breaks the chain at a place `verify` names.
+
+The canonical form is sorted-keys compact JSON, UTF-8, non-ASCII kept as is —
+exactly `json.dumps(fields, sort_keys=True, separators=(",", ":"),
+ensure_ascii=False)`. It is built by hand here because verifying is a hot loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any
+
+GENESIS = "0" * 64
+
+# Field names in sorted order: the canonical JSON's key order.
+FIELDS = (
+    "action",
+    "actor",
+    "at",
+    "comment",
+    "definition_hash",
+    "dossier_id",
+    "from_state",
+    "payload_digest",
+    "prev_hash",
+    "seq",
+    "to_state",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    seq: int
+    at: str  # UTC, ISO 8601
+    actor: str
+    action: str
+    dossier_id: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    definition_hash: str | None = None
+    payload_digest: str | None = None
+    comment: str | None = None
+    prev_hash: str = GENESIS
+    hash: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in (*FIELDS, "hash")}
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    events: int  # how many events were checked
+    first_broken: int | None = None  # the seq where the chain first breaks
+    problem: str | None = None
+
+
+def _s(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)  # type: ignore[no-any-return]
+
+
+def _canonical(e: AuditEvent, prev_hash: str) -> bytes:
+    # Keys in FIELDS order; must stay byte-identical to json.dumps(sort_keys=True).
+    return (
+        f'{{"action":{_s(e.action)},"actor":{_s(e.actor)},"at":{_s(e.at)},'
+        f'"comment":{_s(e.comment)},"definition_hash":{_s(e.definition_hash)},'
+        f'"dossier_id":{_s(e.dossier_id)},"from_state":{_s(e.from_state)},'
+        f'"payload_digest":{_s(e.payload_digest)},"prev_hash":{_s(prev_hash)},'
+        f'"seq":{int(e.seq)},"to_state":{_s(e.to_state)}}}'
+    ).encode()
+
+
+def canonical(event: AuditEvent) -> bytes:
+    """The bytes that are hashed: every field except `hash`."""
+    return _canonical(event, event.prev_hash)
+
+
+def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+    """SHA-256 hex of the event's canonical JSON with `prev_hash` in place."""
+    return hashlib.sha256(_canonical(event, prev_hash)).hexdigest()
+
+
+def seal(event: AuditEvent, previous: AuditEvent | None) -> AuditEvent:
+    """`event` linked after `previous` (None: the first event): seq, prev_hash and hash set."""
+    seq = previous.seq + 1 if previous is not None else 1
+    prev_hash = previous.hash if previous is not None else GENESIS
+    linked = replace(event, seq=seq, prev_hash=prev_hash, hash="")
+    return replace(linked, hash=chain_hash(prev_hash, linked))
+
+
+def payload_digest(payload: Any) -> str:
+    """SHA-256 hex of a payload's canonical JSON (dates and other objects as strings)."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def verify(events: Iterable[AuditEvent], *, after: AuditEvent | None = None) -> VerifyResult:
+    """Check the chain in the order given; name the first seq where it breaks.
+
+    `after` is the last trusted event when only a tail of the chain is checked;
+    without it the events must start at seq 1 from GENESIS.
+    """
+    sha256 = hashlib.sha256
+    expected_seq = after.seq + 1 if after is not None else 1
+    expected_prev = after.hash if after is not None else GENESIS
+    count = 0
+    stream = iter(events)
+    for e in stream:
+        seq = e.seq
+        if seq != expected_seq:
+            return _broken(count, e, expected_seq, stream)
+        if e.prev_hash != expected_prev:
+            return VerifyResult(
+                False,
+                count,
+                seq,
+                f"event {seq} does not follow event {seq - 1}: its prev_hash differs from that event's hash "
+                f"(event {seq - 1} was changed and re-sealed, or events were removed or inserted)",
+            )
+        if sha256(_canonical(e, expected_prev)).hexdigest() != e.hash:
+            return VerifyResult(
+                False, count, seq, f"event {seq} was edited: its content does not match its hash"
+            )
+        expected_prev = e.hash
+        expected_seq = seq + 1
+        count += 1
+    return VerifyResult(True, count)
+
+
+def _broken(count: int, e: AuditEvent, expected_seq: int, rest: Iterable[AuditEvent]) -> VerifyResult:
+    if e.seq > expected_seq:
+        # The cold path may read on: an event that turns up later was moved, not deleted.
+        if any(later.seq == expected_seq for later in rest):
+            return VerifyResult(
+                False,
+                count,
+                expected_seq,
+                f"event {expected_seq} comes after event {e.seq} (events reordered)",
+            )
+        missing = f"{expected_seq}" if e.seq == expected_seq + 1 else f"{expected_seq}–{e.seq - 1}"
+        return VerifyResult(
+            False, count, expected_seq, f"event {missing} missing before event {e.seq} (deleted)"
+        )
+    return VerifyResult(
+        False,
+        count,
+        expected_seq,
+        f"event {e.seq} found where event {expected_seq} should be (events reordered, duplicated or inserted)",
+    )
