@@ -1,0 +1,282 @@
+"""Who may do what to which dossier. Pure and default-deny.
+
+Everything is decided from data: the actor, the roles file (scope and
+permissions per role), the workflow (transitions, duties) and a few facts
+about the dossier the caller passes in. Nothing is allowed unless some rule
+allows it, and every refusal says why with a stable reason code:
+
+`ok`, `role`, `scope`, `permission`, `duty:<id>`, `state`, `guard`,
+`form:<id>`, `evidence:<type>`, `comment`, `scores`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.definitions.model import Duty, Role, RoleSet, Text, Transition, Workflow
+from engine.expressions import ExpressionError, truthy
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    roles: frozenset[str]
+    area: str | None = None  # commune or province code, by the role's scope
+    organisation: str | None = None  # the producer organisation the actor belongs to
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class DossierFacts:
+    id: str
+    state: str
+    province_code: str | None
+    commune_code: str | None
+    producer_org: str | None
+    fired: Mapping[str, frozenset[str]] = field(default_factory=dict)  # transition id -> actor ids
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    message: Text | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+OK = Decision(True, "ok")
+
+
+@dataclass(frozen=True)
+class FireContext:
+    """What `may_fire` needs to know beyond the definitions, gathered by the caller.
+
+    `complete_forms`: ids of data forms whose required fields are all valid;
+    `evidence`: evidence types attached; `scores_final`: the council result
+    exists and is final; `guard_context`: the names of GUARD_NAMES for the guard;
+    `comment`: the comment given with the fire. `check_comment=False` when only
+    listing what an actor could do (the comment is typed afterwards).
+    `labels` optionally names forms and evidence types in messages.
+    """
+
+    complete_forms: frozenset[str] = frozenset()
+    evidence: frozenset[str] = frozenset()
+    scores_final: bool = False
+    guard_context: Mapping[str, Any] = field(default_factory=dict)
+    comment: str | None = None
+    check_comment: bool = True
+    labels: Mapping[str, Text] = field(default_factory=dict)
+
+
+def _deny(reason: str, vi: str, en: str) -> Decision:
+    return Decision(False, reason, Text(vi, en))
+
+
+def roles_of(actor: Actor, roleset: RoleSet) -> list[Role]:
+    """The actor's roles that the roles file defines (unknown role names grant nothing)."""
+    return [roleset.roles[r] for r in sorted(actor.roles) if r in roleset.roles]
+
+
+def in_scope(actor: Actor, role: Role, dossier: DossierFacts) -> bool:
+    scope = role.scope
+    if scope in ("central", "system"):
+        return True
+    if scope == "own":
+        return actor.organisation is not None and actor.organisation == dossier.producer_org
+    if scope == "commune":
+        return actor.area is not None and actor.area == dossier.commune_code
+    if scope == "province":
+        return actor.area is not None and actor.area == dossier.province_code
+    return False  # public, and anything unknown
+
+
+def visible(actor: Actor, roleset: RoleSet, dossier: DossierFacts) -> bool:
+    return any(in_scope(actor, role, dossier) for role in roles_of(actor, roleset))
+
+
+def _member_duties(workflow: Workflow | None, action: str, transition: str | None = None) -> list[Duty]:
+    if workflow is None:
+        return []
+    return [
+        d
+        for d in workflow.duties
+        if d.rule == "not_member_of_producer"
+        and (action in d.actions or (transition is not None and transition in d.transitions))
+    ]
+
+
+def _duty_denial(duty: Duty, vi: str, en: str) -> Decision:
+    return Decision(False, f"duty:{duty.id}", duty.message or Text(vi, en))
+
+
+def may(
+    actor: Actor,
+    permission: str,
+    roleset: RoleSet,
+    dossier: DossierFacts | None,
+    *,
+    workflow: Workflow | None = None,
+) -> Decision:
+    """May the actor use `permission` (view, edit_forms, score, …) on this dossier?
+
+    The permission must come from a role whose scope covers the dossier. With
+    no dossier (creating one, administering) only role and permission count.
+    With a workflow, its `not_member_of_producer` duties naming this action apply.
+    """
+    roles = roles_of(actor, roleset)
+    if not roles:
+        return _deny("role", "Bạn chưa được giao vai trò nào.", "You have no role.")
+    if dossier is not None:
+        roles = [r for r in roles if in_scope(actor, r, dossier)]
+        if not roles:
+            return _deny("scope", "Hồ sơ ngoài phạm vi của bạn.", "This dossier is outside your area.")
+    if not any(permission in r.can for r in roles):
+        return _deny(
+            "permission",
+            f"Vai trò của bạn không có quyền '{permission}'.",
+            f"Your roles do not have the '{permission}' permission.",
+        )
+    duties = _member_duties(workflow, permission) if dossier and _is_producer_member(actor, dossier) else []
+    if duties:
+        return _duty_denial(
+            duties[0],
+            "Thành viên của chủ thể không được thực hiện việc này với hồ sơ của chủ thể.",
+            "A member of the producer may not do this on the producer's dossier.",
+        )
+    return OK
+
+
+def _is_producer_member(actor: Actor, dossier: DossierFacts) -> bool:
+    return actor.organisation is not None and actor.organisation == dossier.producer_org
+
+
+def may_fire(
+    actor: Actor,
+    workflow: Workflow,
+    roleset: RoleSet,
+    dossier: DossierFacts,
+    transition: Transition,
+    *,
+    context: FireContext | None = None,
+) -> Decision:
+    """May the actor fire `transition` on this dossier now?
+
+    Checked in this order, the first failure decides: scope, state, role, the
+    `fire` permission, separation of duties, required forms / evidence /
+    final scores, the guard, then the comment.
+    """
+    ctx = context or FireContext()
+    roles = [r for r in roles_of(actor, roleset) if in_scope(actor, r, dossier)]
+    if not roles:
+        return _deny("scope", "Hồ sơ ngoài phạm vi của bạn.", "This dossier is outside your area.")
+    if dossier.state not in transition.sources:
+        return _deny(
+            "state",
+            f"Không thể '{transition.label.vi}' khi hồ sơ ở trạng thái hiện tại.",
+            f"'{transition.label.get('en')}' is not possible in the dossier's current state.",
+        )
+    roles = [r for r in roles if r.id in transition.roles]
+    if not roles:
+        return _deny(
+            "role",
+            f"Vai trò của bạn không được '{transition.label.vi}'.",
+            f"Your roles may not '{transition.label.get('en')}'.",
+        )
+    if not any("fire" in r.can for r in roles):
+        return _deny(
+            "permission",
+            "Vai trò của bạn không có quyền chuyển bước hồ sơ.",
+            "Your roles may not move dossiers on.",
+        )
+    duty = _duty_check(actor, workflow, dossier, transition)
+    if duty is not None:
+        return duty
+    missing = _requirements(transition, ctx)
+    if missing is not None:
+        return missing
+    try:
+        passed = truthy(transition.guard, ctx.guard_context)
+    except ExpressionError as exc:
+        return _deny(
+            "guard",
+            f"Không kiểm tra được điều kiện: {exc.message}",
+            f"The condition could not be checked: {exc.message}",
+        )
+    if not passed:
+        return Decision(
+            False,
+            "guard",
+            transition.guard_message
+            or Text(
+                "Hồ sơ chưa đáp ứng điều kiện của bước này.",
+                "The dossier does not meet this step's condition.",
+            ),
+        )
+    return _comment_check(transition, ctx)
+
+
+def _duty_check(
+    actor: Actor, workflow: Workflow, dossier: DossierFacts, transition: Transition
+) -> Decision | None:
+    for duty in workflow.duties:
+        if duty.rule == "different_actor" and transition.id in duty.transitions:
+            for other in duty.transitions:
+                if other != transition.id and actor.id in dossier.fired.get(other, frozenset()):
+                    return _duty_denial(
+                        duty,
+                        f"Bạn đã thực hiện bước '{other}' trên hồ sơ này; bước này phải do người khác làm.",
+                        f"You already did '{other}' on this dossier; someone else must do this step.",
+                    )
+    duties = _member_duties(workflow, "fire", transition.id) if _is_producer_member(actor, dossier) else []
+    if duties:
+        return _duty_denial(
+            duties[0],
+            "Thành viên của chủ thể không được thực hiện bước này với hồ sơ của chủ thể.",
+            "A member of the producer may not do this step on the producer's dossier.",
+        )
+    return None
+
+
+def _label(ctx: FireContext, key: str, lang: str) -> str:
+    text = ctx.labels.get(key)
+    return text.get(lang) if text is not None else key
+
+
+def _requirements(transition: Transition, ctx: FireContext) -> Decision | None:
+    needs = transition.requires
+    for form_id in needs.forms:
+        if form_id not in ctx.complete_forms:
+            return _deny(
+                f"form:{form_id}",
+                f"Biểu mẫu '{_label(ctx, form_id, 'vi')}' chưa được điền đầy đủ.",
+                f"The form '{_label(ctx, form_id, 'en')}' is not complete.",
+            )
+    for doc in needs.evidence:
+        if doc not in ctx.evidence:
+            return _deny(
+                f"evidence:{doc}",
+                f"Thiếu tài liệu minh chứng '{_label(ctx, doc, 'vi')}'.",
+                f"The evidence '{_label(ctx, doc, 'en')}' is missing.",
+            )
+    if needs.scores and not ctx.scores_final:
+        return _deny(
+            "scores",
+            "Kết quả chấm điểm của Hội đồng chưa có hoặc chưa chính thức.",
+            "The council's scoring result is missing or not final.",
+        )
+    return None
+
+
+def _comment_check(transition: Transition, ctx: FireContext) -> Decision:
+    if not ctx.check_comment:
+        return OK
+    given = bool(ctx.comment and ctx.comment.strip())
+    if transition.comment == "required" and not given:
+        return _deny("comment", "Bước này cần ghi ý kiến.", "This step needs a comment.")
+    if transition.comment == "none" and given:
+        return _deny("comment", "Bước này không nhận ý kiến.", "This step takes no comment.")
+    return OK
