@@ -1,0 +1,99 @@
+"""Bearer-token authentication for the API, and the request-body reader.
+
+Only the `Authorization: Bearer` header authenticates an API call; a session
+cookie never does, so a cross-site form cannot make the API write (no CSRF hole).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app, g, jsonify, request
+
+from web.api import bp
+from web.api.errors import ApiError
+from web.auth import client_address, throttle
+from web.runtime import runtime
+
+MAX_BODY = 1_000_000  # bytes; an API body is answers and comments, never files
+
+
+def json_body(*, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object, or an ApiError that says what is wrong with it."""
+    limit = min(current_app.config.get("MAX_CONTENT_LENGTH") or MAX_BODY, MAX_BODY)
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, f"The body is larger than {limit} bytes.", limit=limit)
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise ApiError(413, f"The body is larger than {limit} bytes.", limit=limit)
+    if not raw.strip():
+        if required:
+            raise ApiError(400, "A JSON object is required as the body.")
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"The body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "The body must be a JSON object.")
+    return data
+
+
+def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *, required: bool = False) -> Any:
+    """One member of a JSON body, type-checked; the error names the field."""
+    if name not in data or data[name] is None:
+        if required:
+            raise ApiError(422, f"'{name}' is required.", code="invalid_request", problems={name: "required"})
+        return None
+    value = data[name]
+    # bool is an int in Python; a JSON true is never a number here
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ApiError(
+            422,
+            f"'{name}' must be of type {names}.",
+            code="invalid_request",
+            problems={name: f"expected {names}"},
+        )
+    return value
+
+
+def current_actor() -> Any:
+    """The actor behind the bearer token; 401 without a valid one."""
+    if "api_actor" in g:
+        return g.api_actor
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.")
+    actor = runtime().service.actor_for_token(token) if len(token) <= 512 else None
+    if actor is None:
+        raise ApiError(401, "The token is not valid (unknown, expired or revoked).")
+    g.api_actor = actor
+    return actor
+
+
+@bp.post("/auth/token")
+def issue_token() -> Response:
+    data = json_body()
+    username = field(data, "username", str, required=True)
+    password = field(data, "password", str, required=True)
+    # the same failure budget as the sign-in page: a token is a password guess too
+    limiter, address = throttle(), client_address()
+    wait = limiter.locked_for(username, address)
+    if wait:
+        raise ApiError(429, f"Too many failed attempts; try again in {wait} seconds.", retry_after=wait)
+    service = runtime().service
+    actor = service.authenticate(username, password) if len(password) <= 500 else None
+    if actor is None:
+        limiter.failed(username, address)
+        raise ApiError(401, "Wrong username or password.")
+    limiter.succeeded(username, address)
+    return jsonify({"token": service.issue_api_token(actor)})
+
+
+def actor_can(actor: Any, permission: str) -> bool:
+    """Whether one of the actor's roles grants a permission (`audit`, `administer`, …), per the roles YAML."""
+    return permission in runtime().permissions(actor)

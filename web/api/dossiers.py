@@ -1,0 +1,178 @@
+"""Dossier routes: list, open, read (with the caller's actions), forms, transitions, scores, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from web.api import bp
+from web.api.auth import current_actor, field, json_body
+from web.api.errors import ApiError
+from web.api.serialize import action, plain
+from web.runtime import runtime
+
+INT_FILTERS = {"step": (1, 6), "year": (1900, 2999), "stars": (1, 5)}
+STR_FILTERS = (
+    "state",
+    "workflow_id",
+    "product_set",
+    "product_group",
+    "province_code",
+    "commune_code",
+    "kind",
+    "q",
+)
+MAX_ID = 2**63 - 1
+
+
+def dossier_id_of(raw: str) -> int:
+    """Dossier ids are positive integers; anything else is simply not found."""
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise ApiError(404, f"Dossier {raw!r} not found.", code="not_found")
+    return int(raw)
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"Query parameter '{name}' must be an integer.", parameter=name) from None
+    if not low <= value <= high:
+        raise ApiError(400, f"Query parameter '{name}' must be between {low} and {high}.", parameter=name)
+    return value
+
+
+def _filters() -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    for name in STR_FILTERS:
+        value = request.args.get(name, "").strip()
+        if len(value) > 200:
+            raise ApiError(400, f"Query parameter '{name}' is too long.", parameter=name)
+        if value:
+            filters[name] = value
+    for name, (low, high) in INT_FILTERS.items():
+        if request.args.get(name):
+            filters[name] = _int_arg(name, 0, low, high)
+    return filters
+
+
+def detail(actor: Any, snapshot: Any) -> dict[str, Any]:
+    data = plain(snapshot)
+    data["actions"] = [action(a) for a in runtime().service.available_actions(actor, snapshot.id)]
+    return data
+
+
+@bp.get("/dossiers")
+def list_dossiers() -> Response:
+    actor = current_actor()
+    page = _int_arg("page", 1, 1, 100_000)
+    per_page = _int_arg("per_page", 50, 1, 200)
+    result = runtime().service.list_dossiers(actor, filters=_filters(), page=page, per_page=per_page)
+    return jsonify(
+        {
+            "items": [plain(d) for d in result.items],
+            "page": page,
+            "per_page": per_page,
+            "total": getattr(result, "total", None),
+        }
+    )
+
+
+@bp.post("/dossiers")
+def open_dossier() -> tuple[Response, int]:
+    actor = current_actor()
+    data = json_body()
+    filed_on = field(data, "filed_on", str)
+    if filed_on is not None:
+        try:
+            filed_on = dt.date.fromisoformat(filed_on)
+        except ValueError:
+            raise ApiError(
+                422,
+                "'filed_on' must be a date (YYYY-MM-DD).",
+                code="invalid_request",
+                problems={"filed_on": "expected YYYY-MM-DD"},
+            ) from None
+    snapshot = runtime().service.open_dossier(
+        actor,
+        product_name=field(data, "product_name", str, required=True),
+        product_set=field(data, "product_set", str, required=True),
+        producer_org=field(data, "producer_org", str, required=True),
+        commune_code=field(data, "commune_code", str, required=True),
+        kind=field(data, "kind", str) or "first",
+        filed_on=filed_on,
+        workflow_id=field(data, "workflow_id", str),
+    )
+    return jsonify(detail(actor, snapshot)), 201
+
+
+@bp.get("/dossiers/<dossier_id>")
+def get_dossier(dossier_id: str) -> Response:
+    actor = current_actor()
+    snapshot = runtime().service.get_dossier(actor, dossier_id_of(dossier_id))
+    return jsonify(detail(actor, snapshot))
+
+
+@bp.put("/dossiers/<dossier_id>/forms/<form_id>")
+def save_form(dossier_id: str, form_id: str) -> Response:
+    actor = current_actor()
+    ident = dossier_id_of(dossier_id)
+    data = json_body()
+    answers = field(data, "answers", dict, required=True)
+    service = runtime().service
+    service.save_form(actor, ident, form_id, answers, expected_version=field(data, "expected_version", int))
+    return jsonify(detail(actor, service.get_dossier(actor, ident)))
+
+
+@bp.post("/dossiers/<dossier_id>/transitions/<transition_id>")
+def fire(dossier_id: str, transition_id: str) -> Response:
+    actor = current_actor()
+    ident = dossier_id_of(dossier_id)
+    data = json_body(required=False)
+    service = runtime().service
+    snapshot = service.fire(
+        actor,
+        ident,
+        transition_id,
+        comment=field(data, "comment", str),
+        expected_version=field(data, "expected_version", int),
+    )
+    if snapshot is None or not hasattr(snapshot, "state"):
+        snapshot = service.get_dossier(actor, ident)
+    return jsonify(detail(actor, snapshot))
+
+
+@bp.put("/dossiers/<dossier_id>/scores/me")
+def save_my_sheet(dossier_id: str) -> Response:
+    actor = current_actor()
+    ident = dossier_id_of(dossier_id)
+    data = json_body()
+    answers = field(data, "answers", dict, required=True)
+    bad = sorted(str(k) for k, v in answers.items() if not isinstance(v, str))
+    if bad:
+        raise ApiError(
+            422,
+            "Each answer is an option id (a string).",
+            code="invalid_form",
+            problems={k: "expected an option id" for k in bad},
+        )
+    flags = field(data, "flags", list) or []
+    if not all(isinstance(f, str) for f in flags):
+        raise ApiError(
+            422, "'flags' must be a list of strings.", code="invalid_request", problems={"flags": "strings"}
+        )
+    final = field(data, "final", bool) or False
+    result = runtime().service.save_score_sheet(actor, ident, answers, frozenset(flags), final=final)
+    return jsonify(plain(result) if result is not None else {"saved": True})
+
+
+@bp.get("/dossiers/<dossier_id>/history")
+def history(dossier_id: str) -> Response:
+    actor = current_actor()
+    events = runtime().service.history(actor, dossier_id_of(dossier_id))
+    return jsonify({"events": [plain(e) for e in events]})

@@ -1,0 +1,55 @@
+"""Engine snapshots -> JSON-ready values.
+
+Snapshots are frozen dataclasses; texts become the caller's language (the
+`Accept-Language` header, Vietnamese by default), dates ISO strings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from flask import request
+
+from engine.definitions.model import Text
+
+
+def lang() -> str:
+    best = request.accept_languages.best_match(["vi", "en"])
+    return best or "vi"
+
+
+def plain(value: Any, language: str | None = None) -> Any:
+    language = language or lang()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Text):
+        return value.get(language)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name), language) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v, language) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, language) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(plain(v, language) for v in value)
+    as_dict = getattr(value, "as_dict", None)
+    if callable(as_dict):
+        return plain(as_dict(), language)
+    return str(value)
+
+
+def action(value: Any) -> dict[str, Any]:
+    """An available action: {id, label, allowed, reason, message}; reason is null when allowed."""
+    data = plain(value)
+    return {
+        "id": data.get("id"),
+        "label": data.get("label"),
+        "allowed": bool(data.get("allowed")),
+        "reason": None if data.get("allowed") else data.get("reason"),
+        "message": None if data.get("allowed") else data.get("message"),
+    }

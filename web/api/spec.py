@@ -1,0 +1,66 @@
+"""The OpenAPI document (openapi.yaml, the single source of truth) and the small routes around it."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import Response, jsonify
+
+from web.api import bp
+from web.api.auth import actor_can, current_actor
+from web.api.errors import ApiError
+from web.runtime import runtime
+
+SPEC_FILE = Path(__file__).with_name("openapi.yaml")
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+@cache
+def document() -> dict[str, Any]:
+    with SPEC_FILE.open(encoding="utf-8") as fh:
+        data: dict[str, Any] = yaml.safe_load(fh)
+    return data
+
+
+def operations() -> set[tuple[str, str]]:
+    """(METHOD, path template relative to the server url) for every documented operation."""
+    return {
+        (method.upper(), path)
+        for path, item in document()["paths"].items()
+        for method in METHODS
+        if method in item
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document())
+
+
+@bp.get("/health")
+def health() -> Response:
+    return jsonify({"ok": True})
+
+
+@bp.get("/audit/verify")
+def verify_audit() -> Response:
+    actor = current_actor()
+    if not actor_can(actor, "audit"):
+        raise ApiError(
+            403,
+            "Verifying the audit chain needs the 'audit' permission.",
+            code="permission_denied",
+            reason="role",
+        )
+    result = runtime().service.verify_audit()
+    return jsonify(
+        {
+            "ok": bool(result.ok),
+            "events": result.events,
+            "first_broken": result.first_broken,
+            "problem": getattr(result, "problem", None),
+        }
+    )
