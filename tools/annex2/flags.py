@@ -32,14 +32,16 @@ GATE = re.compile(
     r"không đánh giá các bước tiếp|Không đánh giá các bước tiếp|Không xem xét các chỉ tiêu khác"
 )
 GATE_IDS = (
-    ("tạp chất", "impurities", "Có tạp chất không chấp nhận được (có nguy cơ gây mất an toàn thực phẩm)"),
-    ("0 điểm", "zero_score", "Có chỉ tiêu được 0 điểm"),
-    ("Phiếu công bố", "no_declaration", "Không có Phiếu công bố sản phẩm theo quy định"),
+    ("tạp chất", "impurities"),
+    ("0 điểm", "zero_score"),
+    ("Phiếu công bố", "no_declaration_gate"),
 )
+GATE_CONDITION = re.compile(r"[Nn]ếu (.+?)(?:,?\s*sẽ không đánh giá.*)?$")
 
 REJECTION_IDS = (
     ("Giả mạo hồ sơ", "forged"),
     ("không đáp ứng", "incomplete"),
+    ("ghi nhãn sản phẩm, quảng cáo", "declaration_labelling_advertising"),
     ("công bố", "no_declaration"),
     ("an toàn thực phẩm", "food_safety"),
     ("giấy phép sản xuất", "no_production_licence"),
@@ -67,9 +69,10 @@ def annotate(draft: FormDraft, criterion: Criterion, text: str, line: int) -> No
                     "representation", line, "", "Tiêu chí có hai điểm dừng.", "Two gates on one criterion."
                 )
             )
-        gate_id = _pick(tuple((k, i) for k, i, _ in GATE_IDS), text, "gate")
-        label = next((lbl for _, i, lbl in GATE_IDS if i == gate_id), text)
-        criterion.gate = Flag(gate_id, label)
+        condition = GATE_CONDITION.search(text)
+        criterion.gate = Flag(
+            _pick(GATE_IDS, text, "gate"), _sentence(condition.group(1) if condition else text)
+        )
 
 
 def rejection_flags(sentence: str) -> list[Flag]:
@@ -109,5 +112,7 @@ def _pick(table: tuple[tuple[str, str], ...], text: str, fallback: str) -> str:
 
 
 def _sentence(clause: str) -> str:
-    clause = clause.strip().rstrip(".")
+    clause = clause.strip()
+    if clause.endswith(".") and not clause.endswith(".."):
+        clause = clause[:-1]  # a sentence's full stop, not an ellipsis
     return clause[:1].upper() + clause[1:]

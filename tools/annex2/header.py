@@ -52,6 +52,19 @@ def read_header(form: FormText) -> FormDraft:
         raise HeaderError(f"form {form.number}: two different rejection rules")
     if sentences:
         draft.rejection = rejection_flags(_strip_fields(sentences[0]))
+        for flag in draft.rejection:
+            if not flag.label.startswith(("Giả mạo", "Không")):
+                draft.findings.append(
+                    Finding(
+                        "discrepancy",
+                        form.first_line,
+                        f"rejection/{flag.id}",
+                        f"Điều kiện loại hồ sơ “{flag.label}” không phải là một điều kiện phủ định như các điều "
+                        "kiện khác (thiếu “không có”?); giữ nguyên văn bản.",
+                        f"The rejection condition “{flag.label}” is not worded as a failing like the others "
+                        "(“không có” missing?); kept as printed.",
+                    )
+                )
     else:
         draft.findings.append(
             Finding(
