@@ -1,0 +1,514 @@
+"""Scoring: a scoring form and the answers on score sheets -> totals, stars, explanation.
+
+Pure functions over `engine.definitions.model.ScoringForm`; nothing here knows
+a star level, a criterion or a regime — they all come from the form.
+
+One sheet (`score_sheet`):
+- each criterion's answer is an option id; its points count, an unanswered
+  criterion counts 0 and is listed in `missing`;
+- criteria whose `assessed_by` is not the form's default assessor (the
+  commune's criteria) are taken from `commune_sheet` when one is given,
+  together with their knock-out and gate ticks;
+- a ticked gate stops scoring at its criterion: that criterion and every later
+  one (in form order) count 0 and are not missing — their answers and ticks
+  are ignored;
+- a knock-out (an option marked `knockout`, or a ticked knock-out box) or a
+  ticked rejection box excludes the sheet: `stars` is None (never 0), the
+  total is still computed and shown;
+- band stars come from the form's `stars` bands; an option with `floor: N`
+  is the least answer that allows N stars: an answer worth fewer points caps
+  the stars at N-1 (`capped_by` lists each (criterion, N) that lowers them).
+
+The council (`council_result`): member totals combine by the form's rule
+(mean, median, or trimmed mean = drop one highest and one lowest when there
+are three sheets or more); spread = highest − lowest total. Floors, knock-outs
+and rejections follow the majority of sheets: a floor counts as met when
+strictly more than half of the sheets meet it, a knock-out or rejection counts
+when strictly more than half tick it (a dissent is noted in the explanation).
+The result is final only with quorum, no re-score needed, and every sheet
+complete. Totals are floats; star bands compare after rounding to 9 decimals
+so that an average such as 69.99999999999 is not a different band from 70.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from engine.definitions.model import Criterion, ScoringForm, StarBand
+
+_EPS_DIGITS = 9
+
+
+class Note(NamedTuple):
+    """One step of an explanation: a stable code and its parameters (ids and numbers)."""
+
+    code: str
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    answers: Mapping[str, str] = field(default_factory=dict)  # criterion id -> option id
+    flags: frozenset[str] = frozenset()  # ticked knock-out / gate / rejection ids
+
+
+@dataclass(frozen=True)
+class SheetResult:
+    form: ScoringForm = field(repr=False, compare=False)
+    answers: Mapping[str, str]  # the answers that counted, after the commune merge
+    points: Mapping[str, float]  # criterion id -> points
+    parts: Mapping[str, float]
+    groups: Mapping[str, float]
+    total: float
+    missing: tuple[str, ...]
+    band_stars: int | None
+    stars: int | None  # None when excluded
+    capped_by: tuple[tuple[str, int], ...]
+    unmet_floors: tuple[tuple[str, int], ...]  # every unmet floor, whether it caps or not
+    knocked_out: tuple[str, ...]
+    rejected: tuple[str, ...]
+    stopped_at: str | None
+    from_commune: tuple[str, ...]
+    invalid: Mapping[str, str]  # criterion or flag id -> what was wrong with the answer
+    explanation: tuple[Note, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def excluded(self) -> bool:
+        return bool(self.knocked_out or self.rejected)
+
+    @property
+    def recognised(self) -> bool:
+        return _recognised(self.form, self.stars)
+
+    def describe(self, lang: str = "vi") -> list[str]:
+        return describe(self.form, self.explanation, lang)
+
+
+@dataclass(frozen=True)
+class CouncilResult:
+    form: ScoringForm = field(repr=False, compare=False)
+    method: str
+    members: int
+    totals: Mapping[str, float]  # member id -> sheet total
+    total: float | None  # combined; None without sheets
+    parts: Mapping[str, float]
+    spread: float
+    quorum_met: bool
+    chair_signed: bool
+    rescore_required: bool
+    incomplete: tuple[str, ...]  # members whose sheets are not complete
+    band_stars: int | None
+    stars: int | None  # None when excluded or without sheets
+    capped_by: tuple[tuple[str, int], ...]
+    knocked_out: tuple[str, ...]
+    rejected: tuple[str, ...]
+    final: bool
+    explanation: tuple[Note, ...]
+
+    @property
+    def excluded(self) -> bool:
+        return bool(self.knocked_out or self.rejected)
+
+    @property
+    def recognised(self) -> bool:
+        return _recognised(self.form, self.stars)
+
+    def as_context(self) -> dict[str, Any]:
+        """The `score` name of guard expressions."""
+        return {
+            "total": None if self.total is None else round(self.total, 2),
+            "stars": self.stars,
+            "knocked_out": self.excluded,
+            "rejected": bool(self.rejected),
+            "recognised": self.recognised,
+            "final": self.final,
+        }
+
+    def describe(self, lang: str = "vi") -> list[str]:
+        return describe(self.form, self.explanation, lang)
+
+
+def _recognised(form: ScoringForm, stars: int | None) -> bool:
+    return stars is not None and any(b.stars == stars and b.recognised for b in form.stars)
+
+
+def band_for(form: ScoringForm, total: float) -> StarBand | None:
+    value = round(total, _EPS_DIGITS)
+    for band in form.stars:
+        if value >= band.min and (band.below is None or value < band.below):
+            return band
+    return None
+
+
+def _is_commune(form: ScoringForm, criterion: Criterion) -> bool:
+    return criterion.assessed_by is not None and criterion.assessed_by != form.default_assessor
+
+
+def known_flags(form: ScoringForm) -> set[str]:
+    ids = {f.id for f in form.rejection}
+    for c in form.criteria():
+        ids.update(k.id for k in c.knockouts)
+        if c.gate is not None:
+            ids.add(c.gate.id)
+    return ids
+
+
+def validate_sheet(form: ScoringForm, sheet: Sheet) -> dict[str, str]:
+    """Problems with a sheet, by criterion or flag id (empty when it fits the form)."""
+    criteria = {c.id: c for c in form.criteria()}
+    problems: dict[str, str] = {}
+    for cid, oid in sheet.answers.items():
+        criterion = criteria.get(cid)
+        if criterion is None:
+            problems[cid] = f"unknown criterion '{cid}'"
+        elif not any(o.id == oid for o in criterion.options):
+            problems[cid] = f"criterion '{cid}' has no option '{oid}'"
+    for flag in sorted(sheet.flags - known_flags(form)):
+        problems[flag] = f"unknown box '{flag}'"
+    return problems
+
+
+def lowest_answers(form: ScoringForm) -> dict[str, str]:
+    """Every criterion answered with its least-valued option (a base for test cases)."""
+    return {c.id: min(c.options, key=lambda o: o.points).id for c in form.criteria() if c.options}
+
+
+def score_sheet(form: ScoringForm, sheet: Sheet, commune_sheet: Sheet | None = None) -> SheetResult:
+    notes: list[Note] = []
+    invalid = validate_sheet(form, sheet)
+    if commune_sheet is not None:
+        invalid.update(validate_sheet(form, commune_sheet))
+    for key, problem in invalid.items():
+        notes.append(Note("invalid", {"id": key, "problem": problem}))
+    answers: dict[str, str] = {}
+    points: dict[str, float] = {}
+    missing: list[str] = []
+    knocked: list[str] = []
+    commune: list[str] = []
+    stopped_at: str | None = None
+    skipped: list[str] = []
+    for criterion in form.criteria():
+        source = sheet
+        if commune_sheet is not None and _is_commune(form, criterion):
+            source = commune_sheet
+            commune.append(criterion.id)
+        if stopped_at is not None:
+            skipped.append(criterion.id)
+            points[criterion.id] = 0.0
+            continue
+        if criterion.gate is not None and criterion.gate.id in source.flags:
+            stopped_at = criterion.id
+            points[criterion.id] = 0.0
+            notes.append(Note("gate", {"criterion": criterion.id, "flag": criterion.gate.id}))
+            continue
+        for flag in criterion.knockouts:
+            if flag.id in source.flags:
+                knocked.append(flag.id)
+                notes.append(Note("knockout_flag", {"criterion": criterion.id, "flag": flag.id}))
+        option = next((o for o in criterion.options if o.id == source.answers.get(criterion.id)), None)
+        if option is None:
+            missing.append(criterion.id)
+            points[criterion.id] = 0.0
+            continue
+        answers[criterion.id] = option.id
+        points[criterion.id] = float(option.points)
+        if option.knockout:
+            knocked.append(criterion.id)
+            notes.append(Note("knockout_option", {"criterion": criterion.id, "option": option.id}))
+    if commune:
+        notes.insert(0, Note("commune", {"criteria": commune}))
+    if skipped:
+        notes.append(Note("skipped", {"criteria": skipped}))
+    flags = sheet.flags | (commune_sheet.flags if commune_sheet is not None else frozenset())
+    rejected = [f.id for f in form.rejection if f.id in flags]
+    notes.extend(Note("rejected", {"flag": f}) for f in rejected)
+    if missing:
+        notes.append(Note("missing", {"criteria": missing}))
+    groups = {g.id: sum(points[c.id] for c in g.criteria) for p in form.parts for g in p.groups}
+    parts = {p.id: sum(groups[g.id] for g in p.groups) for p in form.parts}
+    total = sum(parts.values())
+    unmet = _unmet_floors(form, points)
+    stars, band_stars, capped, star_notes = _stars(
+        form, total, unmet, excluded=bool(knocked or rejected), got=points
+    )
+    notes.extend(star_notes)
+    return SheetResult(
+        form=form,
+        answers=answers,
+        points=points,
+        parts=parts,
+        groups=groups,
+        total=total,
+        missing=tuple(missing),
+        band_stars=band_stars,
+        stars=stars,
+        capped_by=capped,
+        unmet_floors=tuple(unmet),
+        knocked_out=tuple(knocked),
+        rejected=tuple(rejected),
+        stopped_at=stopped_at,
+        from_commune=tuple(commune),
+        invalid=invalid,
+        explanation=tuple(notes),
+    )
+
+
+def _floors(form: ScoringForm) -> list[tuple[Criterion, int, float, str]]:
+    """(criterion, stars, points needed, option id) for every option that is a floor."""
+    return [
+        (c, o.floor, float(o.points), o.id) for c in form.criteria() for o in c.options if o.floor is not None
+    ]
+
+
+def _unmet_floors(form: ScoringForm, points: Mapping[str, float]) -> list[tuple[str, int]]:
+    return [(c.id, stars) for c, stars, needed, _ in _floors(form) if points.get(c.id, 0.0) < needed]
+
+
+def _stars(
+    form: ScoringForm,
+    total: float,
+    unmet: Sequence[tuple[str, int]],
+    *,
+    excluded: bool,
+    got: Mapping[str, float] | None = None,
+) -> tuple[int | None, int | None, tuple[tuple[str, int], ...], list[Note]]:
+    """Stars after bands, floors and exclusion: (stars, band stars, capped_by, notes)."""
+    notes = [Note("total", {"total": total, "max": form.max_points})]
+    band = band_for(form, total)
+    if band is None:
+        notes.append(Note("no_band", {"total": total}))
+        return None, None, (), notes
+    notes.append(Note("band", {"stars": band.stars, "min": band.min, "below": band.below, "total": total}))
+    needed = {(c.id, s): (p, o) for c, s, p, o in _floors(form)}
+    capped = tuple((cid, s) for cid, s in unmet if s <= band.stars)
+    for cid, s in capped:
+        points, option = needed[(cid, s)]
+        params: dict[str, Any] = {"criterion": cid, "stars": s, "needed": points, "option": option}
+        if got is not None:
+            params["got"] = got[cid]
+        notes.append(Note("floor", params))
+    stars = min([band.stars, *(s - 1 for _, s in capped)])
+    if stars != band.stars:
+        notes.append(Note("capped", {"from": band.stars, "to": stars}))
+    if excluded:
+        notes.append(Note("excluded", {}))
+        return None, band.stars, capped, notes
+    notes.append(Note("stars", {"stars": stars}))
+    return stars, band.stars, capped, notes
+
+
+def _combine(method: str, values: Sequence[float]) -> float:
+    if method == "median":
+        return float(statistics.median(values))
+    if method == "trimmed_mean" and len(values) >= 3:
+        values = sorted(values)[1:-1]
+    return sum(values) / len(values)
+
+
+def _majority(counts: Mapping[Any, int], n: int) -> tuple[list[Any], list[Any]]:
+    """Keys ticked by more than half of n sheets, and those ticked by some but not that many."""
+    carried = [k for k, c in counts.items() if c * 2 > n]
+    dissent = [k for k, c in counts.items() if 0 < c * 2 <= n]
+    return carried, dissent
+
+
+def council_result(
+    form: ScoringForm, sheets: Mapping[str, SheetResult], *, members: int, chair_signed: bool
+) -> CouncilResult:
+    rule = form.council
+    n = len(sheets)
+    notes: list[Note] = []
+    quorum_met = members > 0 and n / members >= rule.quorum_fraction - 1e-9
+    notes.append(
+        Note(
+            "quorum", {"present": n, "members": members, "fraction": rule.quorum_fraction, "met": quorum_met}
+        )
+    )
+    if rule.chair_required and not chair_signed:
+        quorum_met = False
+        notes.append(Note("chair_missing", {}))
+    totals = {member: s.total for member, s in sheets.items()}
+    incomplete = tuple(m for m, s in sheets.items() if not s.complete)
+    if incomplete:
+        notes.append(Note("incomplete", {"members": list(incomplete)}))
+    if n == 0:
+        notes.append(Note("no_sheets", {}))
+        return CouncilResult(
+            form, rule.combine, members, {}, None, {}, 0.0, quorum_met, chair_signed, False, (), None, None, (),
+            (), (), False, tuple(notes),
+        )  # fmt: skip
+    total = _combine(rule.combine, list(totals.values()))
+    parts = {p.id: _combine(rule.combine, [s.parts[p.id] for s in sheets.values()]) for p in form.parts}
+    spread = max(totals.values()) - min(totals.values())
+    rescore = rule.max_spread is not None and round(spread, _EPS_DIGITS) > rule.max_spread
+    notes.append(Note("combine", {"method": rule.combine, "sheets": n, "total": total}))
+    notes.append(Note("spread", {"spread": spread, "max": rule.max_spread, "rescore": rescore}))
+    floor_counts: dict[tuple[str, int], int] = {}
+    for s in sheets.values():
+        for key in s.unmet_floors:
+            floor_counts[key] = floor_counts.get(key, 0) + 1
+    unmet = [key for key, c in floor_counts.items() if (n - c) * 2 <= n]
+    ko_counts: dict[str, int] = {}
+    rej_counts: dict[str, int] = {}
+    for s in sheets.values():
+        for k in set(s.knocked_out):
+            ko_counts[k] = ko_counts.get(k, 0) + 1
+        for r in set(s.rejected):
+            rej_counts[r] = rej_counts.get(r, 0) + 1
+    knocked, ko_dissent = _majority(ko_counts, n)
+    rejected, rej_dissent = _majority(rej_counts, n)
+    notes.extend(Note("dissent", {"id": k, "sheets": ko_counts[k], "of": n}) for k in ko_dissent)
+    notes.extend(Note("dissent", {"id": r, "sheets": rej_counts[r], "of": n}) for r in rej_dissent)
+    notes.extend(Note("knockout_council", {"id": k, "sheets": ko_counts[k], "of": n}) for k in knocked)
+    notes.extend(Note("rejected_council", {"flag": r, "sheets": rej_counts[r], "of": n}) for r in rejected)
+    order = {c.id: i for i, c in enumerate(form.criteria())}
+    unmet.sort(key=lambda key: (order.get(key[0], 0), key[1]))
+    stars, band_stars, capped, star_notes = _stars(form, total, unmet, excluded=bool(knocked or rejected))
+    for note in star_notes:
+        if note.code == "floor":
+            key = (note.params["criterion"], note.params["stars"])
+            note = Note("floor_council", {**note.params, "unmet": floor_counts[key], "of": n})
+        notes.append(note)
+    final = quorum_met and not rescore and not incomplete
+    notes.append(Note("final" if final else "not_final", {}))
+    return CouncilResult(
+        form=form,
+        method=rule.combine,
+        members=members,
+        totals=totals,
+        total=total,
+        parts=parts,
+        spread=spread,
+        quorum_met=quorum_met,
+        chair_signed=chair_signed,
+        rescore_required=rescore,
+        incomplete=incomplete,
+        band_stars=band_stars,
+        stars=stars,
+        capped_by=capped,
+        knocked_out=tuple(knocked),
+        rejected=tuple(rejected),
+        final=final,
+        explanation=tuple(notes),
+    )
+
+
+# --- explanations in words -----------------------------------------------------------
+
+_TEXTS: dict[str, tuple[str, str]] = {
+    "invalid": ("Câu trả lời không hợp lệ ({id}): {problem}", "Invalid answer ({id}): {problem}"),
+    "commune": ("Tiêu chí do cấp xã đánh giá: {criteria}", "Criteria assessed by the commune: {criteria}"),
+    "gate": (
+        "Dừng đánh giá tại tiêu chí {criterion}: {flag}",
+        "Scoring stopped at criterion {criterion}: {flag}",
+    ),
+    "skipped": (
+        "Không đánh giá các tiêu chí tiếp theo: {criteria}",
+        "Later criteria not assessed: {criteria}",
+    ),
+    "knockout_flag": ("Bị loại ở tiêu chí {criterion}: {flag}", "Excluded at criterion {criterion}: {flag}"),
+    "knockout_option": (
+        "Bị loại ở tiêu chí {criterion}: chọn «{option}»",
+        "Excluded at criterion {criterion}: answer «{option}»",
+    ),
+    "rejected": ("Hồ sơ bị loại: {flag}", "Dossier rejected: {flag}"),
+    "missing": (
+        "Chưa chấm các tiêu chí (tính 0 điểm): {criteria}",
+        "Criteria not scored (counted 0): {criteria}",
+    ),
+    "total": ("Tổng điểm: {total}/{max}", "Total: {total}/{max}"),
+    "no_band": ("Tổng điểm {total} không thuộc mức sao nào", "Total {total} is in no star band"),
+    "band": ("Mức điểm {min}–{below} tương ứng {stars} sao", "The band {min}–{below} gives {stars} stars"),
+    "floor": (
+        "Tiêu chí {criterion} chưa đạt mức tối thiểu cho {stars} sao (cần «{option}», {needed} điểm; đạt {got})",
+        "Criterion {criterion} is below the minimum for {stars} stars (needs «{option}», {needed} points; got {got})",
+    ),
+    "floor_council": (
+        "Tiêu chí {criterion} chưa đạt mức tối thiểu cho {stars} sao ở {unmet}/{of} phiếu",
+        "Criterion {criterion} is below the minimum for {stars} stars on {unmet} of {of} sheets",
+    ),
+    "capped": ("Hạng sao giảm từ {from} xuống {to}", "Stars lowered from {from} to {to}"),
+    "excluded": ("Sản phẩm bị loại, không xếp hạng sao", "The product is excluded and gets no stars"),
+    "stars": ("Kết quả: {stars} sao", "Result: {stars} stars"),
+    "quorum": (
+        "Có {present}/{members} thành viên chấm (cần tỉ lệ {fraction}): {met}",
+        "{present} of {members} members scored (quorum {fraction}): {met}",
+    ),
+    "chair_missing": ("Chưa có chữ ký của Chủ tịch Hội đồng", "The chair has not signed"),
+    "incomplete": ("Phiếu chấm chưa đầy đủ: {members}", "Incomplete score sheets: {members}"),
+    "no_sheets": ("Chưa có phiếu chấm nào", "No score sheets yet"),
+    "combine": (
+        "Điểm Hội đồng ({method} của {sheets} phiếu): {total}",
+        "Council score ({method} of {sheets} sheets): {total}",
+    ),
+    "spread": (
+        "Chênh lệch giữa các thành viên: {spread} (tối đa {max}); chấm lại: {rescore}",
+        "Spread between members: {spread} (at most {max}); re-score: {rescore}",
+    ),
+    "dissent": (
+        "{id}: chỉ {sheets}/{of} phiếu đánh dấu, không tính",
+        "{id}: ticked on only {sheets} of {of} sheets, not counted",
+    ),
+    "knockout_council": ("Bị loại: {id} ({sheets}/{of} phiếu)", "Excluded: {id} ({sheets} of {of} sheets)"),
+    "rejected_council": (
+        "Hồ sơ bị loại: {flag} ({sheets}/{of} phiếu)",
+        "Dossier rejected: {flag} ({sheets} of {of} sheets)",
+    ),
+    "final": ("Kết quả chính thức", "The result is final"),
+    "not_final": ("Kết quả chưa chính thức", "The result is not final yet"),
+}
+_WORDS = {True: ("có", "yes"), False: ("không", "no"), None: ("—", "—")}
+
+
+def _labels(form: ScoringForm, lang: str) -> dict[str, str]:
+    names: dict[str, str] = {f.id: f.label.get(lang) for f in form.rejection}
+    for c in form.criteria():
+        names[c.id] = f"{c.id} {c.label.get(lang)}"
+        for flag in (*c.knockouts, *((c.gate,) if c.gate else ())):
+            names[flag.id] = flag.label.get(lang)
+    return names
+
+
+def _option_label(form: ScoringForm, criterion: str, option: str, lang: str) -> str:
+    for c in form.criteria():
+        if c.id == criterion:
+            for o in c.options:
+                if o.id == option:
+                    return o.label.get(lang)
+    return option
+
+
+def _show(value: Any, names: Mapping[str, str], lang: str) -> str:
+    en = lang == "en"
+    if isinstance(value, bool) or value is None:
+        return _WORDS[value][en]
+    if isinstance(value, float | int):
+        return f"{round(value, 2):g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(v, names, lang) for v in value)
+    return names.get(str(value), str(value))
+
+
+def describe(form: ScoringForm, notes: Sequence[Note], lang: str = "vi") -> list[str]:
+    """The explanation as sentences in Vietnamese (default) or English, using the form's labels."""
+    names = _labels(form, lang)
+    lines: list[str] = []
+    for code, params in notes:
+        vi, en = _TEXTS.get(code, (code, code))
+        shown = {k: _show(v, names, lang) for k, v in params.items()}
+        if "option" in params and "criterion" in params:
+            shown["option"] = _option_label(form, params["criterion"], params["option"], lang)
+        if code in ("floor", "floor_council", "gate", "knockout_flag", "knockout_option"):
+            shown["criterion"] = names.get(params["criterion"], params["criterion"])
+        shown.setdefault("got", "0")
+        if params.get("below") is None and "below" in params:
+            shown["below"] = _show(form.max_points, names, lang)
+        lines.append((en if lang == "en" else vi).format(**shown))
+    return lines
