@@ -1,0 +1,117 @@
+"""The Flask app: `create_app()` builds the catalog and the service once, then serves the pages.
+
+Blueprints of the JSON API (`web.api`) and the administration pages
+(`web.admin`) are registered when those packages are installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+from typing import Any
+
+from flask import Flask, g, request, url_for
+from flask_babel import gettext as _
+
+from web.config import ConfigError, load_settings
+from web.runtime import StartupError, build_runtime, runtime
+
+__all__ = ["ConfigError", "StartupError", "create_app"]
+
+# Blueprints that authenticate with bearer tokens only: no cookie session, so no CSRF token.
+TOKEN_BLUEPRINTS = {"api"}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    load_settings(app, test_config)
+
+    from web import auth, i18n
+    from web.errors import init_errors
+    from web.security import LoginThrottle, init_csrf
+    from web.views import certificates, dossiers, pages, scoring
+
+    i18n.init_i18n(app)
+    app.extensions["ocopflow"] = app.config.get("RUNTIME") or build_runtime(app)
+    app.extensions["ocopflow_throttle"] = LoginThrottle(
+        int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_LOCK_SECONDS"])
+    )
+    app.before_request(auth.load_actor)
+    init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
+    for blueprint in (auth.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp):
+        app.register_blueprint(blueprint)
+    optional = _register_optional(app)
+    init_errors(app, json_blueprints=TOKEN_BLUEPRINTS & optional)
+    _template_helpers(app, optional)
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if g.get("actor") is not None:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+def _register_optional(app: Flask) -> set[str]:
+    """The other web packages (API, admin pages), when present in this checkout."""
+    names = set()
+    for module_name in ("web.api", "web.admin"):
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        blueprint = module.bp
+        app.register_blueprint(blueprint)
+        names.add(blueprint.name)
+    return names
+
+
+def _template_helpers(app: Flask, optional: set[str]) -> None:
+    def can(permission: str) -> bool:
+        actor = g.get("actor")
+        return actor is not None and permission in runtime().permissions(actor)
+
+    def nav_items() -> list[dict[str, Any]]:
+        endpoint = request.endpoint or ""
+        items = [
+            ("pages.my_work", _("Việc của tôi"), True),
+            ("dossiers.index", _("Hồ sơ"), True),
+            ("certificates.lookup", _("Tra cứu chứng nhận"), True),
+        ]
+        # Endpoints of the admin package, shown when it is installed and the actor may use them.
+        admin_links = [
+            ("admin.audit", _("Nhật ký"), can("audit")),
+            ("admin.definitions", _("Định nghĩa"), can("administer")),
+            ("admin.users", _("Người dùng"), can("administer")),
+        ]
+        if "admin" in optional:
+            items += [item for item in admin_links if item[0] in app.view_functions]
+        return [
+            {"url": url_for(ep), "label": label, "current": endpoint == ep}
+            for ep, label, show in items
+            if show
+        ]
+
+    def datetime_text(value: Any) -> str:
+        if isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+        if isinstance(value, dt.datetime):
+            return value.strftime("%d/%m/%Y %H:%M")
+        if isinstance(value, dt.date):
+            return value.strftime("%d/%m/%Y")
+        return str(value or "")
+
+    app.jinja_env.globals.update(
+        can=can,
+        can_open=lambda: g.get("actor") is not None and runtime().can_open(g.actor),
+        nav_items=nav_items,
+        unit_name=lambda c: runtime().unit_name(c),
+    )
+    app.jinja_env.filters["datetime_text"] = datetime_text

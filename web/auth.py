@@ -1,0 +1,107 @@
+"""Sign-in, sign-out and the actor of each request.
+
+The session cookie (signed with SECRET_KEY, HttpOnly, SameSite=Lax, Secure in
+production) holds only the username; views get the actor from `g.actor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from web.runtime import runtime
+from web.security import LoginThrottle, rotate_csrf_token
+
+bp = Blueprint("auth", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+_SESSION_USER = "user"
+
+
+def client_address() -> str:
+    # Behind a proxy, configure werkzeug's ProxyFix in the WSGI file; we trust only what it sets.
+    return request.remote_addr or "unknown"
+
+
+def throttle() -> LoginThrottle:
+    found: LoginThrottle = current_app.extensions["ocopflow_throttle"]
+    return found
+
+
+def load_actor() -> None:
+    """The signed-in actor, read again from the users table on every request so that a
+    role change or a deactivation applies at once, not at the next sign-in."""
+    g.actor = None
+    g.user_name = ""
+    if request.endpoint == "static":
+        return
+    username = session.get(_SESSION_USER)
+    if not isinstance(username, str) or not username:
+        return
+    actor = runtime().service.actor_for_username(username)
+    if actor is None:
+        session.pop(_SESSION_USER, None)
+        return
+    g.actor = actor
+    g.user_name = actor.display_name or actor.id
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.actor is None:
+            return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("pages.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if request.method == "GET":
+        if g.actor is not None:
+            return redirect(url_for("pages.home"))
+        return render_template("login.html", next_url=request.args.get("next"))
+    username = request.form.get("username", "").strip()[:80]
+    password = request.form.get("password", "")[:200]
+    next_url = request.form.get("next")
+    address = client_address()
+    locked = throttle().locked_for(username, address)
+    if locked:
+        minutes = max(1, (locked + 59) // 60)
+        error = _("Quá nhiều lần đăng nhập sai. Hãy thử lại sau %(minutes)d phút.", minutes=minutes)
+        return render_template("login.html", error=error, username=username, next_url=next_url), 429
+    actor = runtime().service.authenticate(username, password) if username and password else None
+    if actor is None:
+        throttle().failed(username, address)
+        error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
+        return render_template("login.html", error=error, username=username, next_url=next_url), 401
+    throttle().succeeded(username, address)
+    lang = session.get("lang")
+    session.clear()  # no session fixation: nothing from before sign-in survives but the language
+    if lang:
+        session["lang"] = lang
+    session[_SESSION_USER] = actor.id
+    session.permanent = False
+    rotate_csrf_token()
+    return redirect(_safe_next(next_url))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,95 @@
+"""`ocopflow-web`: run the web app for a person trying it out, or under a real server.
+
+    ocopflow-web run [--host 127.0.0.1] [--port 5000] [--no-demo]
+
+`run` creates or upgrades the database (`ocopflow init-db`), fills an empty one
+with the demo data (`ocopflow demo`), prints the demo sign-ins and serves the
+app with Werkzeug's server. For production use gunicorn with web.wsgi:app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+DEMO_PASSWORD = "demo"
+
+
+def _engine(args: list[str]) -> int:
+    from engine.cli import main as engine_main
+
+    return engine_main(args)
+
+
+def _database_url() -> str:
+    from web import create_app
+
+    return str(create_app().config["DATABASE_URL"])
+
+
+def run(args: argparse.Namespace) -> int:
+    from web import ConfigError, StartupError, create_app
+
+    os.environ.setdefault("OCOPFLOW_ENV", "demo")
+    try:
+        app = create_app()
+    except (ConfigError, StartupError) as exc:
+        print(f"ocopflow-web: {exc}", file=sys.stderr)
+        return 1
+    url = str(app.config["DATABASE_URL"])
+    status = _engine(["init-db", "--database", url])
+    if status != 0:
+        return status
+    service = app.extensions["ocopflow"].service
+    if not args.no_demo and not _has_dossiers_or_users(app):
+        status = _engine(["demo", "--database", url])
+        if status != 0:
+            return status
+    _print_logins(app, service)
+    from werkzeug.serving import run_simple
+
+    print(f"\nocopflow: http://{args.host}:{args.port}/  (Ctrl+C to stop)\n")
+    run_simple(args.host, args.port, app, use_reloader=False, threaded=True)
+    return 0
+
+
+def _has_dossiers_or_users(app: object) -> bool:
+    database = app.extensions["ocopflow"].database  # type: ignore[attr-defined]
+    with database.transaction(write=False) as repo:
+        return bool(repo.users())
+
+
+def _print_logins(app: object, service: object) -> None:
+    database = app.extensions["ocopflow"].database  # type: ignore[attr-defined]
+    with database.transaction(write=False) as repo:
+        users = [u for u in repo.users() if u["active"]]
+    if not users:
+        return
+    print("\nDemo sign-ins (password: demo) / Tài khoản dùng thử (mật khẩu: demo):\n")
+    width = max(len(u["username"]) for u in users)
+    for u in users:
+        roles = ", ".join(u["roles"])
+        area = f" · {u['area']}" if u["area"] else ""
+        print(f"  {u['username']:<{width}}  {roles}{area}  {u['display_name'] or ''}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ocopflow-web", description="Serve the ocopflow web app.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("run", help="set up the database and demo data, then serve on 127.0.0.1:5000")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
+    p.set_defaults(func=run)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    status: int = args.func(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Settings: defaults, then an optional TOML file, then OCOPFLOW_* environment variables.
+
+Later sources win. Environment values are parsed as JSON when they can be
+(`OCOPFLOW_MAX_UPLOAD_MB=20` is the number 20), as plain strings otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "demo", "test", "production")
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # default: sqlite file in the instance folder
+    "INSTANCE_DIR": None,  # default: ./instance
+    "DEFINITIONS_PATHS": [str(PROJECT_ROOT / "workflows"), str(PROJECT_ROOT / "forms")],
+    "EVIDENCE_DIR": None,  # default: <instance>/evidence
+    "MAX_UPLOAD_MB": 10,
+    # Evidence files people actually hold: scans, photos and office documents.
+    "UPLOAD_EXTENSIONS": ["pdf", "jpg", "jpeg", "png", "webp", "doc", "docx", "xls", "xlsx", "odt", "ods"],
+    "LANGUAGES": ["vi", "en"],
+    "DEFAULT_LANGUAGE": "vi",
+    "PER_PAGE": 25,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCK_SECONDS": 300,
+    "PUBLIC_BASE_URL": None,  # for certificate QR codes; default: the request's host
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting that prevents the app from starting; the message says which and what to do."""
+
+
+def _parse_env_value(raw: str) -> Any:
+    import json
+
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def load_settings(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.update(DEFAULTS)
+    config_file = os.environ.get("OCOPFLOW_CONFIG")
+    if test_config is None and config_file:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"OCOPFLOW_CONFIG points to {path}, which is not a file.")
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        app.config.update({key.upper(): value for key, value in data.items()})
+    if test_config is None:
+        for key, raw in os.environ.items():
+            if key.startswith("OCOPFLOW_") and key not in ("OCOPFLOW_CONFIG", "OCOPFLOW_TEST_DATABASE"):
+                app.config[key.removeprefix("OCOPFLOW_")] = _parse_env_value(raw)
+    else:
+        app.config.update(test_config)
+    _finish(app)
+
+
+def _finish(app: Flask) -> None:
+    cfg = app.config
+    env = str(cfg["ENV"]).lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"OCOPFLOW_ENV={cfg['ENV']!r} is not one of {', '.join(ENVIRONMENTS)}.")
+    cfg["ENV"] = env
+    instance = Path(cfg["INSTANCE_DIR"] or PROJECT_ROOT / "instance").resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    cfg["INSTANCE_DIR"] = str(instance)
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = f"sqlite:///{instance / 'ocopflow.db'}"
+    cfg["EVIDENCE_DIR"] = str(Path(cfg["EVIDENCE_DIR"] or instance / "evidence").resolve())
+    if not cfg["SECRET_KEY"]:
+        if env == "production":
+            raise ConfigError(
+                "OCOPFLOW_ENV=production needs a secret key: set OCOPFLOW_SECRET_KEY to a long random "
+                "string (for example the output of `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+            )
+        cfg["SECRET_KEY"] = _instance_secret(instance)
+    try:
+        max_mb = float(cfg["MAX_UPLOAD_MB"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"MAX_UPLOAD_MB={cfg['MAX_UPLOAD_MB']!r} is not a number.") from exc
+    # Room for the other fields of the form besides the file itself.
+    cfg["MAX_CONTENT_LENGTH"] = int(max_mb * 1024 * 1024) + 64 * 1024
+    cfg["UPLOAD_EXTENSIONS"] = [str(e).lower().lstrip(".") for e in cfg["UPLOAD_EXTENSIONS"]]
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = env == "production"
+    cfg["SESSION_COOKIE_NAME"] = "ocopflow_session"
+
+
+def _instance_secret(instance: Path) -> str:
+    """Development and demo keep one random key in the instance folder so sign-ins survive restarts."""
+    path = instance / "secret_key"
+    if path.is_file():
+        key = path.read_text().strip()
+        if key:
+            return key
+    key = secrets.token_hex(32)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,71 @@
+"""One page per failure, never a traceback: engine errors and HTTP errors mapped to statuses."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (
+    Conflict,
+    InvalidDefinition,
+    InvalidForm,
+    NotFound,
+    OcopflowError,
+    PermissionDenied,
+    TransitionNotAllowed,
+)
+
+STATUS = {
+    NotFound: 404,
+    PermissionDenied: 403,
+    TransitionNotAllowed: 422,
+    InvalidForm: 422,
+    InvalidDefinition: 422,
+    Conflict: 409,
+}
+
+
+def _page(status: int, title: str, message: str) -> ResponseReturnValue:
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_errors(app: Flask, json_blueprints: set[str]) -> None:
+    def is_json() -> bool:
+        return request.blueprint in json_blueprints
+
+    @app.errorhandler(OcopflowError)
+    def engine_error(exc: OcopflowError) -> ResponseReturnValue:
+        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+        if status == 404:
+            return _page(
+                404, _("Không tìm thấy"), _("Không có trang hoặc hồ sơ này, hoặc bạn không được xem nó.")
+            )
+        return _page(status, _("Không thực hiện được"), exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
+        if is_json():
+            return exc
+        status = exc.code or 500
+        if status == 400 and exc.description == "csrf":
+            return _page(
+                400,
+                _("Phiên làm việc đã hết hạn"),
+                _("Biểu mẫu này đã cũ hoặc không hợp lệ. Hãy tải lại trang rồi thử lại."),
+            )
+        if status == 404:
+            return _page(
+                404, _("Không tìm thấy"), _("Không có trang hoặc hồ sơ này, hoặc bạn không được xem nó.")
+            )
+        if status == 413:
+            mb = app.config["MAX_UPLOAD_MB"]
+            return _page(413, _("Tệp quá lớn"), _("Tệp tải lên vượt quá giới hạn %(mb)s MB.", mb=mb))
+        if status == 405:
+            return _page(405, _("Không thực hiện được"), _("Trang này không nhận yêu cầu kiểu này."))
+        return _page(status, _("Có lỗi"), exc.description or "")
+
+    @app.errorhandler(500)
+    def server_error(exc: Exception) -> ResponseReturnValue:
+        return _page(500, _("Có lỗi"), _("Hệ thống gặp lỗi. Thao tác của bạn chưa được thực hiện."))

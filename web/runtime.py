@@ -1,0 +1,118 @@
+"""What the app builds once: the definitions catalog, the database and the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from engine.definitions.model import Catalog, Form, RoleSet, ScoringForm, Unit, Workflow
+from engine.permissions import Actor
+
+
+class StartupError(RuntimeError):
+    """The definitions or the database cannot be used; the message says what to fix."""
+
+
+@dataclass
+class Runtime:
+    catalog: Catalog
+    service: Any  # engine.service.Service
+    database: Any  # engine.storage.repository.Database
+
+    # --- definitions -----------------------------------------------------------------
+
+    def workflow_of(self, dossier: Any) -> Workflow:
+        """The definition version the dossier is pinned to (not necessarily the newest)."""
+        found: Workflow = self.service.registry.workflow(None, dossier.definition_hash)
+        return found
+
+    def can_open(self, actor: Actor) -> bool:
+        """Whether the actor holds a role that acts on a new dossier in some workflow in effect."""
+        today = self.service.now().date()
+        for wf in self.catalog.workflows.values():
+            if not wf.in_effect_on(today):
+                continue
+            starters = {r for t in wf.transitions if wf.initial in t.sources for r in t.roles}
+            if starters & actor.roles:
+                return True
+        return False
+
+    def roleset(self, workflow: Workflow | None = None) -> list[RoleSet]:
+        if workflow is not None and workflow.roles in self.catalog.roles:
+            return [self.catalog.roles[workflow.roles]]
+        return list(self.catalog.roles.values())
+
+    def permissions(self, actor: Actor) -> frozenset[str]:
+        """Everything any of the actor's roles may do, in any installed role set."""
+        perms: set[str] = set()
+        for roleset in self.catalog.roles.values():
+            for role_id in actor.roles:
+                role = roleset.roles.get(role_id)
+                if role is not None:
+                    perms |= role.can
+        return frozenset(perms)
+
+    def role_label(self, role_id: str) -> Any:
+        for roleset in self.catalog.roles.values():
+            if role_id in roleset.roles:
+                return roleset.roles[role_id].label
+        return role_id
+
+    def forms_of(self, workflow: Workflow) -> list[Form]:
+        return [self.catalog.forms[f] for f in workflow.forms if f in self.catalog.forms]
+
+    def scoring_form(self, workflow: Workflow | None, product_set: str) -> ScoringForm | None:
+        if workflow is None or workflow.scoring_regime is None:
+            return None
+        return self.catalog.scoring_form_for(workflow.scoring_regime, product_set)
+
+    def units(self, workflow: Workflow | None = None) -> list[Unit]:
+        sets = self.catalog.units.values()
+        if workflow is not None and workflow.units in self.catalog.units:
+            sets = [self.catalog.units[workflow.units]]  # type: ignore[assignment]
+        return [u for s in sets for u in s.units.values()]
+
+    def unit_name(self, code: str | None) -> str:
+        if not code:
+            return ""
+        for s in self.catalog.units.values():
+            unit = s.units.get(code)
+            if unit is not None:
+                return unit.name
+        return code
+
+    def display_name(self, actor: Actor) -> str:
+        name = getattr(actor, "display_name", None)
+        return str(name) if name else actor.id
+
+
+def runtime() -> Runtime:
+    found: Runtime = current_app.extensions["ocopflow"]
+    return found
+
+
+def build_runtime(app: Flask) -> Runtime:
+    from engine.definitions.loader import load_catalog
+
+    from engine.service import Service
+    from engine.storage.db import make_engine, upgrade
+    from engine.storage.repository import Database
+
+    paths = [Path(p) for p in app.config["DEFINITIONS_PATHS"]]
+    result = load_catalog(paths)
+    if not result.ok:
+        errors = [p.format() for p in result.problems if p.severity == "error"]
+        raise StartupError(
+            "The definitions do not validate; run `ocopflow validate` and fix:\n  " + "\n  ".join(errors[:20])
+        )
+    engine = make_engine(app.config["DATABASE_URL"])
+    if app.config.get("AUTO_UPGRADE_DB", True):
+        upgrade(engine)
+    database = Database(engine)
+    evidence_dir = Path(app.config["EVIDENCE_DIR"])
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    service = Service(database.transaction, result.catalog, evidence_dir=evidence_dir)
+    return Runtime(catalog=result.catalog, service=service, database=database)

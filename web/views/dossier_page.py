@@ -1,0 +1,242 @@
+"""Everything the dossier page shows, gathered from the service and the dossier's own definitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from engine.definitions.model import Form, Workflow
+from engine.errors import NotFound, OcopflowError
+from web.formdata import shown_value
+from web.i18n import tr
+from web.runtime import runtime
+from web.views.certificates import public_url, qr_svg
+
+REASON_TEXTS = {
+    "role": _l("Vai trò của bạn không được làm việc này."),
+    "scope": _l("Hồ sơ không thuộc địa bàn của bạn."),
+    "permission": _l("Vai trò của bạn không có quyền này."),
+    "state": _l("Không làm được ở trạng thái hiện tại."),
+    "comment": _l("Cần ghi ý kiến."),
+    "scores": _l("Kết quả chấm điểm của Hội đồng chưa có hoặc chưa chốt."),
+}
+
+
+def step_bar(workflow: Workflow | None, current: int) -> list[dict[str, Any]]:
+    """One cell per cycle step; a step's name is its own label if the workflow gives one,
+    else the label of its broadest state (the composite with most leaves)."""
+    if workflow is None:
+        return [{"number": current, "label": str(current)}]
+    last = max(max((s.step for s in workflow.states.values()), default=current), current)
+    names: dict[int, str] = {}
+    step_labels = getattr(workflow, "steps", None) or {}
+    for number in range(1, last + 1):
+        if number in step_labels:
+            names[number] = tr(step_labels[number])
+            continue
+        in_step = [s for s in workflow.states.values() if s.step == number and s.parent is None]
+        if in_step:
+            best = max(in_step, key=lambda s: len(s.children))
+            names[number] = tr(best.label)
+    return [
+        {"number": n, "label": f"{_('Bước')} {n}" + (f" · {names[n]}" if n in names else "")}
+        for n in range(1, last + 1)
+    ]
+
+
+def reason_text(action: Any, workflow: Workflow, forms: list[Form]) -> str:
+    """Why an action is refused, in the reader's language, from the reason code and the definitions."""
+    reason = action.reason or ""
+    kind, _sep, ref = reason.partition(":")
+    transition = workflow.transition(action.id)
+    if reason == "guard" and transition is not None and transition.guard_message is not None:
+        return tr(transition.guard_message)
+    if kind == "duty":
+        duty = next((d for d in workflow.duties if d.id == ref), None)
+        if duty is not None and duty.message is not None:
+            return tr(duty.message)
+    if kind == "form":
+        title = next((tr(f.title) for f in forms if f.id == ref), ref)
+        return _("Cần hoàn thành biểu mẫu: %(form)s.", form=title)
+    if kind == "evidence":
+        label = dict(_document_types(forms)).get(ref, ref)
+        return _("Cần tải lên minh chứng: %(doc)s.", doc=label)
+    if reason in REASON_TEXTS:
+        return str(REASON_TEXTS[reason])
+    return str(action.message or reason)
+
+
+def dossier_namespace(d: Any) -> Any:
+    from engine.expressions import Namespace
+
+    return Namespace(
+        {
+            "id": d.id,
+            "kind": d.kind,
+            "product_set": d.product_set,
+            "product_group": d.product_group,
+            "province_code": d.province_code,
+            "commune_code": d.commune_code,
+            "year": d.filed_on.year,
+            "state": d.state,
+            "stars": d.stars,
+            "product_code": d.product_code,
+        }
+    )
+
+
+def _form_status(entry: dict[str, Any] | None) -> str:
+    if not entry:
+        return "empty"
+    return "complete" if entry.get("complete") else "partial"
+
+
+def _visible_fields(form: Form, answers: dict[str, Any], dossier_ns: Any) -> dict[str, bool]:
+    from engine import expressions
+    from engine.expressions import Namespace
+
+    context = {"answers": Namespace(answers), "dossier": dossier_ns, "today": runtime().service.now().date()}
+    shown = {}
+    for f in form.fields():
+        if not f.visible_when:
+            shown[f.id] = True
+            continue
+        try:
+            shown[f.id] = bool(expressions.truthy(f.visible_when, context))
+        except expressions.ExpressionError:
+            shown[f.id] = True
+    return shown
+
+
+def render_dossier(
+    dossier_id: int,
+    *,
+    form_errors: dict[str, dict[str, str]] | None = None,
+    typed: dict[str, dict[str, Any]] | None = None,
+    upload_error: str | None = None,
+    action_error: tuple[str, str] | None = None,
+    typed_comment: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    rt = runtime()
+    service = rt.service
+    actor = g.actor
+    d = service.get_dossier(actor, dossier_id)
+    workflow: Workflow = rt.workflow_of(d)
+    forms = [f for f in (rt.catalog.forms.get(fid) for fid in workflow.forms) if f is not None]
+    saved_forms = service.form_answers(actor, d.id)
+    saved = {fid: dict(entry["answers"]) for fid, entry in saved_forms.items()}
+    typed = typed or {}
+    dossier_ns = dossier_namespace(d)
+    evidence = service.evidence_list(actor, d.id)
+    shown: dict[str, dict[str, Any]] = {}
+    visible: dict[str, dict[str, bool]] = {}
+    for form in forms:
+        values = typed.get(form.id, saved.get(form.id, {}))
+        shown[form.id] = {f.id: shown_value(f, values.get(f.id)) for f in form.fields()}
+        visible[form.id] = _visible_fields(
+            form, {k: v for k, v in values.items() if v not in (None, "", [])}, dossier_ns
+        )
+    evidence_by_type: dict[str, list[str]] = {}
+    for e in evidence:
+        evidence_by_type.setdefault(e["document_type"], []).append(e["filename"])
+    perms = rt.permissions(actor)
+    roles_here = {r for rs in rt.roleset(workflow) for r in rs.roles if r in actor.roles}
+    editable = {f.id for f in forms if "edit_forms" in perms and roles_here & set(f.editable_by)}
+    scoring_form = rt.scoring_form(workflow, d.product_set)
+    try:
+        result = service.council_result(actor, d.id) if scoring_form else None
+    except (NotFound, OcopflowError):
+        result = None
+    max_mb = current_app.config["MAX_UPLOAD_MB"]
+    upload_types = current_app.config["UPLOAD_EXTENSIONS"]
+    certificate_url = public_url(d.certificate.number) if d.certificate else ""
+    context = {
+        "d": d,
+        "workflow": workflow,
+        "state": workflow.states.get(d.state),
+        "steps": step_bar(workflow, d.step),
+        "actions": service.available_actions(actor, d.id),
+        "reason_text": lambda a: reason_text(a, workflow, forms),
+        "forms": forms,
+        "form_status": {f.id: _form_status(saved_forms.get(f.id)) for f in forms},
+        "editable_forms": editable,
+        "shown": shown,
+        "visible": visible,
+        "form_errors": form_errors or {},
+        "units": rt.units(workflow),
+        "evidence": evidence,
+        "evidence_by_type": evidence_by_type,
+        "document_types": _document_types(forms),
+        "document_label": _document_label(forms),
+        "can_upload": "upload_evidence" in perms and not d.terminal,
+        "upload_error": upload_error,
+        "max_upload_mb": max_mb,
+        "upload_types": upload_types,
+        "accept": ",".join("." + e for e in upload_types),
+        "scoring_form": scoring_form,
+        "can_score": "score" in perms,
+        "can_chair": "chair" in perms,
+        "result": result,
+        "history": service.history(actor, d.id),
+        "action_label": lambda a: _action_label(workflow, a),
+        "state_label": lambda s: tr(workflow.states[s].label) if s in workflow.states else s,
+        "certificate_status": certificate_status,
+        "certificate_url": certificate_url,
+        "qr_svg": qr_svg(certificate_url) if certificate_url else "",
+        "action_error": action_error,
+        "typed_comment": typed_comment or "",
+        "product_set_label": _product_set_label(rt, workflow, d.product_set),
+    }
+    return render_template("dossier.html", **context), status
+
+
+def certificate_status(status: str) -> str:
+    return {
+        "valid": _("Còn hiệu lực"),
+        "expired": _("Đã hết hạn"),
+        "revoked": _("Đã thu hồi"),
+        "superseded": _("Đã được thay thế"),
+    }.get(status, status)
+
+
+def _document_types(forms: list[Form]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for form in forms:
+        for f in form.fields():
+            if f.type == "evidence" and f.document:
+                seen.setdefault(f.document, tr(f.label))
+    return sorted(seen.items(), key=lambda kv: kv[1])
+
+
+def _document_label(forms: list[Form]) -> Any:
+    labels = dict(_document_types(forms))
+    return lambda doc: labels.get(doc, doc)
+
+
+def _action_label(workflow: Workflow, action: str) -> str:
+    t = workflow.transition(action)
+    if t is not None:
+        return tr(t.label)
+    return str(ACTION_TEXTS.get(action, action))
+
+
+ACTION_TEXTS = {
+    "open_dossier": _l("Lập hồ sơ"),
+    "save_form": _l("Lưu biểu mẫu"),
+    "attach_evidence": _l("Tải lên minh chứng"),
+    "save_score_sheet": _l("Lưu phiếu chấm điểm"),
+}
+
+
+def _product_set_label(rt: Any, workflow: Workflow, code: str) -> str:
+    form = rt.scoring_form(workflow, code)
+    if form is not None:
+        for p in form.product_sets:
+            if p.code == code:
+                return f"{code} — {tr(p.label)}"
+    return code

@@ -1,0 +1,214 @@
+"""Dossiers: the list, opening a new one, the dossier page and what is done on it.
+
+Views are thin: parse the request, call the service, render. Every engine
+error is mapped in web/errors.py; here only the ones that re-render a page
+with the person's input kept (invalid forms, refused actions) are caught.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePath
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from engine.errors import Conflict, InvalidForm, PermissionDenied, TransitionNotAllowed
+from web.auth import login_required
+from web.formdata import parse_form
+from web.i18n import tr
+from web.runtime import runtime
+from web.views.dossier_page import render_dossier
+from web.views.listing import clean_args, filter_choices, service_filters
+
+bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
+
+
+@bp.get("")
+@login_required
+def index() -> ResponseReturnValue:
+    rt = runtime()
+    args = clean_args(request.args)
+    try:
+        page_no = max(1, min(int(request.args.get("page", "1")), 100_000))
+    except ValueError:
+        page_no = 1
+    per_page = current_app.config["PER_PAGE"]
+    page = rt.service.list_dossiers(
+        g.actor, filters=service_filters(rt, args), page=page_no, per_page=per_page
+    )
+
+    def page_url(n: int) -> str:
+        return url_for("dossiers.index", page=n, **{k: v for k, v in args.items() if v})
+
+    return render_template(
+        "dossiers.html",
+        page=page,
+        args=args,
+        choices=filter_choices(rt),
+        page_url=page_url,
+        can_open=rt.can_open(g.actor),
+    )
+
+
+def _new_form_choices() -> dict[str, Any]:
+    rt = runtime()
+    sets = []
+    for form in rt.catalog.scoring_forms.values():
+        for p in form.product_sets:
+            sets.append((p.code, f"{p.code} — {tr(p.label)}"))
+    communes = [u for u in rt.units() if u.level == "commune"]
+    if g.actor.area:
+        # an actor bound to an area files within it: the commune itself or the communes of the province
+        communes = [u for u in communes if g.actor.area in (u.code, u.parent)] or communes
+    return {
+        "product_sets": sorted(set(sets)),
+        "communes": sorted(communes, key=lambda u: (u.parent or "", u.name)),
+        "workflows": [wf for wf in rt.catalog.workflows.values() if wf.in_effect_on(dt.date.today())],
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    rt = runtime()
+    values = {
+        k: request.form.get(k, "").strip()
+        for k in ("product_name", "product_set", "producer_org", "commune_code")
+    }
+    if not values["producer_org"] and g.actor.organisation:
+        values["producer_org"] = g.actor.organisation
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        for name in ("product_name", "product_set", "producer_org", "commune_code"):
+            if not values[name]:
+                errors[name] = _("Cần điền mục này.")
+        if len(values["product_name"]) > 300:
+            errors["product_name"] = _("Tối đa %(n)d ký tự.", n=300)
+        if not errors:
+            try:
+                dossier = rt.service.open_dossier(
+                    g.actor,
+                    product_name=values["product_name"],
+                    product_set=values["product_set"],
+                    producer_org=values["producer_org"],
+                    commune_code=values["commune_code"],
+                    workflow_id=request.form.get("workflow_id") or None,
+                )
+            except InvalidForm as exc:
+                errors.update({k: str(v) for k, v in exc.problems.items()})
+                errors.setdefault("_", exc.message)
+            except PermissionDenied as exc:
+                errors["_"] = exc.message
+            else:
+                flash(_("Đã lập hồ sơ #%(id)d.", id=dossier.id), "success")
+                return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
+    status = 422 if errors else 200
+    return render_template("dossier_new.html", values=values, errors=errors, **_new_form_choices()), status
+
+
+@bp.get("/<int:dossier_id>")
+@login_required
+def detail(dossier_id: int) -> ResponseReturnValue:
+    return render_dossier(dossier_id)
+
+
+@bp.post("/<int:dossier_id>/forms/<form_id>")
+@login_required
+def save_form(dossier_id: int, form_id: str) -> ResponseReturnValue:
+    rt = runtime()
+    dossier = rt.service.get_dossier(g.actor, dossier_id)  # 404 before anything else
+    form = rt.catalog.forms.get(form_id)
+    if form is None:
+        abort(404)
+    answers = parse_form(form, request.form)
+    expected = _int_or_none(request.form.get("version"))
+    try:
+        rt.service.save_form(g.actor, dossier.id, form_id, answers, expected_version=expected)
+    except InvalidForm as exc:
+        flash(_("Chưa lưu: hãy sửa các mục được đánh dấu bên dưới."), "error")
+        return render_dossier(
+            dossier_id, form_errors={form_id: exc.problems}, typed={form_id: answers}, status=422
+        )
+    except Conflict:
+        flash(
+            _(
+                "Hồ sơ vừa được người khác thay đổi. Nội dung bạn nhập vẫn còn bên dưới; hãy kiểm tra rồi lưu lại."
+            ),
+            "error",
+        )
+        return render_dossier(dossier_id, typed={form_id: answers}, status=409)
+    except PermissionDenied as exc:
+        flash(exc.message, "error")
+        return render_dossier(dossier_id, typed={form_id: answers}, status=403)
+    flash(_("Đã lưu %(form)s.", form=tr(form.title)), "success")
+    return redirect(url_for("dossiers.detail", dossier_id=dossier_id, _anchor=f"form-{form_id}"))
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@bp.post("/<int:dossier_id>/evidence")
+@login_required
+def upload_evidence(dossier_id: int) -> ResponseReturnValue:
+    rt = runtime()
+    dossier = rt.service.get_dossier(g.actor, dossier_id)
+    document_type = request.form.get("document_type", "").strip()
+    upload = request.files.get("file")
+    problem = None
+    if not document_type:
+        problem = _("Hãy chọn loại giấy tờ.")
+    elif upload is None or not upload.filename:
+        problem = _("Hãy chọn tệp cần tải lên.")
+    else:
+        ext = PurePath(upload.filename).suffix.lower().lstrip(".")
+        allowed = current_app.config["UPLOAD_EXTENSIONS"]
+        if ext not in allowed:
+            problem = _(
+                "Không nhận tệp .%(ext)s. Loại tệp được nhận: %(allowed)s.",
+                ext=ext or "?",
+                allowed=", ".join(allowed),
+            )
+    if problem is None:
+        assert upload is not None
+        data = upload.read()
+        try:
+            rt.service.attach_evidence(g.actor, dossier.id, document_type, upload.filename, data)
+        except InvalidForm as exc:
+            problem = "; ".join(str(v) for v in exc.problems.values()) or exc.message
+        except PermissionDenied as exc:
+            problem = exc.message
+    if problem:
+        flash(problem, "error")
+        return render_dossier(dossier_id, upload_error=problem, status=422)
+    flash(_("Đã tải lên %(name)s.", name=upload.filename if upload else ""), "success")
+    return redirect(url_for("dossiers.detail", dossier_id=dossier_id, _anchor="evidence"))
+
+
+@bp.post("/<int:dossier_id>/actions/<transition_id>")
+@login_required
+def fire(dossier_id: int, transition_id: str) -> ResponseReturnValue:
+    rt = runtime()
+    dossier = rt.service.get_dossier(g.actor, dossier_id)
+    comment = request.form.get("comment", "").strip()[:4000] or None
+    expected = _int_or_none(request.form.get("version"))
+    try:
+        after = rt.service.fire(
+            g.actor, dossier.id, transition_id, comment=comment, expected_version=expected
+        )
+    except (PermissionDenied, TransitionNotAllowed) as exc:
+        flash(exc.message, "error")
+        return render_dossier(
+            dossier_id, action_error=(transition_id, exc.message), typed_comment=comment, status=422
+        )
+    except Conflict:
+        flash(_("Hồ sơ vừa được người khác thay đổi; hãy xem lại trước khi thao tác."), "error")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+    flash(_("Đã thực hiện. Trạng thái mới: %(state)s.", state=tr(after.state_label)), "success")
+    return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
