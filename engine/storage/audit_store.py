@@ -109,20 +109,39 @@ class AuditStore:
                 yield _event(row)
             last = rows[-1].seq
 
-    def iter_payloads(self) -> Iterator[tuple[int, Any]]:
-        q = select(t.audit_events.c.seq, t.audit_events.c.payload).order_by(t.audit_events.c.seq)
-        for row in self.connection.execute(q):
-            yield int(row.seq), row.payload
+    def iter_payloads(self) -> Iterator[tuple[int, str, Any]]:
+        """(seq, payload_digest, payload) in seq order, in keyset batches."""
+        e = t.audit_events.c
+        last = -1
+        while True:
+            q = (
+                select(e.seq, e.payload_digest, e.payload)
+                .where(e.seq > last)
+                .order_by(e.seq)
+                .limit(READ_BATCH)
+            )
+            rows = self.connection.execute(q).all()
+            if not rows:
+                return
+            for row in rows:
+                yield int(row.seq), row.payload_digest, row.payload
+            last = rows[-1].seq
+
+    def last_events(self, n: int) -> list[audit.AuditEvent]:
+        q = select(t.audit_events).order_by(t.audit_events.c.seq.desc()).limit(n)
+        return [_event(r) for r in self.connection.execute(q)]
 
     def dossier_events(self, dossier_id: int) -> list[tuple[audit.AuditEvent, Any]]:
         q = select(t.audit_events).where(t.audit_events.c.dossier_id == dossier_id)
         return [(_event(r), r.payload) for r in self.connection.execute(q.order_by(t.audit_events.c.seq))]
 
-    def actors_who_fired(self, dossier_id: int, transition_ids: list[str]) -> set[str]:
+    def fired_by(self, dossier_id: int) -> dict[str, frozenset[str]]:
+        """transition id -> the actors who fired it on this dossier (for separation of duties)."""
         e = t.audit_events.c
         q = select(e.actor, e.payload).where(e.dossier_id == dossier_id, e.action == "fire")
-        out = set()
+        out: dict[str, set[str]] = {}
         for row in self.connection.execute(q):
-            if (row.payload or {}).get("transition") in transition_ids:
-                out.add(row.actor)
-        return out
+            transition = (row.payload or {}).get("transition")
+            if transition:
+                out.setdefault(transition, set()).add(row.actor)
+        return {k: frozenset(v) for k, v in out.items()}

@@ -123,6 +123,10 @@ class Repository(AuditStore):
             )
         return version + 1
 
+    def set_dossier_fields(self, dossier_id: int, **values: Any) -> None:
+        """Fields written after a successful compare-and-set in the same transaction."""
+        self.connection.execute(update(t.dossiers).where(t.dossiers.c.id == dossier_id).values(**values))
+
     def _area_clause(self, area: AreaFilter) -> Any:
         if area.everything:
             return None
@@ -217,12 +221,12 @@ class Repository(AuditStore):
         q = select(t.evidence).where(t.evidence.c.dossier_id == dossier_id).order_by(t.evidence.c.id)
         return [dict(r) for r in self.connection.execute(q).mappings()]
 
-    def save_score_sheet(self, dossier_id: int, member: str, **values: Any) -> None:
+    def save_score_sheet(self, dossier_id: int, member: str, state: str, **values: Any) -> None:
         s = t.score_sheets.c
-        q = update(t.score_sheets).where(s.dossier_id == dossier_id, s.member == member).values(**values)
-        if self.connection.execute(q).rowcount == 0:
+        q = update(t.score_sheets).where(s.dossier_id == dossier_id, s.member == member, s.state == state)
+        if self.connection.execute(q.values(**values)).rowcount == 0:
             self.connection.execute(
-                insert(t.score_sheets).values(dossier_id=dossier_id, member=member, **values)
+                insert(t.score_sheets).values(dossier_id=dossier_id, member=member, state=state, **values)
             )
 
     def score_sheets(self, dossier_id: int) -> list[Row]:
@@ -232,10 +236,6 @@ class Repository(AuditStore):
             .order_by(t.score_sheets.c.id)
         )
         return [dict(r) for r in self.connection.execute(q).mappings()]
-
-    def unfinalise_score_sheets(self, dossier_id: int) -> None:
-        q = update(t.score_sheets).where(t.score_sheets.c.dossier_id == dossier_id).values(final=False)
-        self.connection.execute(q)
 
     # --- clocks, certificates, notifications -----------------------------------------
 
@@ -273,6 +273,18 @@ class Repository(AuditStore):
     def certificate_by_number(self, number: str) -> Row | None:
         q = select(t.certificates).where(t.certificates.c.number == number)
         return _row(self.connection.execute(q).mappings().first())
+
+    def certificates_for_dossiers(self, ids: Sequence[int]) -> list[Row]:
+        q = (
+            select(t.certificates)
+            .where(t.certificates.c.dossier_id.in_(list(ids)))
+            .order_by(t.certificates.c.id)
+        )
+        return [dict(r) for r in self.connection.execute(q).mappings()]
+
+    def clocks_for_dossiers(self, ids: Sequence[int]) -> list[Row]:
+        q = select(t.clocks).where(t.clocks.c.dossier_id.in_(list(ids))).order_by(t.clocks.c.id)
+        return [dict(r) for r in self.connection.execute(q).mappings()]
 
     def certificates_for_product(self, product_code: str | None, dossier_id: int) -> list[Row]:
         c = t.certificates.c

@@ -94,6 +94,7 @@ dossiers = Table(
     Column("commune_code", String(10), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("filed_on", Date, nullable=False),
+    Column("renews_certificate", String(100)),  # upgrade / re-evaluation: the certificate it replaces
     Column("product_code", String(100), unique=True),
     Column("stars", Integer),
     Column("score_total", Float),
@@ -140,6 +141,7 @@ score_sheets = Table(
     Column("id", Integer, primary_key=True),
     Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False),
     Column("member", String(80), nullable=False),
+    Column("state", String(100), nullable=False),  # the state it was scored in: one council per state
     Column("role", String(100), nullable=False),
     Column("chair", Boolean, nullable=False, default=False),
     Column("answers", JSON, nullable=False),
@@ -147,7 +149,7 @@ score_sheets = Table(
     Column("final", Boolean, nullable=False, default=False),
     Column("total", Float),
     Column("saved_at", DateTime, nullable=False),
-    UniqueConstraint("dossier_id", "member"),
+    UniqueConstraint("dossier_id", "member", "state"),
 )
 
 clocks = Table(

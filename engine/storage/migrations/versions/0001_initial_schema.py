@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.Column('commune_code', sa.String(length=10), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('filed_on', sa.Date(), nullable=False),
+    sa.Column('renews_certificate', sa.String(length=100), nullable=True),
     sa.Column('product_code', sa.String(length=100), nullable=True),
     sa.Column('stars', sa.Integer(), nullable=True),
     sa.Column('score_total', sa.Float(), nullable=True),
@@ -203,6 +204,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dossier_id', sa.Integer(), nullable=False),
     sa.Column('member', sa.String(length=80), nullable=False),
+    sa.Column('state', sa.String(length=100), nullable=False),
     sa.Column('role', sa.String(length=100), nullable=False),
     sa.Column('chair', sa.Boolean(), nullable=False),
     sa.Column('answers', sa.JSON(), nullable=False),
@@ -212,7 +214,7 @@ def upgrade() -> None:
     sa.Column('saved_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_score_sheets_dossier_id_dossiers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_score_sheets')),
-    sa.UniqueConstraint('dossier_id', 'member', name=op.f('uq_score_sheets_dossier_id_member'))
+    sa.UniqueConstraint('dossier_id', 'member', 'state', name=op.f('uq_score_sheets_dossier_id_member_state'))
     )
     # ### end Alembic commands ###
     # The audit chain's head: seq 0 and an empty hash mean "no event yet".

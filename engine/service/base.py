@@ -1,0 +1,254 @@
+"""Shared machinery of the use cases: transactions, loading a dossier with its definitions, snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from engine.definitions.model import Catalog, RoleSet, Text, Workflow
+from engine.errors import NotFound
+from engine.expressions import Namespace
+from engine.permissions import Actor, DossierFacts, visible
+from engine.service.effects import clock_state
+from engine.service.registry import Registry
+from engine.service.snapshots import CertificateSnapshot, ClockSnapshot, DossierSnapshot
+from engine.storage.repository import AreaFilter, Repository, Row
+
+DEFAULT_EVIDENCE_TYPES = (
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "text/plain",
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+DEFAULT_MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+
+
+class RepositoryFactory(Protocol):
+    def __call__(self, *, write: bool = True) -> AbstractContextManager[Repository]: ...
+
+
+@dataclass
+class Loaded:
+    """A dossier row with the definitions it is pinned to."""
+
+    row: Row
+    workflow: Workflow
+    roleset: RoleSet
+
+    @property
+    def facts(self) -> DossierFacts:
+        r = self.row
+        return DossierFacts(
+            str(r["id"]), r["state"], r["province_code"], r["commune_code"], r["producer_org"]
+        )
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class ServiceBase:
+    def __init__(
+        self,
+        repository_factory: RepositoryFactory,
+        catalog: Catalog,
+        *,
+        clock: Callable[[], dt.datetime] = _utc_now,
+        evidence_dir: Path | None = None,
+        max_evidence_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES,
+        evidence_types: Iterable[str] = DEFAULT_EVIDENCE_TYPES,
+        sync: bool = True,
+    ) -> None:
+        self._tx = repository_factory
+        self.registry = Registry(catalog)
+        self._clock = clock
+        self.evidence_dir = evidence_dir or Path("instance") / "evidence"
+        self.max_evidence_bytes = max_evidence_bytes
+        self.evidence_types = frozenset(evidence_types)
+        if sync:
+            self.sync_definitions()
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.registry.catalog
+
+    def now(self) -> dt.datetime:
+        now = self._clock()
+        if now.tzinfo is not None:
+            now = now.astimezone(dt.UTC).replace(tzinfo=None)
+        return now
+
+    def sync_definitions(self) -> int:
+        """Store every definition of the catalog not stored yet, each with an audit event."""
+        with self._tx() as repo:
+            now = self.now()
+            added = self.registry.sync(repo, "system", now)
+            for row in added:
+                repo.append_event(
+                    at=now,
+                    actor="system",
+                    action="activate_definition",
+                    definition_hash=row["sha256"],
+                    payload={k: row[k] for k in ("kind", "def_id", "version", "file", "effective_from")},
+                )
+        return len(added)
+
+    # --- loading -----------------------------------------------------------------
+
+    def _load(self, repo: Repository, actor: Actor, dossier_id: int) -> Loaded:
+        """The dossier if the actor may see it; NotFound otherwise (ids leak nothing)."""
+        row = repo.dossier(int(dossier_id)) if str(dossier_id).isdigit() else None
+        if row is None:
+            raise NotFound(f"dossier {dossier_id} not found", dossier_id=dossier_id)
+        workflow = self.registry.workflow(repo, row["definition_hash"])
+        loaded = Loaded(row, workflow, self.registry.roles_for(workflow))
+        if not visible(actor, loaded.roleset, loaded.facts):
+            raise NotFound(f"dossier {dossier_id} not found", dossier_id=dossier_id)
+        return loaded
+
+    def area_filter(self, actor: Actor) -> AreaFilter:
+        scopes = self.registry.all_roles()
+        provinces, communes, orgs = set(), set(), set()
+        for role in actor.roles:
+            scope = scopes.get(role)
+            if scope in ("central", "system"):
+                return AreaFilter(everything=True)
+            if scope == "province" and actor.area:
+                provinces.add(actor.area)
+            elif scope == "commune" and actor.area:
+                communes.add(actor.area)
+            elif scope == "own" and actor.organisation:
+                orgs.add(actor.organisation)
+        return AreaFilter(False, frozenset(provinces), frozenset(communes), frozenset(orgs))
+
+    # --- expression contexts -----------------------------------------------------
+
+    @staticmethod
+    def dossier_namespace(row: Row) -> Namespace:
+        return Namespace(
+            {
+                "id": row["id"],
+                "kind": row["kind"],
+                "product_set": row["product_set"],
+                "product_group": row["product_group"],
+                "province_code": row["province_code"],
+                "commune_code": row["commune_code"],
+                "year": row["filed_on"].year,
+                "state": row["state"],
+                "stars": row["stars"],
+                "product_code": row["product_code"],
+            }
+        )
+
+    # --- snapshots ---------------------------------------------------------------
+
+    def _snapshot(
+        self, row: Row, workflow: Workflow, clocks: list[Row], certificates: list[Row], today: dt.date
+    ) -> DossierSnapshot:
+        state = workflow.states.get(row["state"])
+        clock_snaps = tuple(self._clock_snapshot(c, workflow, today) for c in clocks)
+        live = [c for c in certificates if c["status"] in ("valid", "revoked")]
+        return DossierSnapshot(
+            id=row["id"],
+            version=row["version"],
+            workflow_id=row["workflow_id"],
+            workflow_version=row["workflow_version"],
+            definition_hash=row["definition_hash"],
+            state=row["state"],
+            state_label=state.label if state else Text(row["state"]),
+            step=state.step if state else 0,
+            product_name=row["product_name"],
+            product_set=row["product_set"],
+            product_group=row["product_group"],
+            producer_org=row["producer_org"],
+            province_code=row["province_code"],
+            commune_code=row["commune_code"],
+            kind=row["kind"],
+            product_code=row["product_code"],
+            stars=row["stars"],
+            certificate=certificate_snapshot(live[-1], today) if live else None,
+            clocks=clock_snaps,
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            filed_on=row["filed_on"],
+            terminal=bool(state and state.terminal),
+            overdue=any(c.days_left is not None and c.days_left < 0 for c in clock_snaps),
+        )
+
+    @staticmethod
+    def _clock_snapshot(row: Row, workflow: Workflow, today: dt.date) -> ClockSnapshot:
+        clock = clock_state(row, workflow)
+        definition = workflow.clocks.get(row["name"])
+        return ClockSnapshot(
+            name=row["name"],
+            label=definition.label if definition else None,
+            started_on=clock.started_on,
+            days=clock.days,
+            kind=clock.kind,
+            due_on=clock.due_date(today),
+            paused_on=clock.paused_on,
+            paused_days=clock.paused_days,
+            stopped_on=clock.stopped_on,
+            days_left=None if clock.stopped_on else clock.days_left(today),
+        )
+
+    def _snapshots(self, repo: Repository, rows: list[Row]) -> list[DossierSnapshot]:
+        """Snapshots of many dossiers with two extra queries, not two per dossier."""
+        ids = [r["id"] for r in rows]
+        clocks: dict[int, list[Row]] = {}
+        certs: dict[int, list[Row]] = {}
+        if ids:
+            for c in repo.clocks_for_dossiers(ids):
+                clocks.setdefault(c["dossier_id"], []).append(c)
+            for c in repo.certificates_for_dossiers(ids):
+                certs.setdefault(c["dossier_id"], []).append(c)
+        today = self.now().date()
+        return [
+            self._snapshot(
+                r,
+                self.registry.workflow(repo, r["definition_hash"]),
+                clocks.get(r["id"], []),
+                certs.get(r["id"], []),
+                today,
+            )
+            for r in rows
+        ]
+
+
+def certificate_snapshot(row: Row, today: dt.date) -> CertificateSnapshot:
+    status = row["status"]
+    if status == "valid" and row["expires_on"] < today:
+        status = "expired"
+    return CertificateSnapshot(
+        number=row["number"],
+        dossier_id=row["dossier_id"],
+        product_code=row["product_code"],
+        product_name=row["product_name"],
+        producer_org=row["producer_org"],
+        stars=row["stars"],
+        issued_on=row["issued_on"],
+        expires_on=row["expires_on"],
+        status=status,
+        revoked_on=row["revoked_on"],
+        reevaluation_opens=row["reevaluation_opens"],
+        reevaluation_closes=row["reevaluation_closes"],
+    )
+
+
+def as_dict(value: Any) -> Any:
+    """Answers and payloads as JSON-friendly data."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): as_dict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [as_dict(v) for v in value]
+    return value

@@ -1,0 +1,324 @@
+"""Use cases on one dossier's data: open it, read it, list them, save forms, attach evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+from engine.definitions.model import Form, Workflow
+from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
+from engine.permissions import Actor, DossierFacts, in_scope, may, roles_of
+from engine.service.base import Loaded, ServiceBase, as_dict
+from engine.service.forms import FormCheck, check_answers
+from engine.service.snapshots import DossierSnapshot, Page
+from engine.storage.repository import Repository
+
+KINDS = ("first", "upgrade", "reevaluation")  # the dossier kinds of the definition language
+MAX_PER_PAGE = 200
+
+
+def _deny(decision: Any) -> PermissionDenied:
+    message = decision.message.get("en") if decision.message else decision.reason
+    return PermissionDenied(
+        message, reason=decision.reason, message_vi=decision.message.vi if decision.message else ""
+    )
+
+
+class DossierUseCases(ServiceBase):
+    def open_dossier(
+        self,
+        actor: Actor,
+        *,
+        product_name: str,
+        product_set: str,
+        producer_org: str,
+        commune_code: str,
+        kind: str = "first",
+        filed_on: dt.date | None = None,
+        workflow_id: str | None = None,
+        renews_certificate: str | None = None,
+    ) -> DossierSnapshot:
+        """Open a dossier under the workflow version in effect on its filing date, and pin that version."""
+        now = self.now()
+        filed_on = filed_on or now.date()
+        with self._tx() as repo:
+            workflow, _ = self.registry.workflow_in_effect(repo, filed_on, workflow_id)
+            roleset = self.registry.roles_for(workflow)
+            problems: dict[str, str] = {}
+            if not product_name or not product_name.strip():
+                problems["product_name"] = "is required"
+            if not producer_org or not producer_org.strip():
+                problems["producer_org"] = "is required"
+            if kind not in KINDS:
+                problems["kind"] = f"must be one of: {', '.join(KINDS)}"
+            units = self.registry.units_for(workflow)
+            unit = units.units.get(commune_code) if units else None
+            if unit is None or unit.level != "commune" or unit.parent is None:
+                problems["commune_code"] = f"'{commune_code}' is not a known commune code"
+            group = self.registry.product_group(workflow, product_set)
+            if group is None:
+                problems["product_set"] = f"'{product_set}' is not a product set of workflow '{workflow.id}'"
+            stars = self._renewed_stars(repo, kind, renews_certificate, filed_on, problems)
+            if problems:
+                raise InvalidForm("the dossier cannot be opened", problems)
+            assert unit is not None and unit.parent is not None and group is not None
+            facts = DossierFacts("new", workflow.initial, unit.parent, commune_code, producer_org)
+            decision = may(actor, "edit_forms", roleset, facts, workflow=workflow)
+            if not decision:
+                raise _deny(decision)
+            dossier_id = repo.add_dossier(
+                workflow_id=workflow.id,
+                workflow_version=workflow.version,
+                definition_hash=self.registry.hash_of(workflow),
+                state=workflow.initial,
+                product_name=product_name.strip(),
+                product_set=product_set,
+                product_group=group,
+                producer_org=producer_org.strip(),
+                province_code=unit.parent,
+                commune_code=commune_code,
+                kind=kind,
+                filed_on=filed_on,
+                renews_certificate=renews_certificate,
+                stars=stars,
+                created_by=actor.id,
+                created_at=now,
+                updated_at=now,
+            )
+            repo.append_event(
+                at=now,
+                actor=actor.id,
+                action="open",
+                dossier_id=dossier_id,
+                to_state=workflow.initial,
+                definition_hash=self.registry.hash_of(workflow),
+                payload={
+                    "product_name": product_name,
+                    "product_set": product_set,
+                    "kind": kind,
+                    "filed_on": filed_on,
+                },
+            )
+            row = repo.dossier(dossier_id)
+            assert row is not None
+            return self._snapshots(repo, [row])[0]
+
+    @staticmethod
+    def _renewed_stars(
+        repo: Repository, kind: str, number: str | None, filed_on: dt.date, problems: dict[str, str]
+    ) -> int | None:
+        """Upgrade and re-evaluation dossiers carry the stars of the certificate they renew."""
+        if not number:
+            return None
+        cert = repo.certificate_by_number(number)
+        if cert is None or cert["status"] != "valid" or cert["expires_on"] < filed_on:
+            problems["renews_certificate"] = f"'{number}' is not a valid certificate"
+            return None
+        opens, closes = cert["reevaluation_opens"], cert["reevaluation_closes"]
+        if kind == "reevaluation" and opens and closes and not (opens <= filed_on <= closes):
+            problems["filed_on"] = (
+                f"a re-evaluation of {number} is filed between {opens.isoformat()} and {closes.isoformat()}"
+            )
+        return int(cert["stars"])
+
+    def get_dossier(self, actor: Actor, dossier_id: int) -> DossierSnapshot:
+        with self._tx(write=False) as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            return self._snapshots(repo, [loaded.row])[0]
+
+    def list_dossiers(
+        self, actor: Actor, *, filters: Mapping[str, Any] | None = None, page: int = 1, per_page: int = 50
+    ) -> Page:
+        page = max(1, int(page))
+        per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
+        with self._tx(write=False) as repo:
+            rows, total = repo.list_dossiers(self.area_filter(actor), filters or {}, page, per_page)
+            return Page(tuple(self._snapshots(repo, rows)), total, page, per_page)
+
+    def form_answers(self, actor: Actor, dossier_id: int) -> dict[str, dict[str, Any]]:
+        """form id -> {answers, complete} for the forms saved on this dossier."""
+        with self._tx(write=False) as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            return {
+                fid: {"answers": r["answers"], "complete": r["complete"]}
+                for fid, r in repo.form_answers(loaded.row["id"]).items()
+            }
+
+    def evidence_list(self, actor: Actor, dossier_id: int) -> list[dict[str, Any]]:
+        with self._tx(write=False) as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            return repo.evidence(loaded.row["id"])
+
+    def check_form(
+        self, repo: Repository, loaded: Loaded, form: Form, answers: Mapping[str, Any]
+    ) -> FormCheck:
+        evidence = frozenset(e["document_type"] for e in repo.evidence(loaded.row["id"]))
+        return check_answers(
+            form,
+            answers,
+            dossier=self.dossier_namespace(loaded.row),
+            today=self.now().date(),
+            units=self.registry.units_for(loaded.workflow),
+            evidence=evidence,
+        )
+
+    def _form_of(self, workflow: Workflow, form_id: str) -> Form:
+        if form_id not in workflow.forms:
+            raise NotFound(f"form '{form_id}' is not used by workflow '{workflow.id}'", form_id=form_id)
+        return self.registry.form(form_id)
+
+    def save_form(
+        self,
+        actor: Actor,
+        dossier_id: int,
+        form_id: str,
+        answers: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+    ) -> DossierSnapshot:
+        now = self.now()
+        with self._tx() as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            form = self._form_of(loaded.workflow, form_id)
+            self._may_edit(actor, loaded, form)
+            checked = self.check_form(repo, loaded, form, answers)
+            if checked.problems:
+                raise InvalidForm(
+                    f"{len(checked.problems)} answers of {form_id} do not fit the form", checked.problems
+                )
+            row = loaded.row
+            self._check_version(row, expected_version)
+            version = repo.update_dossier(row["id"], row["version"], updated_at=now)
+            clean = as_dict(checked.answers)
+            repo.save_form_answers(
+                row["id"], form_id, answers=clean, complete=checked.complete, saved_by=actor.id, saved_at=now
+            )
+            repo.append_event(
+                at=now,
+                actor=actor.id,
+                action="save_form",
+                dossier_id=row["id"],
+                from_state=row["state"],
+                to_state=row["state"],
+                definition_hash=row["definition_hash"],
+                payload={"form": form_id, "answers": clean, "complete": checked.complete, "version": version},
+            )
+            fresh = repo.dossier(row["id"])
+            assert fresh is not None
+            return self._snapshots(repo, [fresh])[0]
+
+    def _may_edit(self, actor: Actor, loaded: Loaded, form: Form) -> None:
+        decision = may(actor, "edit_forms", loaded.roleset, loaded.facts, workflow=loaded.workflow)
+        if not decision:
+            raise _deny(decision)
+        editors = [r for r in roles_of(actor, loaded.roleset) if r.id in form.editable_by]
+        if not any(in_scope(actor, r, loaded.facts) for r in editors):
+            raise PermissionDenied(
+                f"your roles may not edit '{form.title.get('en')}' (editable by: {', '.join(form.editable_by)})",
+                reason="role",
+            )
+
+    @staticmethod
+    def _check_version(row: Mapping[str, Any], expected_version: int | None) -> None:
+        if expected_version is not None and int(expected_version) != row["version"]:
+            raise Conflict(
+                f"dossier {row['id']} is at version {row['version']}, not {expected_version}: reload and retry",
+                dossier_id=row["id"],
+                version=row["version"],
+            )
+
+    def document_types(self, workflow: Workflow) -> set[str]:
+        """The document types a workflow knows: its forms' evidence fields and its requirements."""
+        types = {t for tr in workflow.transitions for t in tr.requires.evidence}
+        for form_id in workflow.forms:
+            form = self.catalog.forms.get(form_id)
+            if form is not None:
+                types |= {f.document for f in form.fields() if f.type == "evidence" and f.document}
+        return types
+
+    def attach_evidence(
+        self,
+        actor: Actor,
+        dossier_id: int,
+        document_type: str,
+        filename: str,
+        data: bytes,
+        *,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Store the file on disk by content hash and record it on the dossier."""
+        now = self.now()
+        with self._tx() as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            decision = may(actor, "upload_evidence", loaded.roleset, loaded.facts, workflow=loaded.workflow)
+            if not decision:
+                raise _deny(decision)
+            mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            problems = self._evidence_problems(loaded.workflow, document_type, filename, data, mime)
+            if problems:
+                raise InvalidForm("the file cannot be attached", problems)
+            self._check_version(loaded.row, expected_version)
+            digest = hashlib.sha256(data).hexdigest()
+            self._store_blob(digest, data)
+            row = loaded.row
+            repo.update_dossier(row["id"], row["version"], updated_at=now)
+            record = {
+                "document_type": document_type,
+                "filename": os.path.basename(filename),
+                "sha256": digest,
+                "size": len(data),
+                "mime": mime,
+            }
+            record["id"] = repo.add_evidence(
+                dossier_id=row["id"], uploaded_by=actor.id, uploaded_at=now, **record
+            )
+            repo.append_event(
+                at=now,
+                actor=actor.id,
+                action="attach_evidence",
+                dossier_id=row["id"],
+                from_state=row["state"],
+                to_state=row["state"],
+                definition_hash=row["definition_hash"],
+                payload=record,
+            )
+            return record
+
+    def _evidence_problems(
+        self, workflow: Workflow, document_type: str, filename: str, data: bytes, mime: str
+    ) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        if document_type not in self.document_types(workflow):
+            problems["document_type"] = (
+                f"'{document_type}' is not a document type of workflow '{workflow.id}'"
+            )
+        if not data:
+            problems["file"] = "the file is empty"
+        elif len(data) > self.max_evidence_bytes:
+            problems["file"] = f"the file is {len(data)} bytes; the limit is {self.max_evidence_bytes}"
+        if mime not in self.evidence_types:
+            problems["filename"] = f"files of type {mime} are not accepted"
+        return problems
+
+    def _store_blob(self, digest: str, data: bytes) -> None:
+        path = self.evidence_dir / digest
+        if path.exists():
+            return
+        self.evidence_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.evidence_dir, prefix=".upload-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+
+    def evidence_path(self, sha256: str) -> Any:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise NotFound("no such file")
+        path = self.evidence_dir / sha256
+        if not path.exists():
+            raise NotFound("no such file")
+        return path

@@ -1,0 +1,239 @@
+"""Transition effects, dispatched through an allow-list: YAML names a key, never code."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import expressions
+from engine.definitions.model import Effect, Workflow
+from engine.errors import TransitionNotAllowed
+from engine.storage.repository import Repository, Row
+from engine.workdays import ClockState
+
+
+@dataclass
+class EffectContext:
+    repo: Repository
+    workflow: Workflow
+    dossier: Row  # the row as read; `changes` holds what the fire writes back
+    changes: dict[str, Any]
+    actor: str
+    today: dt.date
+    now: dt.datetime
+    council: Callable[[], Any]  # lazily computed council result (engine.scoring.CouncilResult or None)
+    log: list[dict[str, Any]] = field(default_factory=list)  # what happened, for the audit payload
+
+    def value(self, name: str) -> Any:
+        return self.changes.get(name, self.dossier.get(name))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def clock_state(row: Row, workflow: Workflow) -> ClockState:
+    return ClockState(
+        name=row["name"],
+        started_on=row["started_on"],
+        days=row["days"],
+        kind="calendar" if row["kind"] == "calendar" else "working",
+        paused_on=row["paused_on"],
+        paused_days=row["paused_days"],
+        stopped_on=row["stopped_on"],
+        calendar=workflow.calendar,
+    )
+
+
+def save_clock(ctx: EffectContext, clock: ClockState) -> None:
+    ctx.repo.save_clock(
+        ctx.dossier["id"],
+        clock.name,
+        started_on=clock.started_on,
+        days=clock.days,
+        kind=clock.kind,
+        paused_on=clock.paused_on,
+        paused_days=clock.paused_days,
+        stopped_on=clock.stopped_on,
+        due_on=clock.due_date(),
+    )
+
+
+def _clocks(ctx: EffectContext) -> dict[str, ClockState]:
+    return {r["name"]: clock_state(r, ctx.workflow) for r in ctx.repo.clocks(ctx.dossier["id"])}
+
+
+def _template_context(ctx: EffectContext, sequence: int) -> dict[str, Any]:
+    return {
+        "province_code": ctx.value("province_code"),
+        "commune_code": ctx.value("commune_code"),
+        "year": ctx.today.year,
+        "sequence": sequence,
+        "stars": ctx.value("stars"),
+    }
+
+
+def assign_product_code(ctx: EffectContext, effect: Effect) -> None:
+    if ctx.value("product_code"):
+        return
+    d = ctx.dossier
+    sequence = ctx.repo.next_sequence(f"product:{d['province_code']}:{d['commune_code']}:{ctx.today.year}")
+    code = expressions.render(ctx.workflow.product_code, _template_context(ctx, sequence))
+    ctx.changes["product_code"] = code
+    ctx.log.append({"effect": "assign_product_code", "product_code": code})
+
+
+def start_clock(ctx: EffectContext, effect: Effect) -> None:
+    definition = ctx.workflow.clocks[str(effect.arg)]
+    clock = ClockState(
+        name=definition.id,
+        started_on=ctx.today,
+        days=definition.days,
+        kind=definition.calendar,
+        calendar=ctx.workflow.calendar,
+    )
+    save_clock(ctx, clock)
+    ctx.log.append({"effect": "start_clock", "clock": clock.name, "due_on": clock.due_date().isoformat()})
+
+
+def _change_clock(ctx: EffectContext, effect: Effect, change: Callable[[ClockState], ClockState]) -> None:
+    clock = _clocks(ctx).get(str(effect.arg))
+    if clock is None:
+        return  # a clock that never started has nothing to pause, resume or stop
+    save_clock(ctx, change(clock))
+    ctx.log.append({"effect": effect.name, "clock": clock.name})
+
+
+def pause_clock(ctx: EffectContext, effect: Effect) -> None:
+    _change_clock(ctx, effect, lambda c: c.pause(ctx.today))
+
+
+def resume_clock(ctx: EffectContext, effect: Effect) -> None:
+    _change_clock(ctx, effect, lambda c: c.resume(ctx.today))
+
+
+def stop_clock(ctx: EffectContext, effect: Effect) -> None:
+    _change_clock(ctx, effect, lambda c: c.stop(ctx.today))
+
+
+def pause_all(ctx: EffectContext) -> None:
+    """Entering a state marked `clock: paused`: every running clock stops counting."""
+    for clock in _clocks(ctx).values():
+        if clock.running:
+            save_clock(ctx, clock.pause(ctx.today))
+
+
+def resume_all(ctx: EffectContext) -> None:
+    for clock in _clocks(ctx).values():
+        if clock.paused_on is not None and clock.stopped_on is None:
+            save_clock(ctx, clock.resume(ctx.today))
+
+
+def _council_stars(ctx: EffectContext) -> tuple[int, float | None]:
+    result = ctx.council()
+    stars = getattr(result, "stars", None) if result is not None else None
+    if stars is None:
+        stars = ctx.value("stars")
+    if stars is None:
+        raise TransitionNotAllowed("there is no council result to take the stars from", reason="scores")
+    return int(stars), getattr(result, "total", None) if result is not None else None
+
+
+def record_stars(ctx: EffectContext, effect: Effect) -> None:
+    stars, total = _council_stars(ctx)
+    ctx.changes["stars"] = stars
+    ctx.changes["score_total"] = total
+    ctx.log.append({"effect": "record_stars", "stars": stars, "total": total})
+
+
+def issue_certificate(ctx: EffectContext, effect: Effect) -> None:
+    policy = ctx.workflow.certificate
+    if policy is None:
+        raise TransitionNotAllowed(
+            f"workflow '{ctx.workflow.id}' defines no certificate policy", reason="state"
+        )
+    stars, _ = _council_stars(ctx)
+    d = ctx.dossier
+    sequence = ctx.repo.next_sequence(f"certificate:{d['province_code']}:{ctx.today.year}")
+    number = expressions.render(policy.number, {**_template_context(ctx, sequence), "stars": stars})
+    expires = add_months(ctx.today, policy.validity_months)
+    ctx.repo.add_certificate(
+        number=number,
+        dossier_id=d["id"],
+        product_code=ctx.value("product_code"),
+        product_name=d["product_name"],
+        producer_org=d["producer_org"],
+        stars=stars,
+        issued_on=ctx.today,
+        expires_on=expires,
+        reevaluation_opens=expires - dt.timedelta(days=policy.opens_days_before),
+        reevaluation_closes=expires - dt.timedelta(days=policy.closes_days_before),
+        status="valid",
+        revoked_on=None,
+    )
+    ctx.changes["stars"] = stars
+    ctx.log.append({"effect": "issue_certificate", "number": number, "stars": stars, "expires_on": expires})
+
+
+def _current_certificates(ctx: EffectContext) -> list[Row]:
+    rows = ctx.repo.certificates_for_product(ctx.value("product_code"), ctx.dossier["id"])
+    return [r for r in rows if r["status"] == "valid"]
+
+
+def revoke_certificate(ctx: EffectContext, effect: Effect) -> None:
+    for row in _current_certificates(ctx):
+        ctx.repo.set_certificate_status(row["id"], "revoked", ctx.today)
+        ctx.log.append({"effect": "revoke_certificate", "number": row["number"]})
+
+
+def expire_certificate(ctx: EffectContext, effect: Effect) -> None:
+    """The certificate an upgrade or re-evaluation replaces is superseded (before the new one is issued)."""
+    rows = _current_certificates(ctx)
+    renews = ctx.dossier.get("renews_certificate")
+    if renews:
+        row = ctx.repo.certificate_by_number(renews)
+        if row is not None and row["status"] == "valid":
+            rows.append(row)
+    for row in rows:
+        ctx.repo.set_certificate_status(row["id"], "superseded", None)
+        ctx.log.append({"effect": "expire_certificate", "number": row["number"]})
+
+
+def notify(ctx: EffectContext, effect: Effect) -> None:
+    message = effect.message
+    ctx.repo.add_notification(
+        dossier_id=ctx.dossier["id"],
+        roles=list(effect.roles),
+        area=ctx.dossier["commune_code"],
+        message_vi=message.vi if message else "",
+        message_en=message.en if message else None,
+        created_at=ctx.now,
+    )
+    ctx.log.append({"effect": "notify", "roles": list(effect.roles)})
+
+
+EFFECTS: dict[str, Callable[[EffectContext, Effect], None]] = {
+    "assign_product_code": assign_product_code,
+    "start_clock": start_clock,
+    "pause_clock": pause_clock,
+    "resume_clock": resume_clock,
+    "stop_clock": stop_clock,
+    "issue_certificate": issue_certificate,
+    "revoke_certificate": revoke_certificate,
+    "expire_certificate": expire_certificate,
+    "record_stars": record_stars,
+    "notify": notify,
+}
+
+
+def run(ctx: EffectContext, effects: tuple[Effect, ...]) -> None:
+    for effect in effects:
+        handler = EFFECTS.get(effect.name)
+        if handler is None:  # the loader refuses unknown names; never trust that alone
+            raise TransitionNotAllowed(f"unknown effect '{effect.name}'", reason="state")
+        handler(ctx, effect)

@@ -1,0 +1,175 @@
+"""Fire a transition: permission, guard and requirements, the move, its effects and the audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engine.definitions.model import Text, Transition
+from engine.errors import NotFound, PermissionDenied, TransitionNotAllowed
+from engine.expressions import Namespace
+from engine.machine import compile_workflow
+from engine.permissions import Actor, Decision, DossierFacts, FireContext, may_fire
+from engine.service import effects
+from engine.service.base import Loaded
+from engine.service.dossiers import DossierUseCases
+from engine.service.snapshots import Action, DossierSnapshot
+from engine.storage.repository import Repository
+
+# Refusals that are about who you are; the rest are about the dossier's state.
+_PERMISSION_REASONS = ("role", "scope", "permission")
+
+
+def _error(decision: Decision, transition: Transition) -> Exception:
+    message = decision.message.get("en") if decision.message else decision.reason
+    vi = decision.message.vi if decision.message else ""
+    details = {"transition": transition.id, "message_vi": vi}
+    if decision.reason in _PERMISSION_REASONS or decision.reason.startswith("duty:"):
+        return PermissionDenied(message, reason=decision.reason, **details)
+    return TransitionNotAllowed(message, reason=decision.reason, **details)
+
+
+class FiringUseCases(DossierUseCases):
+    council_for: Callable[[Repository, Loaded], Any]  # provided by the scoring use cases
+
+    def _fire_context(
+        self,
+        repo: Repository,
+        loaded: Loaded,
+        transition: Transition,
+        comment: str | None,
+        check_comment: bool,
+    ) -> tuple[DossierFacts, FireContext, Callable[[], Any]]:
+        row = loaded.row
+        dossier_id = row["id"]
+        needs_fired = any(
+            d.rule == "different_actor" and transition.id in d.transitions for d in loaded.workflow.duties
+        )
+        facts = DossierFacts(
+            str(dossier_id),
+            row["state"],
+            row["province_code"],
+            row["commune_code"],
+            row["producer_org"],
+            repo.fired_by(dossier_id) if needs_fired else {},
+        )
+        saved = repo.form_answers(dossier_id)
+        evidence = frozenset(e["document_type"] for e in repo.evidence(dossier_id))
+        cache: dict[str, Any] = {}
+
+        def council() -> Any:
+            if "result" not in cache:
+                cache["result"] = self.council_for(repo, loaded)
+            return cache["result"]
+
+        uses_score = transition.requires.scores or "score" in (transition.guard or "")
+        result = council() if uses_score else None
+        score = Namespace(
+            {
+                "total": getattr(result, "total", None),
+                "stars": getattr(result, "stars", None),
+                "knocked_out": getattr(result, "knocked_out", None),
+                "final": getattr(result, "final", False),
+            }
+        )
+        guard_context = {
+            "dossier": self.dossier_namespace(row),
+            "forms": Namespace({fid: r["answers"] for fid, r in saved.items()}),
+            "evidence": evidence,
+            "score": score,
+            "today": self.now().date(),
+        }
+        labels: dict[str, Text] = {}
+        for fid in transition.requires.forms:
+            form = self.catalog.forms.get(fid)
+            if form is not None:
+                labels[fid] = form.title
+        context = FireContext(
+            complete_forms=frozenset(fid for fid, r in saved.items() if r["complete"]),
+            evidence=evidence,
+            scores_final=bool(result is not None and getattr(result, "final", False)),
+            guard_context=guard_context,
+            comment=comment,
+            check_comment=check_comment,
+            labels=labels,
+        )
+        return facts, context, council
+
+    def fire(
+        self,
+        actor: Actor,
+        dossier_id: int,
+        transition_id: str,
+        *,
+        comment: str | None = None,
+        expected_version: int | None = None,
+    ) -> DossierSnapshot:
+        """Move the dossier along `transition_id`; one transaction, one audit event."""
+        now = self.now()
+        with self._tx() as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            row, workflow = loaded.row, loaded.workflow
+            self._check_version(row, expected_version)
+            transition = workflow.transition(transition_id)
+            if transition is None:
+                raise NotFound(f"workflow '{workflow.id}' has no transition '{transition_id}'")
+            facts, context, council = self._fire_context(repo, loaded, transition, comment, True)
+            decision = may_fire(actor, workflow, loaded.roleset, facts, transition, context=context)
+            if not decision:
+                raise _error(decision, transition)
+            target = compile_workflow(workflow).fire(row["state"], transition.id)
+            version = repo.update_dossier(row["id"], row["version"], state=target, updated_at=now)
+            ctx = effects.EffectContext(repo, workflow, row, {}, actor.id, now.date(), now, council)
+            self._clock_pauses(ctx, row["state"], target)
+            effects.run(ctx, transition.effects)
+            if ctx.changes:
+                repo.set_dossier_fields(row["id"], **ctx.changes)
+            repo.append_event(
+                at=now,
+                actor=actor.id,
+                action="fire",
+                dossier_id=row["id"],
+                from_state=row["state"],
+                to_state=target,
+                definition_hash=row["definition_hash"],
+                payload={"transition": transition.id, "version": version, "effects": ctx.log},
+                comment=comment or None,
+            )
+            fresh = repo.dossier(row["id"])
+            assert fresh is not None
+            return self._snapshots(repo, [fresh])[0]
+
+    def _clock_pauses(self, ctx: effects.EffectContext, source: str, target: str) -> None:
+        """States marked `clock: paused` stop every running clock; leaving them starts them again."""
+        states = ctx.workflow.states
+        was_paused = source in states and states[source].pauses_clocks
+        is_paused = target in states and states[target].pauses_clocks
+        if is_paused and not was_paused:
+            effects.pause_all(ctx)
+        elif was_paused and not is_paused:
+            effects.resume_all(ctx)
+
+    def available_actions(self, actor: Actor, dossier_id: int) -> list[Action]:
+        """Every transition leaving the current state, with whether this actor may fire it now and why not."""
+        with self._tx(write=False) as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            return self._actions(repo, actor, loaded)
+
+    def _actions(self, repo: Repository, actor: Actor, loaded: Loaded) -> list[Action]:
+        out = []
+        compiled = compile_workflow(loaded.workflow)
+        for transition in compiled.transitions_from(loaded.row["state"]):
+            facts, context, _ = self._fire_context(repo, loaded, transition, None, False)
+            decision = may_fire(actor, loaded.workflow, loaded.roleset, facts, transition, context=context)
+            out.append(
+                Action(
+                    id=transition.id,
+                    label=transition.label,
+                    allowed=decision.allowed,
+                    reason=None if decision.allowed else decision.reason,
+                    message=decision.message.get("en") if decision.message else None,
+                    target=transition.target,
+                    comment=transition.comment,
+                )
+            )
+        return out

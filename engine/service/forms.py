@@ -1,0 +1,154 @@
+"""Data-entry answers checked against a form definition, field by field.
+
+`check_answers` returns the cleaned answers, the problems by field id and
+whether the form is complete (every visible required field answered and valid).
+Missing required answers do not make a save fail — a draft may be partial —
+but they keep the form incomplete; a wrong value always fails the save.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine import expressions
+from engine.definitions.model import Field, Form, UnitSet
+from engine.expressions import Namespace
+
+
+@dataclass(frozen=True)
+class FormCheck:
+    answers: dict[str, Any]
+    problems: dict[str, str]  # wrong values: the save is refused
+    missing: tuple[str, ...]  # required and visible but empty: the form stays incomplete
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems and not self.missing
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == ()
+
+
+def _number(f: Field, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool):
+        return value, "must be a number"
+    try:
+        number = float(value) if not isinstance(value, int | float) else value
+    except (TypeError, ValueError):
+        return value, "must be a number"
+    if f.integer and float(number) != int(number):
+        return value, "must be a whole number"
+    if f.integer:
+        number = int(number)
+    if isinstance(f.min, int | float) and number < f.min:
+        return number, f"must be at least {f.min:g}"
+    if isinstance(f.max, int | float) and number > f.max:
+        return number, f"must be at most {f.max:g}"
+    return number, None
+
+
+def _date(f: Field, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            return value, "must be a date (YYYY-MM-DD)"
+    if isinstance(f.min, dt.date) and day < f.min:
+        return value, f"must be on or after {f.min.isoformat()}"
+    if isinstance(f.max, dt.date) and day > f.max:
+        return value, f"must be on or before {f.max.isoformat()}"
+    return day.isoformat(), None
+
+
+def _check_value(
+    f: Field, value: Any, units: UnitSet | None, evidence: frozenset[str]
+) -> tuple[Any, str | None]:
+    allowed = {o.value for o in f.options}
+    if f.type in ("text", "long_text"):
+        if not isinstance(value, str):
+            return value, "must be text"
+        if f.max_length is not None and len(value) > f.max_length:
+            return value, f"must be at most {f.max_length} characters"
+        return value, None
+    if f.type == "number":
+        return _number(f, value)
+    if f.type == "date":
+        return _date(f, value)
+    if f.type == "choice":
+        return value, None if value in allowed else f"must be one of: {', '.join(sorted(allowed))}"
+    if f.type == "multi_choice":
+        values = value if isinstance(value, list | tuple) else [value]
+        wrong = [v for v in values if v not in allowed]
+        return list(values), f"not an option: {', '.join(map(str, wrong))}" if wrong else None
+    if f.type == "yes_no":
+        if isinstance(value, bool):
+            return value, None
+        if value in ("yes", "true", "1", "on"):
+            return True, None
+        if value in ("no", "false", "0", "off"):
+            return False, None
+        return value, "must be yes or no"
+    if f.type == "admin_unit":
+        unit = units.units.get(str(value)) if units else None
+        if unit is None or (f.level and unit.level != f.level):
+            return value, f"is not a known {f.level or 'administrative unit'} code"
+        return str(value), None
+    if f.type == "evidence":
+        # The answer points at an attached document; attaching is a separate step.
+        if f.document and f.document not in evidence:
+            return value, f"attach a '{f.document}' document first"
+        return value, None
+    return value, f"unsupported field type {f.type}"  # pragma: no cover - the loader refuses it
+
+
+def check_answers(
+    form: Form,
+    answers: Mapping[str, Any],
+    *,
+    dossier: Namespace,
+    today: dt.date,
+    units: UnitSet | None = None,
+    evidence: frozenset[str] = frozenset(),
+) -> FormCheck:
+    fields = {f.id: f for f in form.fields()}
+    problems: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for key in answers:
+        if key not in fields:
+            problems[key] = "is not a field of this form"
+    for f in fields.values():
+        value = answers.get(f.id)
+        if _empty(value):
+            continue
+        cleaned[f.id], problem = _check_value(f, value, units, evidence)
+        if problem:
+            problems[f.id] = problem
+    context = {"answers": Namespace(cleaned), "dossier": dossier, "today": today}
+    missing = []
+    for f in fields.values():
+        visible = _visible(f, context, problems)
+        if not visible:
+            cleaned.pop(f.id, None)  # a hidden field keeps no answer
+            problems.pop(f.id, None)
+            continue
+        if f.required and f.id not in cleaned and f.id not in problems:
+            if f.type == "evidence" and f.document in evidence:
+                continue
+            missing.append(f.id)
+    return FormCheck(cleaned, problems, tuple(missing))
+
+
+def _visible(f: Field, context: Mapping[str, Any], problems: dict[str, str]) -> bool:
+    if not f.visible_when:
+        return True
+    try:
+        return expressions.truthy(f.visible_when, context)
+    except expressions.ExpressionError as exc:
+        problems[f.id] = f"visibility rule failed: {exc.message}"
+        return True

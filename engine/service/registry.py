@@ -1,0 +1,187 @@
+"""Definition versions: which workflow text a dossier runs under, found by its content hash.
+
+Every workflow the service has ever seen is stored (kind, id, version, sha256,
+source text, legal basis, effective dates, who activated it and when). A
+dossier pins (id, version, sha256) when it is opened; later edits of the YAML
+add a new stored version and never touch the pinned one, which is reloaded
+from its stored text when the running catalog no longer holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from engine.definitions.model import Catalog, Form, RoleSet, ScoringForm, UnitSet, Workflow
+from engine.errors import InvalidDefinition, NotFound
+from engine.storage.repository import Repository, Row
+
+KINDS: dict[type, str] = {
+    Workflow: "workflow",
+    RoleSet: "roles",
+    Form: "form",
+    ScoringForm: "scoring_form",
+    UnitSet: "units",
+}
+
+
+def _legal_basis(definition: Any) -> str | None:
+    text = getattr(definition, "legal_basis", None)
+    return str(text) if text is not None else None
+
+
+class Registry:
+    """The catalog in force plus every stored workflow version, cached by hash."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._by_hash: dict[str, Workflow] = {}
+        self._lock = threading.Lock()
+        for wf in catalog.workflows.values():
+            self._by_hash[self.hash_of(wf)] = wf
+
+    @staticmethod
+    def hash_of(definition: Workflow | RoleSet | Form | ScoringForm | UnitSet) -> str:
+        if definition.source is None:
+            raise InvalidDefinition(f"definition '{definition.id}' has no source text to pin", problems=[])
+        return definition.source.sha256
+
+    def definitions(self) -> list[Workflow | RoleSet | Form | ScoringForm | UnitSet]:
+        c = self.catalog
+        return [
+            *c.workflows.values(),
+            *c.roles.values(),
+            *c.forms.values(),
+            *c.scoring_forms.values(),
+            *c.units.values(),
+        ]
+
+    def sync(self, repo: Repository, actor: str, now: dt.datetime) -> list[Row]:
+        """Store every definition of the catalog not stored yet; returns the new rows."""
+        added = []
+        for definition in self.definitions():
+            if definition.source is None:
+                continue
+            kind = KINDS[type(definition)]
+            if repo.definition_by_hash(kind, definition.source.sha256) is not None:
+                continue
+            added.append(self.store(repo, definition, actor, now, None))
+        return added
+
+    def store(
+        self,
+        repo: Repository,
+        definition: Workflow | RoleSet | Form | ScoringForm | UnitSet,
+        actor: str,
+        now: dt.datetime,
+        effective_from: dt.date | None,
+    ) -> Row:
+        assert definition.source is not None
+        values: dict[str, Any] = {
+            "kind": KINDS[type(definition)],
+            "def_id": definition.id,
+            "version": getattr(definition, "version", "") or "",
+            "sha256": definition.source.sha256,
+            "source": definition.source.text,
+            "file": definition.source.file,
+            "legal_basis": _legal_basis(definition),
+            "effective_from": effective_from or getattr(definition, "effective_from", None),
+            "effective_until": getattr(definition, "effective_until", None),
+            "activated_by": actor,
+            "activated_at": now,
+            "active": True,
+        }
+        values["id"] = repo.add_definition(**values)
+        if isinstance(definition, Workflow):
+            with self._lock:
+                self._by_hash[definition.source.sha256] = definition
+        return values
+
+    def workflow_in_effect(
+        self, repo: Repository, day: dt.date, workflow_id: str | None
+    ) -> tuple[Workflow, Row]:
+        """The stored workflow version in effect on `day`: latest effective_from, then latest activation."""
+        rows = [
+            r
+            for r in repo.definitions("workflow", workflow_id)
+            if r["active"]
+            and r["effective_from"] is not None
+            and r["effective_from"] <= day
+            and (r["effective_until"] is None or day < r["effective_until"])
+        ]
+        if not rows:
+            which = f"'{workflow_id}'" if workflow_id else "any workflow"
+            raise NotFound(f"no version of {which} is in effect on {day.isoformat()}", day=day.isoformat())
+        best = max(rows, key=lambda r: (r["effective_from"], r["id"]))
+        return self.workflow(repo, best["sha256"]), best
+
+    def workflow(self, repo: Repository | None, sha256: str) -> Workflow:
+        """The workflow with this content hash, reloading its stored text when needed."""
+        wf = self._by_hash.get(sha256)
+        if wf is not None:
+            return wf
+        if repo is None:
+            raise NotFound(f"workflow version {sha256[:12]} is not loaded")
+        row = repo.definition_by_hash("workflow", sha256)
+        if row is None:
+            raise NotFound(f"workflow version {sha256[:12]} is not stored")
+        wf = self.load_workflow_text(row["source"], row["file"])
+        with self._lock:
+            self._by_hash[sha256] = wf
+        return wf
+
+    def load_workflow_text(self, text: str, filename: str) -> Workflow:
+        result = self.load_text(text, filename)
+        if len(result.workflows) != 1:
+            raise InvalidDefinition(f"{filename} does not define exactly one workflow", problems=[])
+        return next(iter(result.workflows.values()))
+
+    def load_text(self, text: str, filename: str) -> Catalog:
+        from engine.definitions.loader import load_text
+
+        result = load_text(text, filename, context=self.catalog)
+        if not result.ok:
+            errors = [p for p in result.problems if p.severity == "error"]
+            raise InvalidDefinition(f"{filename} does not validate ({len(errors)} errors)", problems=errors)
+        catalog: Catalog = result.catalog
+        return catalog
+
+    def roles_for(self, workflow: Workflow) -> RoleSet:
+        roleset = self.catalog.roles.get(workflow.roles)
+        if roleset is None:
+            raise NotFound(f"roles '{workflow.roles}' of workflow '{workflow.id}' are not loaded")
+        return roleset
+
+    def units_for(self, workflow: Workflow) -> UnitSet | None:
+        return self.catalog.units.get(workflow.units) if workflow.units else None
+
+    def scoring_form(self, workflow: Workflow, product_set: str) -> ScoringForm | None:
+        if workflow.scoring_regime is None:
+            return None
+        return self.catalog.scoring_form_for(workflow.scoring_regime, product_set)
+
+    def product_group(self, workflow: Workflow, product_set: str) -> str | None:
+        form = self.scoring_form(workflow, product_set)
+        if form is None:
+            return None
+        for ps in form.product_sets:
+            if ps.code == product_set:
+                return ps.group
+        return None
+
+    def form(self, form_id: str) -> Form:
+        form = self.catalog.forms.get(form_id)
+        if form is None:
+            raise NotFound(f"form '{form_id}' is not loaded")
+        return form
+
+    def all_roles(self) -> dict[str, str]:
+        """role id -> scope, over every loaded roles file (the widest scope wins on a clash)."""
+        order = {"public": 0, "own": 1, "commune": 2, "province": 3, "central": 4, "system": 5}
+        out: dict[str, str] = {}
+        for roleset in self.catalog.roles.values():
+            for role in roleset.roles.values():
+                if order.get(role.scope, 0) >= order.get(out.get(role.id, "public"), 0):
+                    out[role.id] = role.scope
+        return out

@@ -1,0 +1,145 @@
+"""What the service hands out: plain frozen snapshots, never rows or sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from engine.definitions.model import Text
+
+
+@dataclass(frozen=True)
+class ClockSnapshot:
+    name: str
+    label: Text | None
+    started_on: dt.date
+    days: int
+    kind: str  # working | calendar
+    due_on: dt.date | None
+    paused_on: dt.date | None
+    paused_days: int
+    stopped_on: dt.date | None
+    days_left: int | None  # None once stopped
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_on is None and self.paused_on is None
+
+
+@dataclass(frozen=True)
+class CertificateSnapshot:
+    number: str
+    dossier_id: int
+    product_code: str | None
+    product_name: str
+    producer_org: str
+    stars: int
+    issued_on: dt.date
+    expires_on: dt.date
+    status: str  # valid | expired | revoked | superseded
+    revoked_on: dt.date | None
+    reevaluation_opens: dt.date | None
+    reevaluation_closes: dt.date | None
+
+
+@dataclass(frozen=True)
+class DossierSnapshot:
+    id: int
+    version: int
+    workflow_id: str
+    workflow_version: str
+    definition_hash: str
+    state: str
+    state_label: Text
+    step: int
+    product_name: str
+    product_set: str
+    product_group: str
+    producer_org: str
+    province_code: str
+    commune_code: str
+    kind: str
+    product_code: str | None
+    stars: int | None
+    certificate: CertificateSnapshot | None
+    clocks: tuple[ClockSnapshot, ...]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    filed_on: dt.date
+    terminal: bool = False
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    """A transition as one actor sees it now: allowed or not, and why not."""
+
+    id: str
+    label: Text
+    allowed: bool
+    reason: str | None = None
+    message: str | None = None
+    target: str = ""
+    comment: str = "optional"
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[DossierSnapshot, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class DefinitionVersion:
+    kind: str
+    def_id: str
+    version: str
+    sha256: str
+    file: str
+    legal_basis: str | None
+    effective_from: dt.date | None
+    effective_until: dt.date | None
+    activated_by: str
+    activated_at: dt.datetime
+    active: bool
+
+
+@dataclass(frozen=True)
+class MigrationItem:
+    dossier_id: int
+    from_state: str
+    to_state: str | None  # None: the state map has no entry, the dossier cannot move
+    invalid_forms: tuple[str, ...]  # forms whose saved answers do not fit the new version
+    scores_to_redo: bool
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    workflow_id: str
+    from_version: str
+    to_version: str
+    from_hash: str
+    to_hash: str
+    items: tuple[MigrationItem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(i.to_state is not None and i.problem is None for i in self.items)
+
+
+@dataclass(frozen=True)
+class UserSnapshot:
+    id: int
+    username: str
+    roles: tuple[str, ...]
+    area: str | None
+    organisation: str | None
+    display_name: str
+    active: bool

@@ -1,0 +1,240 @@
+"""Definition versions: activate a new one, list them, and migrate chosen open dossiers explicitly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from engine.definitions.model import Form, RoleSet, ScoringForm, UnitSet, Workflow
+from engine.errors import InvalidDefinition, NotFound
+from engine.permissions import Actor
+from engine.service.accounts import AccountUseCases
+from engine.service.base import Loaded
+from engine.service.dossiers import DossierUseCases
+from engine.service.registry import KINDS
+from engine.service.snapshots import DefinitionVersion, MigrationItem, MigrationPlan
+from engine.storage.repository import Repository, Row
+
+
+def _version(row: Row) -> DefinitionVersion:
+    return DefinitionVersion(
+        kind=row["kind"],
+        def_id=row["def_id"],
+        version=row["version"],
+        sha256=row["sha256"],
+        file=row["file"],
+        legal_basis=row["legal_basis"],
+        effective_from=row["effective_from"],
+        effective_until=row["effective_until"],
+        activated_by=row["activated_by"],
+        activated_at=row["activated_at"],
+        active=row["active"],
+    )
+
+
+class VersionUseCases(AccountUseCases, DossierUseCases):
+    def activate_definition(
+        self, actor: Actor, text: str, filename: str, effective_from: dt.date | None = None
+    ) -> list[DefinitionVersion]:
+        """Check an uploaded definition against the loaded ones and store it as a new version."""
+        self.require(actor, "administer")
+        loaded = self.registry.load_text(text, filename)
+        definitions: list[Workflow | RoleSet | Form | ScoringForm | UnitSet] = [
+            *loaded.workflows.values(),
+            *loaded.roles.values(),
+            *loaded.forms.values(),
+            *loaded.scoring_forms.values(),
+            *loaded.units.values(),
+        ]
+        if not definitions:
+            raise InvalidDefinition(f"{filename} defines nothing that can be activated", problems=[])
+        now = self.now()
+        out = []
+        with self._tx() as repo:
+            for definition in definitions:
+                kind = KINDS[type(definition)]
+                assert definition.source is not None
+                existing = repo.definition_by_hash(kind, definition.source.sha256)
+                if existing is not None and effective_from in (None, existing["effective_from"]):
+                    out.append(_version(existing))
+                    continue
+                row = self.registry.store(repo, definition, actor.id, now, effective_from)
+                repo.append_event(
+                    at=now,
+                    actor=actor.id,
+                    action="activate_definition",
+                    definition_hash=row["sha256"],
+                    payload={k: row[k] for k in ("kind", "def_id", "version", "file", "effective_from")},
+                )
+                out.append(_version(row))
+        self._merge(loaded)
+        return out
+
+    def _merge(self, loaded: object) -> None:
+        """Later look-ups by id (forms, roles, scoring forms) see the activated definitions."""
+        for name in ("roles", "forms", "scoring_forms", "units"):
+            getattr(self.catalog, name).update(getattr(loaded, name))
+
+    def definition_versions(
+        self, kind: str | None = None, def_id: str | None = None
+    ) -> list[DefinitionVersion]:
+        with self._tx(write=False) as repo:
+            return [_version(r) for r in repo.definitions(kind, def_id)]
+
+    def definition_source(self, sha256: str) -> str:
+        with self._tx(write=False) as repo:
+            for kind in KINDS.values():
+                row = repo.definition_by_hash(kind, sha256)
+                if row is not None:
+                    return str(row["source"])
+        raise NotFound(f"definition {sha256[:12]} is not stored")
+
+    # --- migration ---------------------------------------------------------------
+
+    def _resolve(self, repo: Repository, workflow_id: str, version: str) -> tuple[Workflow, Row]:
+        """A stored workflow version named by its content hash (or a prefix) or its version string."""
+        rows = [
+            r
+            for r in repo.definitions("workflow", workflow_id)
+            if r["sha256"].startswith(version) or r["version"] == version
+        ]
+        if not rows:
+            raise NotFound(f"workflow '{workflow_id}' has no stored version '{version}'")
+        row = max(rows, key=lambda r: r["id"])
+        return self.registry.workflow(repo, row["sha256"]), row
+
+    def _plan(
+        self,
+        repo: Repository,
+        actor: Actor,
+        from_version: str,
+        to_version: str,
+        state_map: Mapping[str, str],
+        dossier_ids: Sequence[int],
+    ) -> tuple[MigrationPlan, list[Loaded]]:
+        self.require(actor, "administer")
+        loaded = [self._load(repo, actor, d) for d in dossier_ids]
+        if not loaded:
+            raise NotFound("no dossier chosen")
+        workflow_id = loaded[0].row["workflow_id"]
+        old, old_row = self._resolve(repo, workflow_id, from_version)
+        new, new_row = self._resolve(repo, workflow_id, to_version)
+        leaves = {s.id for s in new.leaves()}
+        items = []
+        for item in loaded:
+            items.append(self._plan_item(repo, item, old_row, new, leaves, state_map))
+        plan = MigrationPlan(
+            workflow_id, old.version, new.version, old_row["sha256"], new_row["sha256"], tuple(items)
+        )
+        return plan, loaded
+
+    def _plan_item(
+        self,
+        repo: Repository,
+        item: Loaded,
+        old_row: Row,
+        new: Workflow,
+        leaves: set[str],
+        state_map: Mapping[str, str],
+    ) -> MigrationItem:
+        row = item.row
+        state = row["state"]
+        target = state_map.get(state, state if state in leaves else None)
+        problem = None
+        if row["workflow_id"] != new.id or row["definition_hash"] != old_row["sha256"]:
+            problem = f"dossier {row['id']} does not run under {old_row['def_id']} {old_row['version']}"
+        elif target is not None and target not in leaves:
+            problem = f"'{target}' is not a state of {new.id} {new.version}"
+            target = None
+        elif item.workflow.states.get(state) is not None and item.workflow.states[state].terminal:
+            problem = f"dossier {row['id']} is closed ('{state}'); only open dossiers move"
+        invalid = []
+        for form_id, saved in repo.form_answers(row["id"]).items():
+            form = self.catalog.forms.get(form_id)
+            if form_id not in new.forms or form is None:
+                invalid.append(form_id)
+                continue
+            if self.check_form(
+                repo, Loaded(row, new, self.registry.roles_for(new)), form, saved["answers"]
+            ).problems:
+                invalid.append(form_id)
+        old_form = self.registry.scoring_form(item.workflow, row["product_set"])
+        new_form = self.registry.scoring_form(new, row["product_set"])
+        redo = bool(repo.score_sheets(row["id"])) and (
+            old_form is None or new_form is None or old_form != new_form
+        )
+        return MigrationItem(row["id"], state, target, tuple(sorted(invalid)), redo, problem)
+
+    def plan_migration(
+        self,
+        actor: Actor,
+        from_version: str,
+        to_version: str,
+        state_map: Mapping[str, str],
+        dossier_ids: Sequence[int],
+    ) -> MigrationPlan:
+        """Dry run: for every dossier the new state, the forms that become invalid and the scores to redo."""
+        with self._tx(write=False) as repo:
+            return self._plan(repo, actor, from_version, to_version, state_map, dossier_ids)[0]
+
+    def apply_migration(
+        self,
+        actor: Actor,
+        from_version: str,
+        to_version: str,
+        state_map: Mapping[str, str],
+        dossier_ids: Sequence[int],
+    ) -> MigrationPlan:
+        """Move the dossiers as planned, all or none, as one audited act."""
+        now = self.now()
+        with self._tx() as repo:
+            plan, loaded = self._plan(repo, actor, from_version, to_version, state_map, dossier_ids)
+            if not plan.ok:
+                bad = [i for i in plan.items if i.to_state is None or i.problem]
+                problems = [
+                    i.problem or f"dossier {i.dossier_id}: no state for '{i.from_state}'" for i in bad
+                ]
+                raise InvalidDefinition(
+                    "the migration cannot be applied: " + "; ".join(problems), problems=problems
+                )
+            summary = repo.append_event(
+                at=now,
+                actor=actor.id,
+                action="migration",
+                definition_hash=plan.to_hash,
+                payload={
+                    "workflow": plan.workflow_id,
+                    "from": plan.from_hash,
+                    "to": plan.to_hash,
+                    "state_map": dict(state_map),
+                    "dossiers": [i.dossier_id for i in plan.items],
+                },
+            )
+            for item, one in zip(plan.items, loaded, strict=True):
+                row = one.row
+                repo.update_dossier(
+                    row["id"],
+                    row["version"],
+                    state=item.to_state,
+                    workflow_version=plan.to_version,
+                    definition_hash=plan.to_hash,
+                    updated_at=now,
+                )
+                if item.invalid_forms:
+                    repo.mark_forms_incomplete(row["id"], item.invalid_forms)
+                repo.append_event(
+                    at=now,
+                    actor=actor.id,
+                    action="migrate",
+                    dossier_id=row["id"],
+                    from_state=item.from_state,
+                    to_state=item.to_state,
+                    definition_hash=plan.to_hash,
+                    payload={
+                        "migration": summary.seq,
+                        "from": plan.from_hash,
+                        "invalid_forms": list(item.invalid_forms),
+                        "scores_to_redo": item.scores_to_redo,
+                    },
+                )
+            return plan
