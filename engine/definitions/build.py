@@ -1,0 +1,171 @@
+"""Validated plain data -> frozen model objects. Only called on data without errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from engine.definitions import model as m
+from engine.definitions.checks import flatten_states, parse_date
+
+
+def text(value: Any) -> m.Text:
+    if isinstance(value, dict):
+        return m.Text(vi=value["vi"], en=value.get("en"))
+    return m.Text(vi=str(value))
+
+
+def maybe_text(value: Any) -> m.Text | None:
+    return None if value is None else text(value)
+
+
+def _date(value: str) -> dt.date:
+    parsed = parse_date(value)
+    if parsed is None:  # pragma: no cover - checks report E118 before building
+        raise ValueError(value)
+    return parsed
+
+
+def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
+    states: dict[str, m.State] = {}
+    children: dict[str, list[str]] = {}
+    flat = list(flatten_states(data["states"]))
+    for sid, _, _, parent in flat:
+        if parent:
+            children.setdefault(parent, []).append(sid)
+    steps: dict[str, int] = {}
+    for sid, sd, _, parent in flat:
+        steps[sid] = sd.get("step") or (steps[parent] if parent else 1)
+        states[sid] = m.State(
+            id=sid, label=text(sd["label"]), step=steps[sid], terminal=bool(sd.get("terminal")),
+            deadline=sd.get("deadline"), pauses_clocks=sd.get("clock") == "paused", parent=parent,
+            children=tuple(children.get(sid, ())), description=maybe_text(sd.get("description")),
+        )  # fmt: skip
+
+    def leaves(sid: str) -> list[str]:
+        kids = children.get(sid)
+        return [sid] if not kids else [leaf for kid in kids for leaf in leaves(kid)]
+
+    transitions = []
+    for t in data["transitions"]:
+        raw_sources = [t["from"]] if isinstance(t["from"], str) else t["from"]
+        sources = tuple(dict.fromkeys(leaf for s in raw_sources for leaf in leaves(s)))
+        req = t.get("requires", {})
+        transitions.append(m.Transition(
+            id=t["id"], label=text(t["label"]), sources=sources, target=t["to"], roles=tuple(t.get("roles", [])),
+            guard=t.get("guard"), guard_message=maybe_text(t.get("guard_message")),
+            requires=m.Requirements(tuple(req.get("forms", [])), tuple(req.get("evidence", [])), bool(req.get("scores"))),
+            comment=t.get("comment", "optional"), effects=tuple(_effect(e) for e in t.get("effects", [])),
+        ))  # fmt: skip
+    cert = data.get("certificate")
+    window = (cert or {}).get("reevaluation_window", {})
+    return m.Workflow(
+        id=data["id"], version=str(data["version"]), title=text(data["title"]), legal_basis=text(data["legal_basis"]),
+        effective_from=_date(data["effective_from"]),
+        effective_until=_date(data["effective_until"]) if data.get("effective_until") else None,
+        roles=data["roles"], units=data.get("units"), forms=tuple(data.get("forms", [])),
+        scoring_regime=data.get("scoring_forms", {}).get("regime"), product_code=data.get("product_code", ""),
+        calendar=data.get("calendar", "vn"),
+        certificate=m.CertificatePolicy(cert["validity_months"], window.get("opens_days_before", 0),
+                                        window.get("closes_days_before", 0), cert["number"]) if cert else None,
+        clocks={cid: m.Clock(cid, text(c["label"]), c["days"], c.get("calendar", "working"))
+                for cid, c in data.get("clocks", {}).items()},
+        initial=data["initial"], states=states, transitions=tuple(transitions),
+        duties=tuple(m.Duty(d["id"], d["rule"], tuple(d.get("transitions", [])), tuple(d.get("actions", [])),
+                            maybe_text(d.get("message"))) for d in data.get("duties", [])),
+        source=source,
+    )  # fmt: skip
+
+
+def _effect(raw: Any) -> m.Effect:
+    if isinstance(raw, str):
+        return m.Effect(raw)
+    name, arg = next(iter(raw.items()))
+    if name == "notify":
+        return m.Effect(name, roles=tuple(arg["roles"]), message=text(arg["message"]))
+    return m.Effect(name, arg=arg)
+
+
+def build_roles(data: dict[str, Any], source: m.Source) -> m.RoleSet:
+    roles = {
+        rid: m.Role(rid, text(r["label"]), r["scope"], frozenset(r["can"]))
+        for rid, r in data["roles"].items()
+    }
+    return m.RoleSet(data["id"], roles, source)
+
+
+def build_form(data: dict[str, Any], source: m.Source) -> m.Form:
+    sections = tuple(
+        m.Section(s["id"], text(s["title"]), tuple(_field(f) for f in s["fields"])) for s in data["sections"]
+    )
+    return m.Form(
+        data["id"],
+        str(data["version"]),
+        text(data["title"]),
+        tuple(data.get("editable_by", [])),
+        sections,
+        source,
+    )
+
+
+def _bound(value: Any, ftype: str) -> float | dt.date | None:
+    if value is None:
+        return None
+    if ftype == "date" and isinstance(value, str):
+        return _date(value)
+    return float(value) if not isinstance(value, str) else None
+
+
+def _field(f: dict[str, Any]) -> m.Field:
+    ftype = f["type"]
+    return m.Field(
+        id=f["id"], type=ftype, label=text(f["label"]), required=bool(f.get("required")),
+        help=maybe_text(f.get("help")), visible_when=f.get("visible_when"),
+        options=tuple(m.Option(o["value"], text(o["label"])) for o in f.get("options", [])),
+        min=_bound(f.get("min"), ftype), max=_bound(f.get("max"), ftype), integer=bool(f.get("integer")),
+        max_length=f.get("max_length"), level=f.get("level", "commune" if ftype == "admin_unit" else None),
+        document=f.get("document"), accept=tuple(f.get("accept", [])),
+    )  # fmt: skip
+
+
+def _flag(raw: dict[str, Any]) -> m.Flag:
+    return m.Flag(raw["id"], text(raw["label"]))
+
+
+def build_scoring_form(data: dict[str, Any], source: m.Source) -> m.ScoringForm:
+    council = data.get("council", {})
+    quorum = council.get("quorum", {})
+    parts = tuple(
+        m.Part(p["id"], text(p["label"]), p["max"], tuple(
+            m.Group(g["id"], text(g["label"]), g["max"], tuple(_criterion(c) for c in g["criteria"]))
+            for g in p["groups"]))
+        for p in data["parts"]
+    )  # fmt: skip
+    return m.ScoringForm(
+        id=data["id"], version=str(data["version"]), regime=data["regime"], title=text(data["title"]),
+        product_sets=tuple(m.ProductSet(p["code"], text(p["label"]), p["group"]) for p in data["product_sets"]),
+        rejection=tuple(_flag(f) for f in data.get("rejection", [])),
+        stars=tuple(m.StarBand(b["stars"], b["min"], b.get("below"), bool(b.get("recognised")))
+                    for b in sorted(data["stars"], key=lambda b: b["min"])),
+        council=m.CouncilRule(council.get("combine", "mean"), council.get("max_spread"),
+                              quorum.get("fraction", 0.0), bool(quorum.get("chair_required"))),
+        default_assessor=data["assessors"]["default"], parts=parts, max_points=data.get("max", 100),
+        legal_basis=maybe_text(data.get("legal_basis")),
+        known_discrepancies=tuple(m.Discrepancy(d["code"], d["path"], text(d["note"]))
+                                  for d in data.get("known_discrepancies", [])),
+        source=source,
+    )  # fmt: skip
+
+
+def _criterion(c: dict[str, Any]) -> m.Criterion:
+    return m.Criterion(
+        id=c["id"], label=text(c["label"]), max=c["max"],
+        options=tuple(m.ScoreOption(o["id"], text(o["label"]), o["points"], o.get("floor"), bool(o.get("knockout")))
+                      for o in c["options"]),
+        assessed_by=c.get("assessed_by"), requirement=maybe_text(c.get("requirement")), note=maybe_text(c.get("note")),
+        knockouts=tuple(_flag(k) for k in c.get("knockouts", [])), gate=_flag(c["gate"]) if c.get("gate") else None,
+    )  # fmt: skip
+
+
+def build_tests(data: dict[str, Any], source: m.Source) -> m.TestSuite:
+    return m.TestSuite(data["id"], tuple(m.TestCase(c["name"], dict(c)) for c in data["cases"]), source)

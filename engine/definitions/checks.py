@@ -1,0 +1,333 @@
+"""Semantic checks of one structurally valid file: generators of Findings.
+
+Each check sees only its own file; references to other files are collected as
+`Ref`s and resolved against the whole catalog by `crossrefs`. Checks collect,
+never stop at the first problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import TemplateSyntaxError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from engine import expressions
+from engine.definitions.model import EFFECTS
+from engine.definitions.yamlread import Finding, Path
+
+_ENV = ImmutableSandboxedEnvironment()
+CLOCK_EFFECTS = ("start_clock", "pause_clock", "resume_clock", "stop_clock")
+NO_ARG_EFFECTS = tuple(e for e in EFFECTS if e not in CLOCK_EFFECTS and e != "notify")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to something defined in another file, resolved later."""
+
+    kind: str  # roles_file | units_file | form | workflow | role | fire_role | field | evidence | assessor | editor
+    id: str
+    path: Path
+    context: str = ""  # e.g. the form id of a field, the transition of a fire_role
+
+
+def duplicates(items: Iterable[tuple[str, Path]], what: str) -> Iterator[Finding]:
+    seen: set[str] = set()
+    for ident, path in items:
+        if ident in seen:
+            yield Finding("E202", path, {"what": what, "id": ident})
+        seen.add(ident)
+
+
+def check_expression(
+    source: str, allowed: frozenset[str], path: Path, where: str, *, template: bool = False
+) -> Iterator[Finding]:
+    for issue in expressions.check(source, allowed, template=template):
+        yield Finding(issue.code, path, {"where": where, "detail": issue.message, "allowed": sorted(allowed)})
+
+
+def attribute_refs(source: str, root: str, *, template: bool = False) -> list[tuple[str | None, str]]:
+    """`forms['f'].x` -> ('f', 'x') for root 'forms'; `answers.x` -> (None, 'x') for root 'answers'."""
+    try:
+        tree = _ENV.parse(source if template else "{{ (" + source + ") }}")
+    except TemplateSyntaxError:
+        return []
+    found: list[tuple[str | None, str]] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, nodes.Getattr | nodes.Getitem)
+        name = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)
+        inner = node.node
+        if root == "answers" and isinstance(inner, nodes.Name) and inner.name == root and name:
+            found.append((None, name))
+        elif root == "forms" and isinstance(inner, nodes.Getitem) and name:
+            if isinstance(inner.node, nodes.Name) and inner.node.name == root and _const(inner.arg):
+                found.append((_const(inner.arg), name))
+        elif root == "forms" and isinstance(inner, nodes.Name) and inner.name == root and name:
+            found.append((name, ""))
+    return found
+
+
+def _const(node: Any) -> str | None:
+    return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
+
+
+# --- workflows ------------------------------------------------------------------------
+
+
+def flatten_states(
+    states: dict[str, Any], prefix: Path = ("states",)
+) -> Iterator[tuple[str, dict[str, Any], Path, str | None]]:
+    """(id, data, path, parent id) for every state, depth first in file order."""
+    stack: list[tuple[Iterator[tuple[str, Any]], Path, str | None]] = [(iter(states.items()), prefix, None)]
+    while stack:
+        items, path, parent = stack[-1]
+        entry = next(items, None)
+        if entry is None:
+            stack.pop()
+            continue
+        sid, data = entry
+        yield sid, data, (*path, sid), parent
+        if data.get("states"):
+            stack.append((iter(data["states"].items()), (*path, sid, "states"), sid))
+
+
+def _sources(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
+    states = list(flatten_states(data["states"]))
+    yield from duplicates(((sid, path) for sid, _, path, _ in states), "state")
+    by_id = {sid: (d, path) for sid, d, path, _ in states}
+    children: dict[str, list[str]] = {}
+    for sid, _, _, parent in states:
+        if parent:
+            children.setdefault(parent, []).append(sid)
+
+    def leaves(sid: str) -> list[str]:
+        if sid not in children:
+            return [sid]
+        return [leaf for child in children[sid] for leaf in leaves(child)]
+
+    known = sorted(by_id)
+    clocks = data.get("clocks", {})
+    initial = data["initial"]
+    if initial not in by_id:
+        yield Finding("E203", ("initial",), {"id": initial, "known": known})
+    elif initial in children:
+        yield Finding("E210", ("initial",), {"id": initial, "where": "initial", "known": leaves(initial)})
+    for _sid, state, path, _ in states:
+        deadline = state.get("deadline")
+        if deadline and deadline not in clocks:
+            yield Finding("E207", (*path, "deadline"), {"id": deadline, "known": sorted(clocks)})
+    transitions = data["transitions"]
+    yield from duplicates(
+        ((t["id"], ("transitions", i, "id")) for i, t in enumerate(transitions)), "transition"
+    )
+    edges: dict[str, set[str]] = {}
+    outgoing: dict[str, list[str]] = {}
+    for i, t in enumerate(transitions):
+        tpath: Path = ("transitions", i)
+        sources: list[str] = []
+        for j, src in enumerate(_sources(t["from"])):
+            spath = (*tpath, "from") if isinstance(t["from"], str) else (*tpath, "from", j)
+            if src not in by_id:
+                yield Finding("E203", spath, {"id": src, "known": known})
+            else:
+                sources.extend(leaves(src))
+        target = t["to"]
+        if target not in by_id:
+            yield Finding("E203", (*tpath, "to"), {"id": target, "known": known})
+        elif target in children:
+            yield Finding("E210", (*tpath, "to"), {"id": target, "where": "'to'", "known": leaves(target)})
+        for src in sources:
+            edges.setdefault(src, set()).add(target)
+            outgoing.setdefault(src, []).append(t["id"])
+        yield from _check_transition(t, tpath, clocks, data, refs)
+    yield from _check_graph(data, states, children, edges, outgoing, initial)
+    duty_known = sorted(t["id"] for t in transitions)
+    for i, duty in enumerate(data.get("duties", [])):
+        for j, tid in enumerate(duty.get("transitions", [])):
+            if tid not in duty_known:
+                yield Finding("E215", ("duties", i, "transitions", j), {"id": tid, "known": duty_known})
+    yield from duplicates(
+        ((d["id"], ("duties", i, "id")) for i, d in enumerate(data.get("duties", []))), "duty"
+    )
+    for key, where in (("product_code", "product_code"),):
+        if data.get(key):
+            yield from check_expression(data[key], expressions.TEMPLATE_NAMES, (key,), where, template=True)
+    number = data.get("certificate", {}).get("number")
+    if number:
+        yield from check_expression(
+            number, expressions.TEMPLATE_NAMES, ("certificate", "number"), "certificate.number", template=True
+        )
+    refs.append(Ref("roles_file", data["roles"], ("roles",)))
+    if data.get("units"):
+        refs.append(Ref("units_file", data["units"], ("units",)))
+    for i, form_id in enumerate(data.get("forms", [])):
+        refs.append(Ref("form", form_id, ("forms", i)))
+
+
+def _check_graph(data: dict[str, Any], states: list[Any], children: dict[str, list[str]],
+                 edges: dict[str, set[str]], outgoing: dict[str, list[str]], initial: str) -> Iterator[Finding]:  # fmt: skip
+    terminal: dict[str, bool] = {}
+    for sid, state, _, parent in states:
+        terminal[sid] = bool(state.get("terminal")) or (parent is not None and terminal.get(parent, False))
+    reached = {initial}
+    frontier = [initial]
+    while frontier:
+        for nxt in edges.get(frontier.pop(), ()):
+            if nxt not in reached:
+                reached.add(nxt)
+                frontier.append(nxt)
+    for sid, _state, path, _ in states:
+        if sid in children:
+            continue
+        if sid not in reached and sid != initial:
+            yield Finding("E211", path, {"id": sid}, at_key=True)
+        if terminal[sid] and outgoing.get(sid):
+            yield Finding("E213", path, {"id": sid, "transition": outgoing[sid][0]}, at_key=True)
+        elif not terminal[sid] and not outgoing.get(sid):
+            yield Finding("E212", path, {"id": sid}, at_key=True)
+
+
+def _check_transition(t: dict[str, Any], tpath: Path, clocks: dict[str, Any], data: dict[str, Any],
+                      refs: list[Ref]) -> Iterator[Finding]:  # fmt: skip
+    for j, role in enumerate(t.get("roles", [])):
+        refs.append(Ref("fire_role", role, (*tpath, "roles", j), t["id"]))
+    if t.get("guard"):
+        yield from check_expression(
+            t["guard"], expressions.GUARD_NAMES, (*tpath, "guard"), f"guard of '{t['id']}'"
+        )
+        for form_id, field_id in attribute_refs(t["guard"], "forms"):
+            if form_id:
+                refs.append(
+                    Ref("field" if field_id else "form", field_id or form_id, (*tpath, "guard"), form_id)
+                )
+    requires = t.get("requires", {})
+    for j, form_id in enumerate(requires.get("forms", [])):
+        if form_id not in data.get("forms", []):
+            yield Finding("E205", (*tpath, "requires", "forms", j), {"id": form_id})
+    for j, doc in enumerate(requires.get("evidence", [])):
+        refs.append(Ref("evidence", doc, (*tpath, "requires", "evidence", j)))
+    for j, effect in enumerate(t.get("effects", [])):
+        yield from _check_effect(effect, (*tpath, "effects", j), clocks, data, refs)
+
+
+def _check_effect(
+    effect: Any, path: Path, clocks: dict[str, Any], data: dict[str, Any], refs: list[Ref]
+) -> Iterator[Finding]:
+    name, arg = (effect, None) if isinstance(effect, str) else next(iter(effect.items()))
+    if name not in EFFECTS:
+        yield Finding("E208", path, {"name": name, "known": EFFECTS})
+        return
+    if name in CLOCK_EFFECTS:
+        if not isinstance(arg, str):
+            yield Finding("E216", path, {"name": name, "reason": "needs a clock id"})
+        elif arg not in clocks:
+            yield Finding("E207", (*path, name), {"id": arg, "known": sorted(clocks)})
+    elif name == "notify":
+        if not isinstance(arg, dict) or not isinstance(arg.get("roles"), list) or not arg.get("message"):
+            yield Finding("E216", path, {"name": name, "reason": "needs {roles: [...], message: text}"})
+        else:
+            extra = sorted(set(arg) - {"roles", "message"})
+            if extra:
+                yield Finding(
+                    "E110",
+                    (*path, name, extra[0]),
+                    {"key": extra[0], "allowed": ["roles", "message"]},
+                    at_key=True,
+                )
+            for k, role in enumerate(arg["roles"]):
+                refs.append(Ref("role", str(role), (*path, name, "roles", k)))
+    elif arg is not None:
+        yield Finding("E216", path, {"name": name, "reason": "takes no arguments"})
+    elif name == "assign_product_code" and not data.get("product_code"):
+        yield Finding("E216", path, {"name": name, "reason": "the workflow has no product_code template"})
+    elif name == "issue_certificate" and not data.get("certificate"):
+        yield Finding("E216", path, {"name": name, "reason": "the workflow has no certificate policy"})
+
+
+# --- data forms -----------------------------------------------------------------------
+
+_TYPE_KEYS = {
+    "options": ("choice", "multi_choice"), "max_length": ("text", "long_text"), "integer": ("number",),
+    "level": ("admin_unit",), "document": ("evidence",), "accept": ("evidence",),
+    "min": ("number", "date"), "max": ("number", "date"),
+}  # fmt: skip
+
+
+def check_form(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
+    sections = data["sections"]
+    yield from duplicates(((s["id"], ("sections", i, "id")) for i, s in enumerate(sections)), "section")
+    fields = [
+        (f, ("sections", i, "fields", j)) for i, s in enumerate(sections) for j, f in enumerate(s["fields"])
+    ]
+    yield from duplicates(((f["id"], (*p, "id")) for f, p in fields), "field")
+    known = sorted({f["id"] for f, _ in fields})
+    for field, path in fields:
+        yield from _check_field(field, path, known)
+    for i, role in enumerate(data.get("editable_by", [])):
+        refs.append(Ref("editor", role, ("editable_by", i), data["id"]))
+
+
+def _check_field(field: dict[str, Any], path: Path, known: list[str]) -> Iterator[Finding]:
+    ftype = field["type"]
+    for key, types in _TYPE_KEYS.items():
+        if key in field and ftype not in types:
+            yield Finding("W005", (*path, key), {"key": key, "type": ftype}, at_key=True)
+    if ftype in ("choice", "multi_choice"):
+        options = field.get("options", [])
+        if not options:
+            yield Finding("E217", path, {"id": field["id"], "type": ftype, "reason": "no options"})
+        yield from duplicates(
+            ((o["value"], (*path, "options", k, "value")) for k, o in enumerate(options)), "option"
+        )
+    if ftype == "evidence" and not field.get("document"):
+        yield Finding(
+            "E217", path, {"id": field["id"], "type": ftype, "reason": "no 'document' (evidence type)"}
+        )
+    low, high = field.get("min"), field.get("max")
+    if ftype == "date":
+        for key in ("min", "max"):
+            if isinstance(field.get(key), str) and parse_date(field[key]) is None:
+                yield Finding("E118", (*path, key), {"value": field[key]})
+    if low is not None and high is not None and type(low) is type(high) and low > high:
+        yield Finding("E220", (*path, "min"), {"min": low, "max": high})
+    if field.get("visible_when"):
+        where = f"visible_when of '{field['id']}'"
+        yield from check_expression(
+            field["visible_when"], expressions.VISIBLE_NAMES, (*path, "visible_when"), where
+        )
+        for _, name in attribute_refs(field["visible_when"], "answers"):
+            if name not in known:
+                yield Finding(
+                    "E206", (*path, "visible_when"), {"id": name, "form": "answers", "known": known}
+                )
+
+
+def parse_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def check_dates(data: dict[str, Any], keys: Iterable[str]) -> Iterator[Finding]:
+    for key in keys:
+        if isinstance(data.get(key), str) and parse_date(data[key]) is None:
+            yield Finding("E118", (key,), {"value": data[key]})
+
+
+# --- test suites ----------------------------------------------------------------------
+
+
+def check_tests(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
+    cases = data["cases"]
+    yield from duplicates(((c["name"], ("cases", i, "name")) for i, c in enumerate(cases)), "test case")
+    for i, case in enumerate(cases):
+        if ("scoring_form" in case) == ("workflow" in case):
+            yield Finding("E504", ("cases", i), {"name": case["name"]})

@@ -1,0 +1,191 @@
+"""Checks across files: references resolved against everything loaded together.
+
+These run on every load (the per-file checks are cached), so they only walk
+the collected `Ref`s and the built model objects: cheap by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.definitions import model as m
+from engine.definitions.checks import Ref
+from engine.definitions.yamlread import Finding
+
+
+@dataclass
+class Entry:
+    """One loaded file: its definition (None when it had errors) and its references."""
+
+    key: str  # the file as shown to the user
+    kind: str
+    definition: Any
+    refs: list[Ref] = field(default_factory=list)
+
+
+class Resolver:
+    def __init__(self, catalog: m.Catalog, context: m.Catalog | None) -> None:
+        self.catalog = catalog
+        self.context = context or m.Catalog()
+
+    def get(self, attr: str, ident: str) -> Any:
+        found = getattr(self.catalog, attr).get(ident)
+        return found if found is not None else getattr(self.context, attr).get(ident)
+
+    def all(self, attr: str) -> list[Any]:
+        merged = {**getattr(self.context, attr), **getattr(self.catalog, attr)}
+        return list(merged.values())
+
+
+def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
+    d = entry.definition
+    if isinstance(d, m.Workflow):
+        yield from _workflow(d, entry.refs, r)
+    elif isinstance(d, m.Form):
+        yield from _form(d, entry.refs, r)
+    elif isinstance(d, m.ScoringForm):
+        yield from _scoring(d, entry.refs, r)
+    elif isinstance(d, m.TestSuite):
+        yield from _tests(d, r)
+
+
+def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]:
+    roleset: m.RoleSet | None = r.get("roles", wf.roles)
+    forms = [r.get("forms", fid) for fid in wf.forms]
+    collected = {f.document for form in forms if form for f in form.fields() if f.type == "evidence"}
+    for ref in refs:
+        if ref.kind == "roles_file" and roleset is None:
+            yield Finding("E209", ref.path, {"what": "roles", "id": ref.id})
+        elif ref.kind == "units_file" and r.get("units", ref.id) is None:
+            yield Finding("E209", ref.path, {"what": "units", "id": ref.id})
+        elif ref.kind == "form" and r.get("forms", ref.id) is None:
+            yield Finding("E205", ref.path, {"id": ref.id})
+        elif ref.kind in ("fire_role", "role") and roleset is not None:
+            role = roleset.roles.get(ref.id)
+            if role is None:
+                yield Finding(
+                    "E204", ref.path, {"id": ref.id, "roles": roleset.id, "known": sorted(roleset.roles)}
+                )
+            elif ref.kind == "fire_role" and "fire" not in role.can:
+                yield Finding(
+                    "E214", ref.path, {"role": ref.id, "transition": ref.context, "roles": roleset.id}
+                )
+        elif ref.kind == "field":
+            form = r.get("forms", ref.context)
+            if form is None or ref.context not in wf.forms:
+                yield Finding("E205", ref.path, {"id": ref.context})
+            elif ref.id not in {f.id for f in form.fields()}:
+                known = sorted(f.id for f in form.fields())
+                yield Finding("E206", ref.path, {"id": ref.id, "form": ref.context, "known": known})
+        elif ref.kind == "evidence" and all(forms) and ref.id not in collected:
+            yield Finding("W003", ref.path, {"id": ref.id})
+
+
+def _form(form: m.Form, refs: list[Ref], r: Resolver) -> Iterator[Finding]:
+    users = [wf for wf in r.all("workflows") if form.id in wf.forms]
+    rolesets = [rs for rs in (r.get("roles", wf.roles) for wf in users) if rs] or r.all("roles")
+    if not rolesets:
+        return
+    for ref in refs:
+        if ref.kind == "editor" and not any(ref.id in rs.roles for rs in rolesets):
+            known = sorted({rid for rs in rolesets for rid in rs.roles})
+            yield Finding(
+                "E204", ref.path, {"id": ref.id, "roles": ", ".join(rs.id for rs in rolesets), "known": known}
+            )
+
+
+def _scoring(sf: m.ScoringForm, refs: list[Ref], r: Resolver) -> Iterator[Finding]:
+    wf: m.Workflow | None = r.get("workflows", sf.regime)
+    roleset: m.RoleSet | None = r.get("roles", wf.roles) if wf else None
+    for ref in refs:
+        if ref.kind == "workflow" and wf is None:
+            yield Finding("E209", ref.path, {"what": "workflow (regime)", "id": ref.id})
+        elif ref.kind == "assessor" and roleset is not None and ref.id not in roleset.roles:
+            yield Finding(
+                "E204", ref.path, {"id": ref.id, "roles": roleset.id, "known": sorted(roleset.roles)}
+            )
+
+
+def _tests(suite: m.TestSuite, r: Resolver) -> Iterator[Finding]:
+    for i, case in enumerate(suite.cases):
+        raw = case.raw
+        path = ("cases", i)
+        params = {"name": case.name}
+        if "scoring_form" in raw:
+            sf: m.ScoringForm | None = r.get("scoring_forms", str(raw["scoring_form"]))
+            if sf is None:
+                yield Finding(
+                    "E503",
+                    (*path, "scoring_form"),
+                    {**params, "what": "scoring form", "id": raw["scoring_form"]},
+                )
+                continue
+            yield from _case_answers(sf, raw, path, params)
+        elif "workflow" in raw:
+            wf: m.Workflow | None = r.get("workflows", str(raw["workflow"]))
+            if wf is None:
+                yield Finding(
+                    "E503", (*path, "workflow"), {**params, "what": "workflow", "id": raw["workflow"]}
+                )
+                continue
+            if "state" in raw and raw["state"] not in wf.states:
+                yield Finding("E503", (*path, "state"), {**params, "what": "state", "id": raw["state"]})
+            if "transition" in raw and wf.transition(str(raw["transition"])) is None:
+                yield Finding(
+                    "E503", (*path, "transition"), {**params, "what": "transition", "id": raw["transition"]}
+                )
+            roleset: m.RoleSet | None = r.get("roles", wf.roles)
+            actor = raw.get("actor")
+            if roleset and isinstance(actor, dict):
+                for j, role in enumerate(actor.get("roles", [])):
+                    if role not in roleset.roles:
+                        yield Finding(
+                            "E204",
+                            (*path, "actor", "roles", j),
+                            {"id": role, "roles": roleset.id, "known": sorted(roleset.roles)},
+                        )
+
+
+def _case_answers(
+    sf: m.ScoringForm, raw: dict[str, Any], path: tuple[Any, ...], params: dict[str, Any]
+) -> Iterator[Finding]:
+    criteria = {c.id: c for c in sf.criteria()}
+    flags = {f.id for f in sf.rejection} | {k.id for c in criteria.values() for k in c.knockouts}
+    flags |= {c.gate.id for c in criteria.values() if c.gate}
+    for key in ("answers", "commune_answers"):
+        answers = raw.get(key)
+        if not isinstance(answers, dict):
+            continue
+        for cid, oid in answers.items():
+            crit = criteria.get(cid)
+            if crit is None:
+                yield Finding(
+                    "E503", (*path, key, cid), {**params, "what": "criterion", "id": cid}, at_key=True
+                )
+            elif oid not in {o.id for o in crit.options}:
+                yield Finding("E503", (*path, key, cid), {**params, "what": f"option of {cid}", "id": oid})
+    for j, flag in enumerate(raw.get("flags", []) if isinstance(raw.get("flags"), list) else []):
+        if flag not in flags:
+            yield Finding("E503", (*path, "flags", j), {**params, "what": "flag", "id": flag})
+
+
+def duplicate_product_sets(entries: list[Entry]) -> Iterator[tuple[Entry, Finding]]:
+    owners: dict[tuple[str, str], str] = {}
+    for entry in entries:
+        sf = entry.definition
+        if not isinstance(sf, m.ScoringForm):
+            continue
+        for i, ps in enumerate(sf.product_sets):
+            key = (sf.regime, ps.code)
+            if key in owners and owners[key] != sf.id:
+                yield (
+                    entry,
+                    Finding(
+                        "E218",
+                        ("product_sets", i, "code"),
+                        {"code": ps.code, "regime": sf.regime, "other": owners[key]},
+                    ),
+                )
+            owners.setdefault(key, sf.id)

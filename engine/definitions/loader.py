@@ -1,0 +1,265 @@
+"""Load definition files into a validated Catalog, collecting every problem.
+
+Per file: read bytes -> sha256 -> (cache hit: done) -> fast YAML read ->
+JSON Schema -> semantic checks -> frozen model. Line and column are resolved
+from data paths only for files that have findings. Files are cached per
+(path, sha256) in-process, so a reload of unchanged files re-reads and hashes
+them and re-validates nothing; the cheap checks across files always run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.definitions import build, checks, crossrefs, messages, schema, scoring_checks, units, yamlread
+from engine.definitions.model import Catalog, Source, UnitSet
+from engine.definitions.problems import Problem, Severity
+from engine.definitions.yamlread import Finding
+
+CACHE_SIZE = 4096
+_ATTR = {"workflow": "workflows", "roles": "roles", "form": "forms", "scoring_form": "scoring_forms",
+         "units": "units", "tests": "tests"}  # fmt: skip
+_BUILD = {"workflow": build.build_workflow, "roles": build.build_roles, "form": build.build_form,
+          "scoring_form": build.build_scoring_form, "tests": build.build_tests}  # fmt: skip
+_CHECKS = {"workflow": checks.check_workflow, "form": checks.check_form, "tests": checks.check_tests,
+           "scoring_form": scoring_checks.check_scoring_form}  # fmt: skip
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class LoadResult:
+    catalog: Catalog
+    problems: list[Problem]
+    ok: bool
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+@dataclass
+class _Outcome:
+    """What one file yields; cached per (path, sha256). Findings are already located."""
+
+    kind: str | None
+    definition: Any
+    findings: list[Finding]
+    refs: list[checks.Ref] = field(default_factory=list)
+    text: str = ""
+    deps: tuple[tuple[str, str], ...] = ()  # (path, sha256) of other files read (a units CSV)
+
+
+_cache: OrderedDict[tuple[str, str], _Outcome] = OrderedDict()
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def repo_root() -> Path:
+    here = Path(__file__).resolve().parents[2]
+    return here if (here / "workflows").is_dir() else Path.cwd()
+
+
+def default_paths() -> list[Path]:
+    root = repo_root()
+    return [p for p in (root / "workflows", root / "forms") if p.exists()]
+
+
+def discover(paths: Sequence[Path | str]) -> tuple[list[Path], list[Problem]]:
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = [p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+            files.extend(
+                sorted(
+                    p for p in found if not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(
+                _problem(display(path), Finding("E100", params={"reason": "no such file or folder"}), "vi")
+            )
+    return list(dict.fromkeys(files)), problems
+
+
+def display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_catalog(paths: Sequence[Path | str] | None = None, lang: str = "vi", *, context: Catalog | None = None,
+                 progress: Progress | None = None) -> LoadResult:  # fmt: skip
+    """Load and validate files and folders (default: the repository's workflows/ and forms/)."""
+    files, problems = discover(default_paths() if paths is None else paths)
+    entries: list[tuple[str, _Outcome]] = []
+    for i, path in enumerate(files):
+        entries.append((display(path), _load_file(path)))
+        if progress:
+            progress(i + 1, len(files))
+    return _assemble(entries, problems, lang, context)
+
+
+def load_text(
+    text: str | bytes, filename: str, lang: str = "vi", context: Catalog | None = None
+) -> LoadResult:
+    """Validate one uploaded file, resolving its references against `context`."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    outcome = _process(raw, None)
+    return _assemble([(filename, outcome)], [], lang, context)
+
+
+def _load_file(path: Path) -> _Outcome:
+    try:
+        size = path.stat().st_size
+        if size > yamlread.MAX_BYTES:
+            return _Outcome(None, None, [Finding("E103", params={"size": size, "limit": yamlread.MAX_BYTES})])
+        raw = path.read_bytes()
+    except OSError as exc:
+        return _Outcome(None, None, [Finding("E100", params={"reason": exc.strerror or str(exc)})])
+    key = (str(path.resolve()), hashlib.sha256(raw).hexdigest())
+    cached = _cache.get(key)
+    if cached is not None and all(_sha_of(Path(p)) == sha for p, sha in cached.deps):
+        _cache.move_to_end(key)
+        return cached
+    outcome = _process(raw, path)
+    _cache[key] = outcome
+    if len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return outcome
+
+
+def _sha_of(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _process(raw: bytes, path: Path | None) -> _Outcome:
+    parsed = yamlread.parse(raw)
+    findings = list(parsed.findings)
+    text = raw.decode("utf-8-sig", errors="replace")
+    data = parsed.data
+    if data is None or not isinstance(data, dict):
+        if not findings:
+            reason = "the file is empty" if data is None else f"found a {type(data).__name__}"
+            findings.append(Finding("E106", params={"reason": reason}))
+        return _Outcome(None, None, _located(findings, text), text=text)
+    kind = data.get("kind")
+    if kind not in schema.KINDS:
+        findings.append(Finding("E107", ("kind",), {"kind": kind, "kinds": schema.KINDS}))
+        return _Outcome(None, None, _located(findings, text), text=text)
+    structural = schema.validate(kind, data)
+    findings.extend(structural)
+    refs: list[checks.Ref] = []
+    definition: Any = None
+    deps: tuple[tuple[str, str], ...] = ()
+    if not structural:
+        findings.extend(_semantic(kind, data, refs))
+        if kind == "scoring_form":
+            findings = list(_apply_discrepancies(data, findings))
+        unit_map: dict[str, Any] = {}
+        if kind == "units":
+            unit_map, unit_findings, csv_raw = units.read_units(data, path)
+            findings.extend(unit_findings)
+            if path is not None:
+                deps = ((str((path.parent / data["source"]).resolve()), hashlib.sha256(csv_raw).hexdigest()),)
+        if not any(f.severity == "error" for f in findings):
+            source = Source(str(path) if path else "<upload>", hashlib.sha256(raw).hexdigest(), text)
+            if kind == "units":
+                definition = UnitSet(data["id"], build.text(data["title"]), unit_map, source)
+            else:
+                definition = _BUILD[kind](data, source)
+    return _Outcome(kind, definition, _located(findings, text), refs, text, deps)
+
+
+def _semantic(kind: str, data: dict[str, Any], refs: list[checks.Ref]) -> Iterator[Finding]:
+    if kind == "workflow":
+        yield from checks.check_dates(data, ("effective_from", "effective_until"))
+    check = _CHECKS.get(kind)
+    if check is not None:
+        yield from check(data, refs)
+
+
+def _apply_discrepancies(data: dict[str, Any], findings: list[Finding]) -> Iterator[Finding]:
+    declared = {
+        (d["code"], d["path"].strip("/")): (i, d["note"])
+        for i, d in enumerate(data.get("known_discrepancies", []))
+    }
+    used: set[tuple[str, str]] = set()
+    for f in findings:
+        key = (f.code, str(f.params.get("where", "")))
+        if f.severity == "error" and key in declared:
+            used.add(key)
+            yield dataclasses.replace(f, severity="warning", params={**f.params, "_note": declared[key][1]})
+        else:
+            yield f
+    for key, (i, _) in declared.items():
+        if key not in used:
+            yield Finding(
+                "W002", ("known_discrepancies", i), {"code": key[0], "where": key[1]}, severity="warning"
+            )
+
+
+def _located(findings: list[Finding], text: str) -> list[Finding]:
+    wanted = [(f.path, f.at_key) for f in findings if not f.line]
+    if not wanted:
+        return findings
+    marks = yamlread.locate(text, wanted)
+    return [f if f.line else dataclasses.replace(f, line=marks[(f.path, f.at_key)][0],
+                                                 column=marks[(f.path, f.at_key)][1]) for f in findings]  # fmt: skip
+
+
+def _assemble(
+    entries: list[tuple[str, _Outcome]], problems: list[Problem], lang: str, context: Catalog | None
+) -> LoadResult:
+    catalog = Catalog()
+    owners: dict[tuple[str, str], str] = {}
+    cross: list[crossrefs.Entry] = []
+    for name, outcome in entries:
+        problems.extend(_problem(name, f, lang) for f in outcome.findings)
+        d = outcome.definition
+        if d is None or outcome.kind is None:
+            continue
+        attr = _ATTR[outcome.kind]
+        if (attr, d.id) in owners:
+            f = Finding("E201", ("id",), {"id": d.id, "kind": outcome.kind, "other": owners[(attr, d.id)]})
+            problems.append(_problem(name, _located([f], outcome.text)[0], lang))
+            continue
+        owners[(attr, d.id)] = name
+        getattr(catalog, attr)[d.id] = d
+        cross.append(crossrefs.Entry(name, outcome.kind, d, outcome.refs))
+    resolver = crossrefs.Resolver(catalog, context)
+    texts = {name: outcome.text for name, outcome in entries}
+    found = [(e, f) for e in cross for f in crossrefs.check_entry(e, resolver)]
+    found.extend(crossrefs.duplicate_product_sets(cross))
+    for entry, f in found:
+        problems.append(_problem(entry.key, _located([f], texts[entry.key])[0], lang))
+    problems.sort(key=lambda p: (p.file, p.line, p.column, p.code))
+    ok = not any(p.severity == "error" for p in problems)
+    return LoadResult(catalog, problems, ok, len(entries))
+
+
+def _problem(file: str, f: Finding, lang: str) -> Problem:
+    message, hint = messages.render(f.code, f.params, lang)
+    if "_note" in f.params:
+        note = f.params["_note"]
+        note_text = build.text(note).get(lang)
+        message, hint = messages.render("W001", {"message": message, "note": note_text}, lang)
+    severity: Severity = "warning" if f.severity == "warning" or f.code.startswith("W") else "error"
+    return Problem(file=file, code=f.code, message=message, hint=hint, path=f.path, line=f.line, column=f.column,
+                   severity=severity)  # fmt: skip

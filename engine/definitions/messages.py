@@ -1,0 +1,223 @@
+"""The catalogue of problem codes: message and hint templates, Vietnamese first.
+
+Codes are stable: tools and people depend on them. E1xx: the file and its
+structure; E2xx: references and the shape of a workflow or form; E3xx:
+expressions; E4xx: scoring arithmetic; E5xx: definition test cases; W0xx:
+warnings (they do not fail validation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Message:
+    vi: str
+    en: str
+    hint_vi: str
+    hint_en: str
+
+
+def _m(vi: str, en: str, hint_vi: str, hint_en: str) -> Message:
+    return Message(vi, en, hint_vi, hint_en)
+
+
+CODES: dict[str, Message] = {
+    # --- E1xx: the file and its structure ---------------------------------------------
+    "E100": _m("Không đọc được tệp: {reason}", "The file cannot be read: {reason}",
+               "Lưu tệp dưới dạng văn bản UTF-8.", "Save the file as UTF-8 text."),
+    "E101": _m("YAML sai cú pháp: {reason}", "Malformed YAML: {reason}",
+               "Kiểm tra thụt lề, dấu hai chấm và dấu ngoặc ở dòng này hoặc dòng trên.",
+               "Check indentation, colons and brackets on this line or the one above."),
+    "E102": _m("Khóa '{key}' bị lặp lại", "Duplicate key '{key}'",
+               "Xóa một trong hai; YAML sẽ lặng lẽ giữ khóa sau cùng.",
+               "Remove one of them; YAML would silently keep the last one."),
+    "E103": _m("Tệp quá lớn ({size} byte, tối đa {limit})", "File too large ({size} bytes, limit {limit})",
+               "Chia định nghĩa thành nhiều tệp nhỏ hơn.", "Split the definitions into smaller files."),
+    "E104": _m("Lồng nhau quá sâu (quá {limit} mức)", "Nested more deeply than {limit} levels",
+               "Làm phẳng cấu trúc; định nghĩa hợp lệ không cần sâu như vậy.",
+               "Flatten the structure; valid definitions never need this depth."),
+    "E105": _m("Bí danh YAML không hợp lệ: {reason}", "Invalid YAML alias use: {reason}",
+               "Viết thẳng giá trị thay vì dùng &neo/*bí-danh lồng nhau.",
+               "Write the values out instead of nesting &anchors/*aliases."),
+    "E106": _m("Tệp phải là một bảng YAML (mapping) duy nhất: {reason}",
+               "The file must be a single YAML mapping: {reason}",
+               "Bắt đầu tệp bằng 'kind:' và 'id:'.", "Start the file with 'kind:' and 'id:'."),
+    "E107": _m("'kind' không hợp lệ: '{kind}'", "Unknown or missing 'kind': '{kind}'",
+               "Dùng một trong: {kinds}.", "Use one of: {kinds}."),
+    "E108": _m("Không cho phép thẻ YAML {tag}", "YAML tag {tag} is not allowed",
+               "Xóa thẻ '!…'; định nghĩa chỉ chứa dữ liệu.", "Remove the '!…' tag; definitions hold data only."),
+    "E110": _m("Khóa không được phép: '{key}'", "Unknown key '{key}'",
+               "Kiểm tra chính tả; các khóa được phép: {allowed}.", "Check the spelling; allowed keys: {allowed}."),
+    "E111": _m("Thiếu khóa bắt buộc '{key}'", "Missing required key '{key}'",
+               "Thêm '{key}:' vào đây.", "Add '{key}:' here."),
+    "E112": _m("Sai kiểu: cần {expected}, nhận {actual}", "Wrong type: expected {expected}, got {actual}",
+               "Nếu là mã hoặc số hiệu (\"01\", \"1.1\", \"2026.1\"), hãy đặt trong dấu ngoặc kép.",
+               "Codes and version numbers (\"01\", \"1.1\", \"2026.1\") must be quoted."),
+    "E113": _m("Giá trị {value} không được phép", "Value {value} is not allowed",
+               "Dùng một trong: {allowed}.", "Use one of: {allowed}."),
+    "E114": _m("'{value}' không đúng dạng {what}", "'{value}' is not a valid {what}",
+               "Mã định danh gồm chữ thường, chữ số, nối bằng '-' hoặc '_'.",
+               "Ids are lower-case letters and digits joined by '-' or '_'."),
+    "E115": _m("Giá trị {value} ngoài giới hạn ({bound})", "Value {value} out of range ({bound})",
+               "Sửa giá trị cho nằm trong giới hạn.", "Change the value to lie within the range."),
+    "E116": _m("Số phần tử không hợp lệ: {reason}", "Wrong number of items: {reason}",
+               "Thêm hoặc bớt phần tử; không lặp lại phần tử.", "Add or remove items; do not repeat items."),
+    "E117": _m("Không khớp lược đồ: {reason}", "Does not match the schema: {reason}",
+               "Xem ví dụ trong docs/definitions.md.", "See the examples in docs/definitions.md."),
+    "E118": _m("'{value}' không phải ngày hợp lệ", "'{value}' is not a valid date",
+               "Viết ngày theo dạng NNNN-TT-NN, ví dụ 2026-05-22.", "Write dates as YYYY-MM-DD, e.g. 2026-05-22."),
+    "E119": _m("Khóa của bảng phải là chuỗi đơn giản", "Mapping keys must be plain strings",
+               "Không dùng danh sách hay bảng làm khóa.", "Do not use lists or mappings as keys."),
+    "E130": _m("Không đọc được tệp CSV '{source}': {reason}", "CSV file '{source}' cannot be read: {reason}",
+               "Đặt tệp CSV cạnh tệp YAML, mã hóa UTF-8, có dòng tiêu đề {columns}.",
+               "Put the CSV beside the YAML file, UTF-8, with the header {columns}."),
+    "E131": _m("Dòng {row} của '{source}': {reason}", "Row {row} of '{source}': {reason}",
+               "Sửa dòng này trong tệp CSV.", "Fix this row of the CSV file."),
+    # --- E2xx: references and shape ----------------------------------------------------
+    "E201": _m("Mã '{id}' ({kind}) đã được định nghĩa ở {other}", "Id '{id}' ({kind}) is already defined in {other}",
+               "Mỗi định nghĩa cùng loại phải có mã riêng; đổi mã hoặc xóa bản trùng.",
+               "Definitions of one kind need distinct ids; rename or remove the copy."),
+    "E202": _m("Mã {what} '{id}' bị trùng", "Duplicate {what} id '{id}'",
+               "Đặt mã khác cho một trong hai.", "Give one of them another id."),
+    "E203": _m("Trạng thái không tồn tại: '{id}'", "Unknown state '{id}'",
+               "Các trạng thái: {known}.", "Known states: {known}."),
+    "E204": _m("Vai trò không tồn tại: '{id}'", "Unknown role '{id}'",
+               "Khai báo vai trò trong tệp vai trò '{roles}' hoặc sửa chính tả. Có: {known}.",
+               "Declare the role in roles file '{roles}' or fix the spelling. Known: {known}."),
+    "E205": _m("Biểu mẫu không tồn tại hoặc không thuộc quy trình: '{id}'", "Unknown form '{id}'",
+               "Kiểm tra mã biểu mẫu và danh sách 'forms' của quy trình.",
+               "Check the form id and the workflow's 'forms' list."),
+    "E206": _m("Trường '{id}' không có trong biểu mẫu '{form}'", "Field '{id}' is not in form '{form}'",
+               "Các trường: {known}.", "Known fields: {known}."),
+    "E207": _m("Đồng hồ thời hạn không tồn tại: '{id}'", "Unknown clock '{id}'",
+               "Khai báo trong 'clocks:'. Có: {known}.", "Declare it under 'clocks:'. Known: {known}."),
+    "E208": _m("Hiệu ứng không được phép: '{name}'", "Unknown effect '{name}'",
+               "Hiệu ứng được phép: {known}.", "Allowed effects: {known}."),
+    "E209": _m("Không tìm thấy định nghĩa {what} '{id}'", "No {what} definition with id '{id}'",
+               "Nạp cùng tệp định nghĩa đó hoặc sửa mã.", "Load the file defining it too, or fix the id."),
+    "E210": _m("'{id}' là trạng thái nhóm; {where} phải là trạng thái lá",
+               "'{id}' is a composite state; {where} must be a leaf state",
+               "Chọn một trạng thái con: {known}.", "Name one of its children: {known}."),
+    "E211": _m("Không thể đến trạng thái '{id}' từ trạng thái đầu", "State '{id}' cannot be reached from the initial state",
+               "Thêm chuyển tiếp tới trạng thái này hoặc xóa nó.", "Add a transition into it or remove it."),
+    "E212": _m("Trạng thái '{id}' không kết thúc nhưng không có lối ra", "State '{id}' is not terminal and has no way out",
+               "Thêm chuyển tiếp đi ra hoặc đặt 'terminal: true'.", "Add a transition out or mark it 'terminal: true'."),
+    "E213": _m("Trạng thái kết thúc '{id}' có chuyển tiếp đi ra '{transition}'",
+               "Terminal state '{id}' has an outgoing transition '{transition}'",
+               "Bỏ 'terminal: true' hoặc xóa chuyển tiếp.", "Drop 'terminal: true' or remove the transition."),
+    "E214": _m("Vai trò '{role}' thực hiện '{transition}' nhưng thiếu quyền 'fire'",
+               "Role '{role}' fires '{transition}' but lacks the 'fire' permission",
+               "Thêm 'fire' vào 'can' của vai trò trong '{roles}'.", "Add 'fire' to the role's 'can' in '{roles}'."),
+    "E215": _m("Chuyển tiếp không tồn tại: '{id}'", "Unknown transition '{id}'",
+               "Các chuyển tiếp: {known}.", "Known transitions: {known}."),
+    "E216": _m("Hiệu ứng '{name}': {reason}", "Effect '{name}': {reason}",
+               "Xem bảng hiệu ứng trong docs/definitions.md.", "See the effects table in docs/definitions.md."),
+    "E217": _m("Trường '{id}' kiểu {type}: {reason}", "Field '{id}' of type {type}: {reason}",
+               "Xem các kiểu trường trong docs/definitions.md.", "See the field types in docs/definitions.md."),
+    "E218": _m("Bộ sản phẩm '{code}' của '{regime}' đã có phiếu chấm '{other}'",
+               "Product set '{code}' of '{regime}' is already scored by form '{other}'",
+               "Mỗi bộ sản phẩm chỉ thuộc một phiếu chấm của một chế độ.",
+               "Each product set belongs to one scoring form per regime."),
+    "E220": _m("Giới hạn không hợp lệ: min {min} lớn hơn max {max}", "Invalid bounds: min {min} is above max {max}",
+               "Đổi chỗ hoặc sửa min/max.", "Swap or fix min/max."),
+    # --- E3xx: expressions ---------------------------------------------------------------
+    "E301": _m("Biểu thức {where} sai cú pháp: {detail}", "Expression in {where} does not compile: {detail}",
+               "Biểu thức theo cú pháp Jinja2, ví dụ: dossier.kind == 'first'.",
+               "Expressions use Jinja2 syntax, e.g. dossier.kind == 'first'."),
+    "E302": _m("Biểu thức {where} dùng tên không được phép: {detail}", "Expression in {where} uses an unknown name: {detail}",
+               "Tên được phép ở đây: {allowed}.", "Names allowed here: {allowed}."),
+    "E303": _m("Biểu thức {where} truy cập thuộc tính riêng: {detail}",
+               "Expression in {where} touches a private attribute: {detail}",
+               "Không dùng thuộc tính bắt đầu bằng '_'.", "Attributes starting with '_' are never allowed."),
+    # --- E4xx: scoring arithmetic --------------------------------------------------------
+    "E401": _m("Phần {where}: max {max} khác tổng các nhóm {sum}", "Part {where}: max {max} is not the sum of its groups {sum}",
+               "Sửa 'max' của phần hoặc của các nhóm.", "Fix the part's 'max' or its groups'."),
+    "E402": _m("Nhóm {where}: max {max} khác tổng các tiêu chí {sum}",
+               "Group {where}: max {max} is not the sum of its criteria {sum}",
+               "Sửa 'max'; nếu văn bản pháp lý sai như vậy, khai báo trong known_discrepancies.",
+               "Fix 'max'; if the legal text itself says so, declare it in known_discrepancies."),
+    "E403": _m("Tổng các phần {sum} khác điểm tối đa của phiếu {max}",
+               "The parts add up to {sum}, not the form's maximum {max}",
+               "Sửa 'max' của các phần (hoặc 'max' của phiếu).", "Fix the parts' 'max' (or the form's 'max')."),
+    "E404": _m("Lựa chọn {where} được {points} điểm, quá max {max} của tiêu chí",
+               "Option {where} is worth {points}, above its criterion's max {max}",
+               "Sửa điểm của lựa chọn hoặc max của tiêu chí.", "Fix the option's points or the criterion's max."),
+    "E405": _m("Ngưỡng sao {where} là {floor} sao nhưng không có hạng {floor} sao",
+               "Star floor at {where} is {floor} stars but no band gives {floor} stars",
+               "Hạng sao có: {known}.", "Bands give: {known}."),
+    "E406": _m("Các hạng sao không liền mạch: {reason}", "Star bands do not tile 0..{max}: {reason}",
+               "Mỗi hạng bắt đầu ở 'below' của hạng trước; hạng đầu từ 0; hạng cuối không có 'below'.",
+               "Each band starts at the previous band's 'below'; the first at 0; the last has no 'below'."),
+    "E407": _m("Tiêu chí {where} không có lựa chọn nào", "Criterion {where} has no options",
+               "Thêm các lựa chọn với số điểm.", "Add the answer options with their points."),
+    # --- E5xx: definition test cases -----------------------------------------------------
+    "E501": _m("Ca kiểm thử '{name}' không đạt: {detail}", "Test case '{name}' failed: {detail}",
+               "Sửa định nghĩa hoặc kết quả mong đợi của ca kiểm thử.", "Fix the definition or the case's expectation."),
+    "E502": _m("Không chạy được ca kiểm thử '{name}': {reason}", "Test case '{name}' cannot run: {reason}",
+               "Ca kiểm thử này chưa được kiểm; đừng coi là đạt.", "This case was not checked; do not count it as passed."),
+    "E503": _m("Ca kiểm thử '{name}' nhắc tới {what} không tồn tại: '{id}'",
+               "Test case '{name}' refers to an unknown {what} '{id}'",
+               "Sửa mã trong ca kiểm thử.", "Fix the id in the test case."),
+    "E504": _m("Ca kiểm thử '{name}' phải có đúng một trong 'scoring_form' hoặc 'workflow'",
+               "Test case '{name}' must name exactly one of 'scoring_form' or 'workflow'",
+               "Ca chấm điểm dùng 'scoring_form'; ca phân quyền dùng 'workflow'.",
+               "Scoring cases name 'scoring_form'; permission cases name 'workflow'."),
+    # --- warnings ------------------------------------------------------------------------
+    "W001": _m("{message} — sai lệch đã biết: {note}", "{message} — known discrepancy: {note}",
+               "Giữ nguyên theo văn bản pháp lý.", "Kept as in the legal text."),
+    "W002": _m("Sai lệch khai báo ({code} tại {where}) không còn xảy ra", "Declared discrepancy ({code} at {where}) does not occur",
+               "Xóa mục này khỏi known_discrepancies.", "Remove this entry from known_discrepancies."),
+    "W003": _m("Yêu cầu chứng từ '{id}' nhưng không biểu mẫu nào thu chứng từ này",
+               "Evidence '{id}' is required but no form of the workflow collects it",
+               "Thêm một trường kiểu evidence với document: {id}.", "Add an evidence field with document: {id}."),
+    "W004": _m("Tiêu chí {where}: max {max} nhưng lựa chọn cao nhất chỉ {best} điểm",
+               "Criterion {where}: max {max} but its best option is worth {best}",
+               "Kiểm tra lại điểm các lựa chọn.", "Check the options' points."),
+    "W005": _m("Khóa '{key}' bị bỏ qua với trường kiểu {type}", "Key '{key}' is ignored for fields of type {type}",
+               "Xóa khóa này.", "Remove the key."),
+}  # fmt: skip
+
+
+class _Params(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(code: str, params: dict[str, Any], lang: str = "vi") -> tuple[str, str]:
+    """(message, hint) for a code in the requested language; unknown params stay visible."""
+    entry = CODES.get(code)
+    if entry is None:
+        return (f"{code} {params}", "")
+    shown = _Params({k: _show(v) for k, v in params.items()})
+    if lang == "en":
+        return entry.en.format_map(shown), entry.hint_en.format_map(shown)
+    return entry.vi.format_map(shown), entry.hint_vi.format_map(shown)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list | tuple | set | frozenset):
+        items = (
+            sorted(str(v) for v in value) if isinstance(value, set | frozenset) else [str(v) for v in value]
+        )
+        shown = ", ".join(items[:12])
+        return shown + (", …" if len(items) > 12 else "") if items else "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def severity(code: str) -> str:
+    return "warning" if code.startswith("W") else "error"
+
+
+def table(lang: str = "vi") -> list[tuple[str, str, str]]:
+    """(code, message template, hint template) for every code, for --codes and the docs."""
+    rows = []
+    for code, entry in CODES.items():
+        rows.append(
+            (code, entry.en if lang == "en" else entry.vi, entry.hint_en if lang == "en" else entry.hint_vi)
+        )
+    return rows
