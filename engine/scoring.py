@@ -465,6 +465,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "not_final": ("Kết quả chưa chính thức", "The result is not final yet"),
 }
 _WORDS = {True: ("có", "yes"), False: ("không", "no"), None: ("—", "—")}
+_METHODS = {
+    "mean": ("trung bình", "mean"),
+    "median": ("trung vị", "median"),
+    "trimmed_mean": ("trung bình sau khi bỏ điểm cao nhất và thấp nhất", "trimmed mean"),
+}
 
 
 def _labels(form: ScoringForm, lang: str) -> dict[str, str]:
@@ -508,6 +513,8 @@ def describe(form: ScoringForm, notes: Sequence[Note], lang: str = "vi") -> list
         if code in ("floor", "floor_council", "gate", "knockout_flag", "knockout_option"):
             shown["criterion"] = names.get(params["criterion"], params["criterion"])
         shown.setdefault("got", "0")
+        if code == "combine":
+            shown["method"] = _METHODS.get(params["method"], (params["method"],) * 2)[lang == "en"]
         if params.get("below") is None and "below" in params:
             shown["below"] = _show(form.max_points, names, lang)
         lines.append((en if lang == "en" else vi).format(**shown))
