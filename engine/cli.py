@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 # Each module has `register(subparsers)`, which adds its sub-commands and sets
 # `func` on them: func(args) -> exit status.
-COMMAND_MODULES: tuple[str, ...] = ("engine.commands.validate",)
+COMMAND_MODULES: tuple[str, ...] = ("engine.commands.validate", "engine.commands.db", "engine.commands.audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

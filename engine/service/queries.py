@@ -88,33 +88,36 @@ class QueryUseCases(ScoringUseCases):
 
     def verify_audit(self) -> audit.VerifyResult:
         """Walk the whole chain; name the first event edited, deleted, inserted or reordered."""
-        with self._tx(write=False) as repo:
-            result = audit.verify(repo.iter_events())
-            head_seq, head_hash = repo.audit_head()
-            last = repo.last_events(1)
-            bad_payload = self._first_bad_payload(repo)
-        problems: list[tuple[int, str]] = []
-        if not result.ok and result.first_broken is not None:
-            problems.append((result.first_broken, result.problem or "the chain is broken"))
-        elif head_seq != result.events:
-            first = result.events + 1
-            problems.append(
-                (first, f"events {first}–{head_seq} are missing at the end of the chain (deleted)")
-            )
-        elif head_seq and (not last or head_hash != last[0].hash):
-            problems.append((head_seq, f"event {head_seq} does not match the chain's recorded head"))
-        if bad_payload is not None:
-            problems.append(
-                (bad_payload, f"event {bad_payload} was edited: its payload does not match its digest")
-            )
-        if not problems:
-            return result
-        first, problem = min(problems)
-        return audit.VerifyResult(False, result.events, first, problem)
+        return verify_chain(self._tx)
 
-    @staticmethod
-    def _first_bad_payload(repo: Any) -> int | None:
-        for seq, digest, payload in repo.iter_payloads():
-            if audit.payload_digest(payload if payload is not None else {}) != digest:
-                return int(seq)
-        return None
+
+def verify_chain(transaction: Any) -> audit.VerifyResult:
+    """The chain check on its own (no definitions needed): `ocopflow audit verify` runs this."""
+    with transaction(write=False) as repo:
+        result = audit.verify(repo.iter_events())
+        head_seq, head_hash = repo.audit_head()
+        last = repo.last_events(1)
+        bad_payload = _first_bad_payload(repo)
+    problems: list[tuple[int, str]] = []
+    if not result.ok and result.first_broken is not None:
+        problems.append((result.first_broken, result.problem or "the chain is broken"))
+    elif head_seq != result.events:
+        first = result.events + 1
+        problems.append((first, f"events {first}–{head_seq} are missing at the end of the chain (deleted)"))
+    elif head_seq and (not last or head_hash != last[0].hash):
+        problems.append((head_seq, f"event {head_seq} does not match the chain's recorded head"))
+    if bad_payload is not None:
+        problems.append(
+            (bad_payload, f"event {bad_payload} was edited: its payload does not match its digest")
+        )
+    if not problems:
+        return result
+    first, problem = min(problems)
+    return audit.VerifyResult(False, result.events, first, problem)
+
+
+def _first_bad_payload(repo: Any) -> int | None:
+    for seq, digest, payload in repo.iter_payloads():
+        if audit.payload_digest(payload if payload is not None else {}) != digest:
+            return int(seq)
+    return None
