@@ -2,7 +2,9 @@
 
 A calendar is named in the workflow (`calendar: vn`): a country code whose
 public holidays come from the `holidays` package (Vietnam's includes Tết),
-plus Saturdays and Sundays. The name `calendar` means plain calendar days.
+plus Saturdays and Sundays — except a weekend day worked in exchange for a
+substituted day off (e.g. Saturday 22 Aug 2026 for Monday 31 Aug 2026). The
+name `calendar` means plain calendar days.
 
 Counting convention: `add_working_days(start, n)` is the n-th working day
 after `start` (the start day itself is not counted), and
@@ -13,6 +15,7 @@ after `start` (the start day itself is not counted), and
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Literal
@@ -27,19 +30,43 @@ class UnknownCalendar(ValueError):
     """A calendar name the holidays package does not know."""
 
 
+# A day off moved from a weekend day is named "Day off (substituted from MM/DD/YYYY)" in
+# the package's English names; that weekend day is then worked (Vietnam does this).
+_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+
+
 @lru_cache(maxsize=256)
-def _holidays(calendar: str, year: int) -> frozenset[dt.date]:
+def _year(calendar: str, year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """(public holidays, weekend days worked instead) of one year."""
+    code = calendar.upper()
     try:
-        days = holidays.country_holidays(calendar.upper(), years=year)
+        days = holidays.country_holidays(code, years=year, language="en_US")
     except NotImplementedError as exc:
         raise UnknownCalendar(f"unknown working-day calendar '{calendar}'") from exc
-    return frozenset(days.keys())
+    worked: set[dt.date] = set()
+    for name in days.values():
+        for month, day, yr in _SUBSTITUTED.findall(name):
+            worked.add(dt.date(int(yr), int(month), int(day)))
+    return frozenset(days.keys()), frozenset(worked)
+
+
+def _holidays(calendar: str, year: int) -> frozenset[dt.date]:
+    return _year(calendar, year)[0]
+
+
+@lru_cache(maxsize=256)
+def _worked_weekend_days(calendar: str, year: int) -> frozenset[dt.date]:
+    # The substitute day off may fall in the next year (a worked Saturday late in December).
+    found = _year(calendar, year)[1] | _year(calendar, year + 1)[1]
+    return frozenset(d for d in found if d.year == year)
 
 
 def is_working_day(day: dt.date, calendar: str = "vn") -> bool:
     if calendar == PLAIN:
         return True
-    return day.weekday() < 5 and day not in _holidays(calendar, day.year)
+    if day.weekday() >= 5:
+        return day in _worked_weekend_days(calendar, day.year)
+    return day not in _holidays(calendar, day.year)
 
 
 def holidays_in(year: int, calendar: str = "vn") -> frozenset[dt.date]:

@@ -29,6 +29,11 @@ D = dt.date
         (D(2026, 4, 30), False),  # Reunification Day
         (D(2026, 9, 2), False),  # National Day
         (D(2026, 5, 22), True),  # an ordinary Friday
+        (D(2026, 8, 22), True),  # a Saturday worked in exchange for Monday 31 August
+        (D(2026, 8, 31), False),  # the substituted day off
+        (D(2025, 4, 26), True),  # worked Saturday for Friday 2 May 2025
+        (D(2025, 5, 2), False),
+        (D(2026, 8, 29), False),  # an ordinary Saturday
     ],
 )
 def test_the_vietnamese_calendar_knows_weekends_and_tet(day: dt.date, working: bool) -> None:
