@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.definitions.model import (
     CouncilRule,
@@ -516,3 +518,51 @@ def test_every_real_form_with_rejection_conditions_rejects_on_them() -> None:
     for form in with_rules:
         result = score_sheet(form, Sheet(best_answers(form), frozenset({form.rejection[0].id})))
         assert result.rejected == (form.rejection[0].id,) and result.stars is None, form.id
+
+
+# --- properties over random sheets -------------------------------------------------------------
+
+ANSWER = st.fixed_dictionaries(
+    {},
+    optional={c.id: st.sampled_from([o.id for o in c.options]) for c in FORM.criteria()},
+)
+FLAGS = st.frozensets(st.sampled_from(["imported", "impurities", "forged"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers=ANSWER, flags=FLAGS)
+def test_any_sheet_adds_up_and_never_exceeds_its_band(answers: dict[str, str], flags: frozenset[str]) -> None:
+    result = score_sheet(FORM, Sheet(answers, flags))
+    assert (
+        result.total
+        == pytest.approx(sum(result.points.values()))
+        == pytest.approx(sum(result.parts.values()))
+    )
+    assert 0 <= result.total <= FORM.max_points
+    assert (result.stars is None) == result.excluded
+    if result.stars is not None:
+        assert result.band_stars is not None and result.stars <= result.band_stars
+        assert all(result.stars < s for _, s in result.capped_by)
+    ids = [c.id for c in FORM.criteria()]
+    stopped = ids[ids.index(result.stopped_at) :] if result.stopped_at else []
+    # every criterion is exactly one of: answered, missing, stopped by a gate
+    assert sorted([*result.answers, *result.missing, *stopped]) == sorted(ids)
+    assert len(result.describe("en")) == len(result.explanation)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(ANSWER, FLAGS), min_size=1, max_size=7),
+    st.sampled_from(["mean", "median", "trimmed_mean"]),
+)
+def test_any_council_total_lies_between_the_members_totals(
+    members: list[tuple[dict[str, str], frozenset[str]]], combine: str
+) -> None:
+    form = make_form(council=CouncilRule(combine=combine, max_spread=10))  # type: ignore[arg-type]
+    results = sheets(*(score_sheet(form, Sheet(a, f)) for a, f in members))
+    council = council_result(form, results, members=len(members), chair_signed=True)
+    totals = [r.total for r in results.values()]
+    assert council.total is not None
+    assert min(totals) - 1e-9 <= council.total <= max(totals) + 1e-9
+    assert council.spread == pytest.approx(max(totals) - min(totals))
+    assert council.rescore_required == (council.spread > 10 + 1e-9)
