@@ -132,7 +132,7 @@ def check_answers(
     context = {"answers": Namespace(cleaned), "dossier": dossier, "today": today}
     missing = []
     for f in fields.values():
-        visible = _visible(f, context, problems)
+        visible = _visible(f, context)
         if not visible:
             cleaned.pop(f.id, None)  # a hidden field keeps no answer
             problems.pop(f.id, None)
@@ -144,11 +144,12 @@ def check_answers(
     return FormCheck(cleaned, problems, tuple(missing))
 
 
-def _visible(f: Field, context: Mapping[str, Any], problems: dict[str, str]) -> bool:
+def _visible(f: Field, context: Mapping[str, Any]) -> bool:
     if not f.visible_when:
         return True
     try:
         return expressions.truthy(f.visible_when, context)
-    except expressions.ExpressionError as exc:
-        problems[f.id] = f"visibility rule failed: {exc.message}"
-        return True
+    except expressions.ExpressionError:
+        # A rule that cannot be evaluated on these answers (e.g. `length` of an unanswered
+        # field) is a definition defect the person filling the form cannot fix: hide the field.
+        return False

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine import scoring
-from engine.definitions.model import RoleSet, ScoringForm
+from engine.definitions.model import RoleSet, ScoringForm, Workflow
 from engine.errors import InvalidForm, NotFound, PermissionDenied
 from engine.permissions import Actor, in_scope, may, roles_of
 from engine.service.base import Loaded
@@ -31,6 +31,22 @@ def commune_roles(form: ScoringForm) -> set[str]:
 def council_roles(form: ScoringForm, roleset: RoleSet) -> set[str]:
     communal = commune_roles(form)
     return {r.id for r in roleset.roles.values() if "score" in r.can and r.id not in communal}
+
+
+def is_scoring_state(workflow: Workflow, roleset: RoleSet, state: str) -> bool:
+    """A council sits here: a transition leaving it needs final scores and is fired by a scoring role."""
+    return any(
+        t.requires.scores and any(r in roleset.roles and "score" in roleset.roles[r].can for r in t.roles)
+        for t in workflow.transitions
+        if state in t.sources
+    )
+
+
+def sitting_roles(workflow: Workflow, roleset: RoleSet, form: ScoringForm, state: str) -> set[str]:
+    """The council roles of the sitting in `state`: those of the same scope as the roles deciding there."""
+    deciders = {r for t in workflow.transitions if state in t.sources and t.requires.scores for r in t.roles}
+    scopes = {roleset.roles[r].scope for r in deciders if r in roleset.roles}
+    return {r for r in council_roles(form, roleset) if roleset.roles[r].scope in scopes}
 
 
 class ScoringUseCases(FiringUseCases):
@@ -120,27 +136,29 @@ class ScoringUseCases(FiringUseCases):
         if form is None:
             return None
         rows = repo.score_sheets(loaded.row["id"])
-        council = council_roles(form, loaded.roleset)
         communal = commune_roles(form)
         commune_rows = [r for r in rows if r["role"] in communal and r["final"]]
         commune_sheet = _sheet(commune_rows[-1]) if commune_rows else None
+        council = council_roles(form, loaded.roleset)
         council_rows = [r for r in rows if r["role"] in council]
-        if not council_rows:
-            return scoring.council_result(
-                form, {}, members=self._council_size(repo, loaded, council), chair_signed=False
-            )
-        latest_state = max(council_rows, key=lambda r: (r["saved_at"], r["id"]))["state"]
-        sitting = [r for r in council_rows if r["state"] == latest_state and r["final"]]
-        roles_here = {r["role"] for r in council_rows if r["state"] == latest_state}
-        scope = {loaded.roleset.roles[r].scope for r in roles_here if r in loaded.roleset.roles}
-        same_scope = {r for r in council if loaded.roleset.roles[r].scope in scope}
-        sheets = {r["member"]: scoring.score_sheet(form, _sheet(r), commune_sheet) for r in sitting}
+        sitting = self._sitting(loaded, council_rows)
+        members = sitting_roles(loaded.workflow, loaded.roleset, form, sitting)
+        final_rows = [r for r in council_rows if r["state"] == sitting and r["final"]]
+        sheets = {r["member"]: scoring.score_sheet(form, _sheet(r), commune_sheet) for r in final_rows}
         return scoring.council_result(
             form,
             sheets,
-            members=self._council_size(repo, loaded, same_scope),
-            chair_signed=any(r["chair"] for r in sitting),
+            members=self._council_size(repo, loaded, members),
+            chair_signed=any(r["chair"] for r in final_rows),
         )
+
+    @staticmethod
+    def _sitting(loaded: Loaded, council_rows: list[Row]) -> str:
+        """The state whose council counts: the current one if the council decides here, else the last that scored."""
+        state = loaded.row["state"]
+        if is_scoring_state(loaded.workflow, loaded.roleset, state) or not council_rows:
+            return str(state)
+        return str(max(council_rows, key=lambda r: (r["saved_at"], r["id"]))["state"])
 
     def _council_size(self, repo: Repository, loaded: Loaded, roles: set[str]) -> int:
         """Active users holding a council role whose scope covers the dossier."""
