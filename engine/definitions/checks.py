@@ -143,8 +143,9 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
             yield Finding("E203", (*tpath, "to"), {"id": target, "known": known})
         elif target in children:
             yield Finding("E210", (*tpath, "to"), {"id": target, "where": "'to'", "known": leaves(target)})
+        targets = leaves(target) if target in by_id else [target]
         for src in sources:
-            edges.setdefault(src, set()).add(target)
+            edges.setdefault(src, set()).update(targets)
             outgoing.setdefault(src, []).append(t["id"])
         yield from _check_transition(t, tpath, clocks, data, refs)
     yield from _check_graph(data, states, children, edges, outgoing, initial)

@@ -45,7 +45,9 @@ def check_scoring_form(data: dict[str, Any], refs: list[Ref]) -> Iterator[Findin
             yield Finding("E401", (*ppath, "max"), {"where": pwhere, "max": part["max"], "sum": total})
     parts_total = sum(p["max"] for p in parts)
     if _differs(parts_total, form_max):
-        yield Finding("E403", ("parts",), {"where": "parts", "max": form_max, "sum": parts_total})
+        yield Finding(
+            "E403", ("parts",), {"where": "parts", "max": form_max, "sum": parts_total}, at_key=True
+        )
     yield from _check_bands(data["stars"], form_max)
     refs.append(Ref("workflow", data["regime"], ("regime",)))
     refs.append(Ref("assessor", data["assessors"]["default"], ("assessors", "default"), data["regime"]))

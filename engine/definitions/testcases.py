@@ -96,7 +96,8 @@ def run_case(catalog: Catalog, case: TestCase) -> str | None:
         if workflow is None:
             raise _CannotRun(f"workflow '{raw.get('workflow')}' not loaded")
         actual = _decide(catalog, workflow, raw)
-    differences = list(_compare(raw["expect"], actual))
+    expect = raw["expect"]
+    differences = list(_compare(expect if isinstance(expect, dict) else {}, actual))
     return "; ".join(differences) if differences else None
 
 
@@ -162,8 +163,9 @@ def _compare(expect: Mapping[str, Any], actual: Mapping[str, Any]) -> Iterator[s
             ok = (not got) if wanted is None else wanted in (got or [])
             shown = got
         elif key == "parts":
-            ok = all(abs(float(got.get(p, float("nan"))) - float(v)) < 1e-6 for p, v in wanted.items())
-            shown = {p: got.get(p) for p in wanted}
+            parts = got if isinstance(got, dict) else {}
+            ok = all(abs(float(parts.get(p, float("nan"))) - float(v)) < 1e-6 for p, v in wanted.items())
+            shown = {p: parts.get(p) for p in wanted}
         elif key == "total":
             ok = got is not None and abs(float(got) - float(wanted)) < 1e-6
             shown = round(got, 6) if isinstance(got, float) else got

@@ -109,6 +109,7 @@ class _Frame:
 
 
 _NO_VALUE = object()
+_DROP = object()  # the key of an entry dropped after an E119
 
 
 def parse(text: str | bytes) -> Parsed:
@@ -218,7 +219,12 @@ class _Builder:
         self.nodes += count
         if self.nodes > MAX_NODES:
             raise _Abort(
-                Finding("E105", (), {"reason": f"more than {MAX_NODES} nodes after alias expansion"})
+                Finding(
+                    "E105",
+                    (),
+                    {"reason": f"more than {MAX_NODES} nodes after alias expansion"},
+                    *_mark(event),
+                )
             )
         if not self.stack:
             self.root = value
@@ -232,11 +238,15 @@ class _Builder:
             if not isinstance(value, str):
                 if isinstance(value, dict | list):
                     self.findings.append(Finding("E119", self._path(), {}, *_mark(event), at_key=True))
-                value = str(value) if not isinstance(value, dict | list) else "?"
+                    value = _DROP
+                else:
+                    value = str(value)
             top.key, top.has_key, top.key_mark = value, True, _mark(event)
             return
         key = top.key
         top.has_key = False
+        if key is _DROP:
+            return
         if key == "<<" and isinstance(value, dict | list):
             top.merges.append(value)
             return
