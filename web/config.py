@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "EVIDENCE_DIR": None,  # default: <instance>/evidence
     "MAX_UPLOAD_MB": 10,
     # Evidence files people actually hold: scans, photos and office documents.
-    "UPLOAD_EXTENSIONS": ["pdf", "jpg", "jpeg", "png", "webp", "doc", "docx", "xls", "xlsx", "odt", "ods"],
+    "UPLOAD_EXTENSIONS": ["pdf", "jpg", "jpeg", "png", "webp", "docx", "xlsx", "odt", "ods", "txt", "csv"],
     "LANGUAGES": ["vi", "en"],
     "DEFAULT_LANGUAGE": "vi",
     "PER_PAGE": 25,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,23 +97,37 @@ def runtime() -> Runtime:
 
 def build_runtime(app: Flask) -> Runtime:
     from engine.definitions.loader import load_catalog
-
     from engine.service import Service
     from engine.storage.db import make_engine, upgrade
     from engine.storage.repository import Database
 
-    paths = [Path(p) for p in app.config["DEFINITIONS_PATHS"]]
-    result = load_catalog(paths)
-    if not result.ok:
-        errors = [p.format() for p in result.problems if p.severity == "error"]
-        raise StartupError(
-            "The definitions do not validate; run `ocopflow validate` and fix:\n  " + "\n  ".join(errors[:20])
-        )
+    catalog = app.config.get("CATALOG")  # tests hand in a catalog loaded once per session
+    if catalog is None:
+        result = load_catalog([Path(p) for p in app.config["DEFINITIONS_PATHS"]])
+        if not result.ok:
+            errors = [p.format() for p in result.problems if p.severity == "error"]
+            raise StartupError(
+                "The definitions do not validate; run `ocopflow validate` and fix:\n  "
+                + "\n  ".join(errors[:20])
+            )
+        catalog = result.catalog
     engine = make_engine(app.config["DATABASE_URL"])
     if app.config.get("AUTO_UPGRADE_DB", True):
         upgrade(engine)
     database = Database(engine)
     evidence_dir = Path(app.config["EVIDENCE_DIR"])
     evidence_dir.mkdir(parents=True, exist_ok=True)
-    service = Service(database.transaction, result.catalog, evidence_dir=evidence_dir)
-    return Runtime(catalog=result.catalog, service=service, database=database)
+    service = Service(
+        database.transaction,
+        catalog,
+        evidence_dir=evidence_dir,
+        max_evidence_bytes=int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024),
+        evidence_types=upload_mime_types(app.config["UPLOAD_EXTENSIONS"]),
+    )
+    return Runtime(catalog=catalog, service=service, database=database)
+
+
+def upload_mime_types(extensions: list[str]) -> set[str]:
+    """The service checks types by MIME; the page by extension. One list drives both."""
+    found = {mimetypes.guess_type(f"file.{ext}")[0] for ext in extensions}
+    return {m for m in found if m}

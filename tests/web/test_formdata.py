@@ -75,7 +75,13 @@ def test_unknown_posted_names_are_ignored() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "shown"),
-    [("ok", True, "yes"), ("ok", False, "no"), ("count", 3.0, "3"), ("many", ["x"], ["x"]), ("name", None, "")],
+    [
+        ("ok", True, "yes"),
+        ("ok", False, "no"),
+        ("count", 3.0, "3"),
+        ("many", ["x"], ["x"]),
+        ("name", None, ""),
+    ],
 )
 def test_saved_answers_are_shown_as_the_inputs_expect(field: str, value: Any, shown: Any) -> None:
     f = next(f for f in FIELDS if f.id == field)

@@ -182,8 +182,10 @@ def render_dossier(
         "can_score": "score" in perms,
         "can_chair": "chair" in perms,
         "result": result,
-        "history": service.history(actor, d.id),
-        "action_label": lambda a: _action_label(workflow, a),
+        "history": [
+            {"event": e, "label": _event_label(workflow, e.action, payload)}
+            for e, payload in service.history_details(actor, d.id)
+        ],
         "state_label": lambda s: tr(workflow.states[s].label) if s in workflow.states else s,
         "certificate_status": certificate_status,
         "certificate_url": certificate_url,
@@ -218,15 +220,17 @@ def _document_label(forms: list[Form]) -> Any:
     return lambda doc: labels.get(doc, doc)
 
 
-def _action_label(workflow: Workflow, action: str) -> str:
-    t = workflow.transition(action)
-    if t is not None:
-        return tr(t.label)
+def _event_label(workflow: Workflow, action: str, payload: Any) -> str:
+    if action == "fire" and isinstance(payload, dict):
+        t = workflow.transition(str(payload.get("transition")))
+        if t is not None:
+            return tr(t.label)
     return str(ACTION_TEXTS.get(action, action))
 
 
 ACTION_TEXTS = {
-    "open_dossier": _l("Lập hồ sơ"),
+    "open": _l("Lập hồ sơ"),
+    "score": _l("Chấm điểm"),
     "save_form": _l("Lưu biểu mẫu"),
     "attach_evidence": _l("Tải lên minh chứng"),
     "save_score_sheet": _l("Lưu phiếu chấm điểm"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import PurePath
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -20,7 +21,7 @@ from web.auth import login_required
 from web.formdata import parse_form
 from web.i18n import tr
 from web.runtime import runtime
-from web.views.dossier_page import render_dossier
+from web.views.dossier_page import reason_text, render_dossier
 from web.views.listing import clean_args, filter_choices, service_filters
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
@@ -203,9 +204,13 @@ def fire(dossier_id: int, transition_id: str) -> ResponseReturnValue:
             g.actor, dossier.id, transition_id, comment=comment, expected_version=expected
         )
     except (PermissionDenied, TransitionNotAllowed) as exc:
-        flash(exc.message, "error")
+        workflow = rt.workflow_of(dossier)
+        refused = SimpleNamespace(id=transition_id, reason=exc.reason, message=exc.message)
+        message = reason_text(refused, workflow, rt.forms_of(workflow))
+        flash(message, "error")
+        status = 403 if isinstance(exc, PermissionDenied) else 422
         return render_dossier(
-            dossier_id, action_error=(transition_id, exc.message), typed_comment=comment, status=422
+            dossier_id, action_error=(transition_id, message), typed_comment=comment, status=status
         )
     except Conflict:
         flash(_("Hồ sơ vừa được người khác thay đổi; hãy xem lại trước khi thao tác."), "error")

@@ -1,0 +1,114 @@
+"""Fixtures for the web tests: an app on a fresh database (SQLite, or a throwaway PostgreSQL
+schema when OCOPFLOW_TEST_DATABASE is a PostgreSQL URL), the people of the demo, and a
+client that signs in and carries the CSRF token."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from engine.definitions.loader import load_catalog
+from engine.definitions.model import Catalog
+from tests.web.client import PASSWORD, Browser
+from web import create_app
+from web.config import PROJECT_ROOT
+
+# username -> (roles, area, organisation); areas are codes of the shipped unit list.
+PEOPLE: dict[str, tuple[list[str], str | None, str | None]] = {
+    "admin": (["admin"], None, None),
+    "producer1": (["producer"], "00583", "HTX Gốm Bát Tràng"),
+    "producer2": (["producer"], "10183", "HTX Thường Tín"),
+    "commune1": (["commune_officer"], "00583", None),
+    "commune2": (["commune_officer"], "10183", None),
+    "province1": (["province_officer"], "01", None),
+    "advisory1": (["advisory_team"], "01", None),
+    "council1": (["council_member"], "01", None),
+    "council2": (["council_member"], "01", None),
+    "council3": (["council_member"], "01", None),
+    "council4": (["council_member"], "01", None),
+    "chair": (["council_chair"], "01", None),
+    "governor": (["province_chair"], "01", None),
+    "auditor": (["auditor"], None, None),
+    "other_province": (["province_officer"], "04", None),
+}
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    result = load_catalog([PROJECT_ROOT / "workflows", PROJECT_ROOT / "forms"])
+    assert result.ok, [p.format() for p in result.problems if p.severity == "error"]
+    return result.catalog
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    target = os.environ.get("OCOPFLOW_TEST_DATABASE", "sqlite")
+    if not target.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = "web_" + uuid.uuid4().hex[:12]
+    admin = create_engine(target)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in target else "?"
+    try:
+        yield f"{target}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_app(tmp_path: Path, catalog: Catalog, database_url: str, **overrides: Any) -> Flask:
+    config = {
+        "ENV": "test",
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "CATALOG": catalog,
+        **overrides,
+    }
+    return create_app(config)
+
+
+def add_people(app: Flask) -> None:
+    service = app.extensions["ocopflow"].service
+    admin = None
+    for username, (roles, area, org) in PEOPLE.items():
+        service.create_user(
+            admin, username, PASSWORD, roles, area=area, organisation=org, display_name=username
+        )
+        if admin is None:
+            admin = service.actor_for_username(username)
+
+
+@pytest.fixture
+def app(tmp_path: Path, catalog: Catalog, database_url: str) -> Iterator[Flask]:
+    application = make_app(tmp_path, catalog, database_url)
+    add_people(application)
+    yield application
+    application.extensions["ocopflow"].database.engine.dispose()
+
+
+@pytest.fixture
+def browser(app: Flask) -> Browser:
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def as_user(app: Flask) -> Any:
+    def sign_in(username: str) -> Browser:
+        b = Browser(app.test_client())
+        response = b.login(username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return b
+
+    return sign_in
