@@ -7,12 +7,12 @@ import datetime as dt
 import difflib
 from typing import Any
 
-from engine.definitions.loader import load_text
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from engine.definitions.loader import load_text
 from engine.errors import InvalidDefinition, PermissionDenied
 from web.admin import bp
 from web.admin.access import requires
@@ -35,9 +35,7 @@ def _stored(sha256: str) -> tuple[Any, str] | None:
     """(version, source text) of a stored definition version."""
     for version in _versions():
         if version.sha256 == sha256:
-            with runtime().database.transaction(write=False) as repo:
-                row = repo.definition_by_hash(version.kind, sha256)
-            return (version, row["source"]) if row else None
+            return version, runtime().service.definition_source(sha256)
     return None
 
 

@@ -29,7 +29,7 @@ def _roles() -> list[tuple[str, Any, str]]:
 def _page(
     values: dict[str, Any] | None = None, problems: dict[str, str] | None = None, status: int = 200
 ) -> Any:
-    users = sorted(runtime().service.list_users(g.actor), key=lambda u: u.username)
+    users = sorted(runtime().service.users(g.actor), key=lambda u: u.username)
     return (
         render_template(
             "admin/users.html",
