@@ -26,9 +26,15 @@ class Entry:
 
 
 class Resolver:
-    def __init__(self, catalog: m.Catalog, context: m.Catalog | None) -> None:
+    def __init__(
+        self, catalog: m.Catalog, context: m.Catalog | None, broken: set[tuple[str, str]] | None = None
+    ) -> None:
         self.catalog = catalog
         self.context = context or m.Catalog()
+        self.broken = broken or set()  # (attr, id) of files loaded with errors: not "unknown"
+
+    def missing(self, attr: str, ident: str) -> bool:
+        return self.get(attr, ident) is None and (attr, ident) not in self.broken
 
     def get(self, attr: str, ident: str) -> Any:
         found = getattr(self.catalog, attr).get(ident)
@@ -56,11 +62,11 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
     forms = [r.get("forms", fid) for fid in wf.forms]
     collected = {f.document for form in forms if form for f in form.fields() if f.type == "evidence"}
     for ref in refs:
-        if ref.kind == "roles_file" and roleset is None:
+        if ref.kind == "roles_file" and r.missing("roles", ref.id):
             yield Finding("E209", ref.path, {"what": "roles", "id": ref.id})
-        elif ref.kind == "units_file" and r.get("units", ref.id) is None:
+        elif ref.kind == "units_file" and r.missing("units", ref.id):
             yield Finding("E209", ref.path, {"what": "units", "id": ref.id})
-        elif ref.kind == "form" and r.get("forms", ref.id) is None:
+        elif ref.kind == "form" and r.missing("forms", ref.id):
             yield Finding("E205", ref.path, {"id": ref.id})
         elif ref.kind in ("fire_role", "role") and roleset is not None:
             role = roleset.roles.get(ref.id)
@@ -74,9 +80,9 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
                 )
         elif ref.kind == "field":
             form = r.get("forms", ref.context)
-            if form is None or ref.context not in wf.forms:
+            if r.missing("forms", ref.context) or ref.context not in wf.forms:
                 yield Finding("E205", ref.path, {"id": ref.context})
-            elif ref.id not in {f.id for f in form.fields()}:
+            elif form is not None and ref.id not in {f.id for f in form.fields()}:
                 known = sorted(f.id for f in form.fields())
                 yield Finding("E206", ref.path, {"id": ref.id, "form": ref.context, "known": known})
         elif ref.kind == "evidence" and all(forms) and ref.id not in collected:
@@ -100,7 +106,7 @@ def _scoring(sf: m.ScoringForm, refs: list[Ref], r: Resolver) -> Iterator[Findin
     wf: m.Workflow | None = r.get("workflows", sf.regime)
     roleset: m.RoleSet | None = r.get("roles", wf.roles) if wf else None
     for ref in refs:
-        if ref.kind == "workflow" and wf is None:
+        if ref.kind == "workflow" and r.missing("workflows", ref.id):
             yield Finding("E209", ref.path, {"what": "workflow (regime)", "id": ref.id})
         elif ref.kind == "assessor" and roleset is not None and ref.id not in roleset.roles:
             yield Finding(
@@ -116,6 +122,8 @@ def _tests(suite: m.TestSuite, r: Resolver) -> Iterator[Finding]:
         if "scoring_form" in raw:
             sf: m.ScoringForm | None = r.get("scoring_forms", str(raw["scoring_form"]))
             if sf is None:
+                if not r.missing("scoring_forms", str(raw["scoring_form"])):
+                    continue
                 yield Finding(
                     "E503",
                     (*path, "scoring_form"),
@@ -126,6 +134,8 @@ def _tests(suite: m.TestSuite, r: Resolver) -> Iterator[Finding]:
         elif "workflow" in raw:
             wf: m.Workflow | None = r.get("workflows", str(raw["workflow"]))
             if wf is None:
+                if not r.missing("workflows", str(raw["workflow"])):
+                    continue
                 yield Finding(
                     "E503", (*path, "workflow"), {**params, "what": "workflow", "id": raw["workflow"]}
                 )

@@ -50,6 +50,7 @@ class _Outcome:
 
     kind: str | None
     definition: Any
+    def_id: str | None  # known even when the definition had errors
     findings: list[Finding]
     refs: list[checks.Ref] = field(default_factory=list)
     text: str = ""
@@ -126,10 +127,12 @@ def _load_file(path: Path) -> _Outcome:
     try:
         size = path.stat().st_size
         if size > yamlread.MAX_BYTES:
-            return _Outcome(None, None, [Finding("E103", params={"size": size, "limit": yamlread.MAX_BYTES})])
+            return _Outcome(
+                None, None, None, [Finding("E103", params={"size": size, "limit": yamlread.MAX_BYTES})]
+            )
         raw = path.read_bytes()
     except OSError as exc:
-        return _Outcome(None, None, [Finding("E100", params={"reason": exc.strerror or str(exc)})])
+        return _Outcome(None, None, None, [Finding("E100", params={"reason": exc.strerror or str(exc)})])
     key = (str(path.resolve()), hashlib.sha256(raw).hexdigest())
     cached = _cache.get(key)
     if cached is not None and all(_sha_of(Path(p)) == sha for p, sha in cached.deps):
@@ -158,11 +161,11 @@ def _process(raw: bytes, path: Path | None) -> _Outcome:
         if not findings:
             reason = "the file is empty" if data is None else f"found a {type(data).__name__}"
             findings.append(Finding("E106", params={"reason": reason}))
-        return _Outcome(None, None, _located(findings, text), text=text)
+        return _Outcome(None, None, None, _located(findings, text), text=text)
     kind = data.get("kind")
     if kind not in schema.KINDS:
         findings.append(Finding("E107", ("kind",), {"kind": kind, "kinds": schema.KINDS}))
-        return _Outcome(None, None, _located(findings, text), text=text)
+        return _Outcome(None, None, None, _located(findings, text), text=text)
     structural = schema.validate(kind, data)
     findings.extend(structural)
     refs: list[checks.Ref] = []
@@ -184,7 +187,8 @@ def _process(raw: bytes, path: Path | None) -> _Outcome:
                 definition = UnitSet(data["id"], build.text(data["title"]), unit_map, source)
             else:
                 definition = _BUILD[kind](data, source)
-    return _Outcome(kind, definition, _located(findings, text), refs, text, deps)
+    ident = data.get("id") if isinstance(data.get("id"), str) else None
+    return _Outcome(kind, definition, ident, _located(findings, text), refs, text, deps)
 
 
 def _semantic(kind: str, data: dict[str, Any], refs: list[checks.Ref]) -> Iterator[Finding]:
@@ -243,7 +247,8 @@ def _assemble(
         owners[(attr, d.id)] = name
         getattr(catalog, attr)[d.id] = d
         cross.append(crossrefs.Entry(name, outcome.kind, d, outcome.refs))
-    resolver = crossrefs.Resolver(catalog, context)
+    broken = {(_ATTR[o.kind], o.def_id) for _, o in entries if o.definition is None and o.kind and o.def_id}
+    resolver = crossrefs.Resolver(catalog, context, broken)
     texts = {name: outcome.text for name, outcome in entries}
     found = [(e, f) for e in cross for f in crossrefs.check_entry(e, resolver)]
     found.extend(crossrefs.duplicate_product_sets(cross))

@@ -172,7 +172,10 @@ class _Builder:
             tag = event.tag
             if tag not in _ALLOWED_TAGS:
                 raise _Abort(_tag_finding(tag, event))
-            value = resolve_plain(event.value) if event.implicit[0] and tag is None else event.value
+            top = self.stack[-1] if self.stack else None
+            is_key = top is not None and not top.has_key and isinstance(top.container, dict)
+            plain = event.implicit[0] and tag is None and not is_key
+            value = resolve_plain(event.value) if plain else event.value
             self._anchor(event.anchor, value, 1)
             self._add(value, 1, event)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
