@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -64,18 +64,21 @@ class VerifyResult:
     problem: str | None = None
 
 
-def _s(value: str | None) -> str:
-    return "null" if value is None else encode_basestring(value)  # type: ignore[no-any-return]
+_enc = encode_basestring
 
 
 def _canonical(e: AuditEvent, prev_hash: str) -> bytes:
     # Keys in FIELDS order; must stay byte-identical to json.dumps(sort_keys=True).
+    # Inlined (no helper per field): this is the hot loop of `verify`.
+    c, h, d, f, p, t = e.comment, e.definition_hash, e.dossier_id, e.from_state, e.payload_digest, e.to_state
     return (
-        f'{{"action":{_s(e.action)},"actor":{_s(e.actor)},"at":{_s(e.at)},'
-        f'"comment":{_s(e.comment)},"definition_hash":{_s(e.definition_hash)},'
-        f'"dossier_id":{_s(e.dossier_id)},"from_state":{_s(e.from_state)},'
-        f'"payload_digest":{_s(e.payload_digest)},"prev_hash":{_s(prev_hash)},'
-        f'"seq":{int(e.seq)},"to_state":{_s(e.to_state)}}}'
+        f'{{"action":{_enc(e.action)},"actor":{_enc(e.actor)},"at":{_enc(e.at)},'
+        f'"comment":{"null" if c is None else _enc(c)},'
+        f'"definition_hash":{"null" if h is None else _enc(h)},'
+        f'"dossier_id":{"null" if d is None else _enc(d)},'
+        f'"from_state":{"null" if f is None else _enc(f)},'
+        f'"payload_digest":{"null" if p is None else _enc(p)},"prev_hash":{_enc(prev_hash)},'
+        f'"seq":{int(e.seq)},"to_state":{"null" if t is None else _enc(t)}}}'
     ).encode()
 
 
@@ -93,8 +96,10 @@ def seal(event: AuditEvent, previous: AuditEvent | None) -> AuditEvent:
     """`event` linked after `previous` (None: the first event): seq, prev_hash and hash set."""
     seq = previous.seq + 1 if previous is not None else 1
     prev_hash = previous.hash if previous is not None else GENESIS
-    linked = replace(event, seq=seq, prev_hash=prev_hash, hash="")
-    return replace(linked, hash=chain_hash(prev_hash, linked))
+    e = event
+    args = (e.at, e.actor, e.action, e.dossier_id, e.from_state, e.to_state, e.definition_hash)
+    linked = AuditEvent(seq, *args, e.payload_digest, e.comment, prev_hash)
+    return AuditEvent(seq, *args, e.payload_digest, e.comment, prev_hash, chain_hash(prev_hash, linked))
 
 
 def payload_digest(payload: Any) -> str:

@@ -6,6 +6,8 @@ import hashlib
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.audit import GENESIS, AuditEvent, canonical, chain_hash, payload_digest, seal, verify
 
@@ -37,6 +39,24 @@ def test_canonical_form_is_sorted_compact_json_of_every_field_but_the_hash() -> 
     expected = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert canonical(event) == expected
     assert "Hồ sơ".encode() in canonical(event)
+
+
+OPTIONAL_TEXT = st.none() | st.text()
+
+
+@given(
+    seq=st.integers(min_value=1, max_value=2**62),
+    texts=st.tuples(st.text(), st.text(), st.text()),
+    optional=st.tuples(*(OPTIONAL_TEXT,) * 6),
+)
+def test_canonical_form_matches_json_dumps_for_any_text(
+    seq: int, texts: tuple[str, str, str], optional: tuple[str | None, ...]
+) -> None:
+    at, actor, action = texts
+    event = AuditEvent(seq, at, actor, action, *optional, prev_hash="f" * 64)
+    fields = {k: v for k, v in event.as_dict().items() if k != "hash"}
+    expected = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert canonical(event) == expected
 
 
 def test_seal_links_each_event_to_the_one_before() -> None:
