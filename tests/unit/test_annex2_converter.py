@@ -328,17 +328,37 @@ def test_the_committed_files_are_what_the_converter_produces_now(real: list[Conv
     assert DEFAULT_REPORT.read_text(encoding="utf-8") == render_report(real)
 
 
-@REAL
-def test_the_committed_forms_load_without_errors_in_the_definition_loader() -> None:
+@pytest.fixture(scope="module")
+def loaded() -> Any:
     loader = pytest.importorskip("engine.definitions.loader")
     root = DEFAULT_OUT.parents[2]
-    result = loader.load_catalog([root / "workflows", DEFAULT_OUT], lang="en")
-    mine = [p for p in result.problems if "scoring/set-" in p.file]
-    assert [p.format() for p in mine if p.severity == "error"] == []
-    assert sum(1 for f in result.catalog.scoring_forms if f.startswith("ocop-2026-set-")) == 26
+    return loader.load_catalog([root / "workflows", DEFAULT_OUT], lang="en")
 
 
 @REAL
+def test_the_committed_forms_load_without_errors_in_the_definition_loader(loaded: Any) -> None:
+    mine = [p for p in loaded.problems if "scoring/set-" in p.file]
+    assert [p.format() for p in mine if p.severity == "error"] == []
+    assert sum(1 for f in loaded.catalog.scoring_forms if f.startswith("ocop-2026-set-")) == 26
+
+
+@REAL
+def test_the_best_answers_score_100_and_5_stars_and_the_lowest_are_not_recognised_in_the_scoring_engine(
+    loaded: Any,
+) -> None:
+    scoring = pytest.importorskip("engine.scoring")
+    forms = [f for fid, f in loaded.catalog.scoring_forms.items() if fid.startswith("ocop-2026-set-")]
+    assert len(forms) == 26
+    for form in forms:
+        best = {c.id: max(c.options, key=lambda o: o.points).id for c in form.criteria()}
+        top = scoring.score_sheet(form, scoring.Sheet(answers=best))
+        assert (top.total, top.stars, top.capped_by) == (100, 5, ()), form.id
+        low = scoring.score_sheet(form, scoring.Sheet(answers=scoring.lowest_answers(form)))
+        assert low.total < 50 and not low.recognised, form.id  # set 26 has no 0-point options: 31 points
+
+
+@REAL
+@pytest.mark.slow
 def test_the_command_writes_then_checks_and_notices_an_edit(tmp_path: Path) -> None:
     out, report = tmp_path / "scoring", tmp_path / "report.md"
     args = [str(DEFAULT_SOURCE), str(out), "--report", str(report)]

@@ -206,11 +206,18 @@ def _option(index: int, option: Option) -> CommentedMap:
     return node
 
 
-def dump(doc: CommentedMap) -> str:
+def _emitter() -> YAML:
     yaml = YAML()
-    yaml.width = 4096
+    yaml.width = 4096  # one option per line, however long its legal text
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.allow_unicode = True
+    return yaml
+
+
+_YAML = _emitter()
+
+
+def dump(doc: CommentedMap) -> str:
     out = io.StringIO()
-    yaml.dump(doc, out)
+    _YAML.dump(doc, out)
     return out.getvalue()
