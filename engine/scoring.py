@@ -33,6 +33,7 @@ so that an average such as 69.99999999999 is not a different band from 70.
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -180,57 +181,68 @@ def lowest_answers(form: ScoringForm) -> dict[str, str]:
     return {c.id: min(c.options, key=lambda o: o.points).id for c in form.criteria() if c.options}
 
 
-def score_sheet(form: ScoringForm, sheet: Sheet, commune_sheet: Sheet | None = None) -> SheetResult:
-    notes: list[Note] = []
-    invalid = validate_sheet(form, sheet)
-    if commune_sheet is not None:
-        invalid.update(validate_sheet(form, commune_sheet))
-    for key, problem in invalid.items():
-        notes.append(Note("invalid", {"id": key, "problem": problem}))
-    answers: dict[str, str] = {}
-    points: dict[str, float] = {}
-    missing: list[str] = []
-    knocked: list[str] = []
-    commune: list[str] = []
+@dataclass
+class _Walk:
+    """What walking the criteria in form order finds; built by `_walk` only."""
+
+    answers: dict[str, str] = field(default_factory=dict)
+    points: dict[str, float] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    knocked: list[str] = field(default_factory=list)
+    commune: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     stopped_at: str | None = None
-    skipped: list[str] = []
+    notes: list[Note] = field(default_factory=list)
+
+
+def _walk(form: ScoringForm, sheet: Sheet, commune_sheet: Sheet | None) -> _Walk:
+    w = _Walk()
     for criterion in form.criteria():
-        source = sheet
+        cid, source = criterion.id, sheet
         if commune_sheet is not None and _is_commune(form, criterion):
             source = commune_sheet
-            commune.append(criterion.id)
-        if stopped_at is not None:
-            skipped.append(criterion.id)
-            points[criterion.id] = 0.0
+            w.commune.append(cid)
+        w.points[cid] = 0.0
+        if w.stopped_at is not None:
+            w.skipped.append(cid)
             continue
         if criterion.gate is not None and criterion.gate.id in source.flags:
-            stopped_at = criterion.id
-            points[criterion.id] = 0.0
-            notes.append(Note("gate", {"criterion": criterion.id, "flag": criterion.gate.id}))
+            w.stopped_at = cid
+            w.notes.append(Note("gate", {"criterion": cid, "flag": criterion.gate.id}))
             continue
         for flag in criterion.knockouts:
             if flag.id in source.flags:
-                knocked.append(flag.id)
-                notes.append(Note("knockout_flag", {"criterion": criterion.id, "flag": flag.id}))
-        option = next((o for o in criterion.options if o.id == source.answers.get(criterion.id)), None)
+                w.knocked.append(flag.id)
+                w.notes.append(Note("knockout_flag", {"criterion": cid, "flag": flag.id}))
+        option = next((o for o in criterion.options if o.id == source.answers.get(cid)), None)
         if option is None:
-            missing.append(criterion.id)
-            points[criterion.id] = 0.0
+            w.missing.append(cid)
             continue
-        answers[criterion.id] = option.id
-        points[criterion.id] = float(option.points)
+        w.answers[cid] = option.id
+        w.points[cid] = float(option.points)
         if option.knockout:
-            knocked.append(criterion.id)
-            notes.append(Note("knockout_option", {"criterion": criterion.id, "option": option.id}))
-    if commune:
-        notes.insert(0, Note("commune", {"criteria": commune}))
-    if skipped:
-        notes.append(Note("skipped", {"criteria": skipped}))
+            w.knocked.append(cid)
+            w.notes.append(Note("knockout_option", {"criterion": cid, "option": option.id}))
+    return w
+
+
+def score_sheet(form: ScoringForm, sheet: Sheet, commune_sheet: Sheet | None = None) -> SheetResult:
+    invalid = validate_sheet(form, sheet)
+    if commune_sheet is not None:
+        invalid.update(validate_sheet(form, commune_sheet))
+    notes = [Note("invalid", {"id": key, "problem": problem}) for key, problem in invalid.items()]
+    w = _walk(form, sheet, commune_sheet)
+    if w.commune:
+        notes.append(Note("commune", {"criteria": w.commune}))
+    notes.extend(w.notes)
+    if w.skipped:
+        notes.append(Note("skipped", {"criteria": w.skipped}))
     flags = sheet.flags | (commune_sheet.flags if commune_sheet is not None else frozenset())
     rejected = [f.id for f in form.rejection if f.id in flags]
     notes.extend(Note("rejected", {"flag": f}) for f in rejected)
-    if missing:
-        notes.append(Note("missing", {"criteria": missing}))
+    if w.missing:
+        notes.append(Note("missing", {"criteria": w.missing}))
+    points, knocked, missing = w.points, w.knocked, w.missing
     groups = {g.id: sum(points[c.id] for c in g.criteria) for p in form.parts for g in p.groups}
     parts = {p.id: sum(groups[g.id] for g in p.groups) for p in form.parts}
     total = sum(parts.values())
@@ -241,7 +253,7 @@ def score_sheet(form: ScoringForm, sheet: Sheet, commune_sheet: Sheet | None = N
     notes.extend(star_notes)
     return SheetResult(
         form=form,
-        answers=answers,
+        answers=w.answers,
         points=points,
         parts=parts,
         groups=groups,
@@ -253,8 +265,8 @@ def score_sheet(form: ScoringForm, sheet: Sheet, commune_sheet: Sheet | None = N
         unmet_floors=tuple(unmet),
         knocked_out=tuple(knocked),
         rejected=tuple(rejected),
-        stopped_at=stopped_at,
-        from_commune=tuple(commune),
+        stopped_at=w.stopped_at,
+        from_commune=tuple(w.commune),
         invalid=invalid,
         explanation=tuple(notes),
     )
@@ -312,11 +324,14 @@ def _combine(method: str, values: Sequence[float]) -> float:
     return sum(values) / len(values)
 
 
-def _majority(counts: Mapping[Any, int], n: int) -> tuple[list[Any], list[Any]]:
-    """Keys ticked by more than half of n sheets, and those ticked by some but not that many."""
+def _carried(counts: Counter[str], n: int, code: str, notes: list[Note]) -> list[str]:
+    """Ids ticked on more than half of n sheets; a minority tick is noted as a dissent."""
     carried = [k for k, c in counts.items() if c * 2 > n]
-    dissent = [k for k, c in counts.items() if 0 < c * 2 <= n]
-    return carried, dissent
+    notes.extend(
+        Note("dissent", {"id": k, "sheets": c, "of": n}) for k, c in counts.items() if 0 < c * 2 <= n
+    )
+    notes.extend(Note(code, {"id": k, "sheets": counts[k], "of": n}) for k in carried)
+    return carried
 
 
 def council_result(
@@ -350,24 +365,14 @@ def council_result(
     rescore = rule.max_spread is not None and round(spread, _EPS_DIGITS) > rule.max_spread
     notes.append(Note("combine", {"method": rule.combine, "sheets": n, "total": total}))
     notes.append(Note("spread", {"spread": spread, "max": rule.max_spread, "rescore": rescore}))
-    floor_counts: dict[tuple[str, int], int] = {}
-    for s in sheets.values():
-        for key in s.unmet_floors:
-            floor_counts[key] = floor_counts.get(key, 0) + 1
-    unmet = [key for key, c in floor_counts.items() if (n - c) * 2 <= n]
-    ko_counts: dict[str, int] = {}
-    rej_counts: dict[str, int] = {}
-    for s in sheets.values():
-        for k in set(s.knocked_out):
-            ko_counts[k] = ko_counts.get(k, 0) + 1
-        for r in set(s.rejected):
-            rej_counts[r] = rej_counts.get(r, 0) + 1
-    knocked, ko_dissent = _majority(ko_counts, n)
-    rejected, rej_dissent = _majority(rej_counts, n)
-    notes.extend(Note("dissent", {"id": k, "sheets": ko_counts[k], "of": n}) for k in ko_dissent)
-    notes.extend(Note("dissent", {"id": r, "sheets": rej_counts[r], "of": n}) for r in rej_dissent)
-    notes.extend(Note("knockout_council", {"id": k, "sheets": ko_counts[k], "of": n}) for k in knocked)
-    notes.extend(Note("rejected_council", {"flag": r, "sheets": rej_counts[r], "of": n}) for r in rejected)
+    floor_counts = Counter(key for s in sheets.values() for key in set(s.unmet_floors))
+    unmet = [key for key, c in floor_counts.items() if (n - c) * 2 <= n]  # met by no majority
+    knocked = _carried(
+        Counter(k for s in sheets.values() for k in set(s.knocked_out)), n, "knockout_council", notes
+    )
+    rejected = _carried(
+        Counter(r for s in sheets.values() for r in set(s.rejected)), n, "rejected_council", notes
+    )
     order = {c.id: i for i, c in enumerate(form.criteria())}
     unmet.sort(key=lambda key: (order.get(key[0], 0), key[1]))
     stars, band_stars, capped, star_notes = _stars(form, total, unmet, excluded=bool(knocked or rejected))
@@ -458,8 +463,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "knockout_council": ("Bị loại: {id} ({sheets}/{of} phiếu)", "Excluded: {id} ({sheets} of {of} sheets)"),
     "rejected_council": (
-        "Hồ sơ bị loại: {flag} ({sheets}/{of} phiếu)",
-        "Dossier rejected: {flag} ({sheets} of {of} sheets)",
+        "Hồ sơ bị loại: {id} ({sheets}/{of} phiếu)",
+        "Dossier rejected: {id} ({sheets} of {of} sheets)",
     ),
     "final": ("Kết quả chính thức", "The result is final"),
     "not_final": ("Kết quả chưa chính thức", "The result is not final yet"),
