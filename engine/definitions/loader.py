@@ -74,7 +74,7 @@ def default_paths() -> list[Path]:
     return [p for p in (root / "workflows", root / "forms") if p.exists()]
 
 
-def discover(paths: Sequence[Path | str]) -> tuple[list[Path], list[Problem]]:
+def discover(paths: Sequence[Path | str], lang: str = "vi") -> tuple[list[Path], list[Problem]]:
     files: list[Path] = []
     problems: list[Problem] = []
     for raw in paths:
@@ -90,7 +90,7 @@ def discover(paths: Sequence[Path | str]) -> tuple[list[Path], list[Problem]]:
             files.append(path)
         else:
             problems.append(
-                _problem(display(path), Finding("E100", params={"reason": "no such file or folder"}), "vi")
+                _problem(display(path), Finding("E100", params={"reason": "no such file or folder"}), lang)
             )
     return list(dict.fromkeys(files)), problems
 
@@ -105,7 +105,7 @@ def display(path: Path) -> str:
 def load_catalog(paths: Sequence[Path | str] | None = None, lang: str = "vi", *, context: Catalog | None = None,
                  progress: Progress | None = None) -> LoadResult:  # fmt: skip
     """Load and validate files and folders (default: the repository's workflows/ and forms/)."""
-    files, problems = discover(default_paths() if paths is None else paths)
+    files, problems = discover(default_paths() if paths is None else paths, lang)
     entries: list[tuple[str, _Outcome]] = []
     for i, path in enumerate(files):
         entries.append((display(path), _load_file(path)))
