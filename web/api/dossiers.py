@@ -13,17 +13,8 @@ from web.api.errors import ApiError
 from web.api.serialize import action, plain
 from web.runtime import runtime
 
-INT_FILTERS = {"step": (1, 6), "year": (1900, 2999), "stars": (1, 5)}
-STR_FILTERS = (
-    "state",
-    "workflow_id",
-    "product_set",
-    "product_group",
-    "province_code",
-    "commune_code",
-    "kind",
-    "q",
-)
+INT_FILTERS = {"stars": (1, 5)}
+STR_FILTERS = ("state", "workflow_id", "product_set", "province_code", "commune_code", "kind", "q")
 MAX_ID = 2**63 - 1
 
 
@@ -58,7 +49,20 @@ def _filters() -> dict[str, Any]:
     for name, (low, high) in INT_FILTERS.items():
         if request.args.get(name):
             filters[name] = _int_arg(name, 0, low, high)
+    if request.args.get("step"):
+        filters["state"] = _states_of_step(_int_arg("step", 0, 1, 6), filters.get("state"))
     return filters
+
+
+def _states_of_step(step: int, state: str | None) -> list[str]:
+    """A cycle step is the set of states that belong to it, in any installed workflow."""
+    states = {
+        s.id
+        for wf in runtime().catalog.workflows.values()
+        for s in wf.leaves()
+        if s.step == step and (state is None or s.id == state)
+    }
+    return sorted(states)
 
 
 def detail(actor: Any, snapshot: Any) -> dict[str, Any]:
