@@ -2,15 +2,12 @@
 
 The app, its database (SQLite or a throwaway PostgreSQL schema, as
 OCOPFLOW_TEST_DATABASE says) and the demo people come from tests/web/conftest.py.
-Test modules import the `api` fixture from here (pytest finds it in their namespace).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.web.client import PASSWORD
@@ -53,12 +50,6 @@ class Api:
         assert response.status_code == 201, response.get_json()
         data: dict[str, Any] = response.get_json()
         return data
-
-
-@pytest.fixture
-def api(app: Flask) -> Api:
-    """Uses the `app` of tests/web/conftest.py: a fresh database with the demo people."""
-    return Api(app.test_client())
 
 
 def assert_error_shape(response: Any, status: int, code: str | None = None) -> dict[str, Any]:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.web._api_support import COMMUNE, PRODUCER_ORG, Api, api, assert_error_shape  # noqa: F401
+import pytest
+from flask import Flask
+
+from tests.web._api_support import COMMUNE, PRODUCER_ORG, Api, assert_error_shape
 from tests.web.client import PASSWORD, Browser
+
+
+@pytest.fixture
+def api(app: Flask) -> Api:
+    return Api(app.test_client())
 
 
 def test_a_token_is_issued_for_a_correct_password_only(api: Api) -> None:
