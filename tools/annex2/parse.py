@@ -21,7 +21,7 @@ PART = re.compile(r"^(?:Phần|PHẦN) ([ABC])\b:?\s*(.*\((\d+) [Đđ]iểm\)|.*
 CRITERION = re.compile(r"^(\d+(?:\.\d+)+)(\.?)\s+(\S.*)$")
 GROUP = re.compile(r"^(\d+)(\.?)\s+(\S.*)$")
 OPTION = re.compile(r"^(?:□|o)\s*(.*)$")  # "o " is a transcription of the tick box in one form
-STARS = re.compile(r"\s*(\*{3,5})\s*$")
+STARS = re.compile(r"\s*((?:\*\s*){3,5})$")
 CASE = re.compile(r"^[a-z]\. Trường hợp \d+:")
 SKIP = ("Các tiêu chí", "Thang điểm")
 END = ("Ghi chú: Dấu sao", "Ý kiến của người đánh giá")
@@ -201,7 +201,13 @@ class FormParser:
         text, note = split_note(text)
         floor = None
         if m := STARS.search(text):
-            floor = len(m.group(1))
+            floor = m.group(1).count("*")
+            if " " in m.group(1).strip():
+                self.artefact(
+                    cell.line,
+                    f"Dấu sao được chép cách nhau (“{m.group(1).strip()}”); đọc là {'*' * floor}.",
+                    f"The star marks are transcribed with spaces (“{m.group(1).strip()}”); read as {'*' * floor}.",
+                )
             text = text[: m.start()].rstrip()
         option = Option(label=text, points=-1, line=cell.line, floor=floor, case=self.case)
         criterion.options.append(option)
