@@ -5,6 +5,7 @@ client that signs in and carries the CSRF token."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,10 +47,26 @@ def catalog() -> Catalog:
     return result.catalog
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Path:
+    """A migrated SQLite database with the definitions stored and the people added, copied by each test."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.db"
+    app = make_app(folder, catalog, f"sqlite:///{path}")
+    add_people(app)
+    app.extensions["ocopflow"].database.engine.dispose()
+    return path
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     target = os.environ.get("OCOPFLOW_TEST_DATABASE", "sqlite")
     if not target.startswith("postgresql"):
+        template: Path = request.getfixturevalue("sqlite_template")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{template}{suffix}")
+            if source.exists():
+                shutil.copy(source, tmp_path / f"test.db{suffix}")
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     from sqlalchemy import create_engine, text
@@ -80,7 +97,11 @@ def make_app(tmp_path: Path, catalog: Catalog, database_url: str, **overrides: A
 
 
 def add_people(app: Flask) -> None:
+    """The people, added through the service (the first one bootstraps the administrator)."""
     service = app.extensions["ocopflow"].service
+    with app.extensions["ocopflow"].database.transaction(write=False) as repo:
+        if repo.users():
+            return  # copied from the template
     admin = None
     for username, (roles, area, org) in PEOPLE.items():
         service.create_user(
@@ -112,3 +133,31 @@ def as_user(app: Flask) -> Any:
         return b
 
     return sign_in
+
+
+@pytest.fixture
+def walk(app: Flask) -> Any:
+    """Open a dossier as a producer and drive it to a state through the service (no pages)."""
+    from engine.service.scenario import Driver
+
+    service = app.extensions["ocopflow"].service
+    actors = [service.actor_for_username(name) for name in PEOPLE]
+    driver = Driver(service, [a for a in actors if a is not None])
+
+    def to(
+        state: str, *, producer: str = "producer1", name: str = "Gốm men lam", product_set: str = "21"
+    ) -> int:
+        actor = service.actor_for_username(producer)
+        commune = PEOPLE[producer][1]
+        snap = service.open_dossier(
+            actor,
+            product_name=name,
+            product_set=product_set,
+            producer_org=actor.organisation,
+            commune_code=commune,
+        )
+        if state != snap.state:
+            driver.walk(snap.id, [state])
+        return int(snap.id)
+
+    return to
