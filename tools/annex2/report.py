@@ -30,7 +30,9 @@ Three kinds of entries:
   settled unambiguously (a missing full stop in a number, a tick box typed as
   "o", a points cell with a stray digit). Points corrections are listed one by
   one in `tools/annex2/corrections.py` with their reasoning; an entry that no
-  longer matches the text stops the converter.
+  longer matches the text stops the converter. Should the official gazette
+  print the same value, delete the entry: the converter then keeps the printed
+  value and declares the discrepancy (E404 / E402) in the YAML instead.
 - **Representation choices** — where the YAML language has no exact
   counterpart for what the decision prints.
 
