@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, nodes
@@ -45,10 +46,19 @@ def duplicates(items: Iterable[tuple[str, Path]], what: str) -> Iterator[Finding
 def check_expression(
     source: str, allowed: frozenset[str], path: Path, where: str, *, template: bool = False
 ) -> Iterator[Finding]:
-    for issue in expressions.check(source, allowed, template=template):
+    for issue in _expression_issues(source, allowed, template):
         yield Finding(issue.code, path, {"where": where, "detail": issue.message, "allowed": sorted(allowed)})
 
 
+@lru_cache(maxsize=4096)
+def _expression_issues(
+    source: str, allowed: frozenset[str], template: bool
+) -> list[expressions.ExpressionIssue]:
+    # Guards repeat across workflow versions; parsing is the costly part of the semantic checks.
+    return expressions.check(source, allowed, template=template)
+
+
+@lru_cache(maxsize=4096)
 def attribute_refs(source: str, root: str, *, template: bool = False) -> list[tuple[str | None, str]]:
     """`forms['f'].x` -> ('f', 'x') for root 'forms'; `answers.x` -> (None, 'x') for root 'answers'."""
     try:

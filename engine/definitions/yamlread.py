@@ -96,16 +96,29 @@ class _Abort(Exception):
         self.finding = finding
 
 
-@dataclass
 class _Frame:
-    container: Any  # dict or list
-    anchor: str | None
-    key_in_parent: str | int | None
-    nodes: int = 1
-    key: Any = None
-    has_key: bool = False
-    key_mark: Any = None
-    merges: list[Any] = field(default_factory=list)
+    __slots__ = (
+        "anchor",
+        "container",
+        "has_key",
+        "is_map",
+        "key",
+        "key_event",
+        "key_in_parent",
+        "merges",
+        "nodes",
+    )
+
+    def __init__(self, container: Any, anchor: str | None, key_in_parent: str | int | None) -> None:
+        self.container = container
+        self.is_map = isinstance(container, dict)
+        self.anchor = anchor
+        self.key_in_parent = key_in_parent
+        self.nodes = 1
+        self.key: Any = None
+        self.has_key = False
+        self.key_event: Any = None
+        self.merges: list[Any] = []
 
 
 _NO_VALUE = object()
@@ -151,17 +164,40 @@ class _Builder:
         self.root: Any = _NO_VALUE
 
     def run(self) -> Any:
+        get_event = self.parser.get_event
+        scalar_event = yaml.ScalarEvent
         try:
             while True:
-                event = self.parser.get_event()
+                event = get_event()
                 if event is None:
                     break
-                self._event(event)
+                if type(event) is scalar_event and self.stack:
+                    self._scalar(event)
+                else:
+                    self._event(event)
         finally:
             dispose = getattr(self.parser, "dispose", None)
             if dispose:
                 dispose()
         return None if self.root is _NO_VALUE else self.root
+
+    def _scalar(self, event: Any) -> None:
+        """The hot path: a scalar inside a mapping or sequence."""
+        tag = event.tag
+        if tag is not None and tag not in _ALLOWED_TAGS:
+            raise _Abort(_tag_finding(tag, event))
+        top = self.stack[-1]
+        if top.is_map and not top.has_key:
+            self._count(1, event)
+            top.nodes += 1
+            top.key, top.has_key, top.key_event = event.value, True, event
+            if event.anchor is not None:
+                self.anchors[event.anchor] = (event.value, 1)
+            return
+        value = resolve_plain(event.value) if event.implicit[0] and tag is None else event.value
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (value, 1)
+        self._add(value, 1, event)
 
     def _path(self) -> Path:
         return tuple(f.key_in_parent for f in self.stack[1:] if f.key_in_parent is not None)
@@ -172,10 +208,7 @@ class _Builder:
             tag = event.tag
             if tag not in _ALLOWED_TAGS:
                 raise _Abort(_tag_finding(tag, event))
-            top = self.stack[-1] if self.stack else None
-            is_key = top is not None and not top.has_key and isinstance(top.container, dict)
-            plain = event.implicit[0] and tag is None and not is_key
-            value = resolve_plain(event.value) if plain else event.value
+            value = resolve_plain(event.value) if event.implicit[0] and tag is None else event.value
             self._anchor(event.anchor, value, 1)
             self._add(value, 1, event)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
@@ -210,7 +243,7 @@ class _Builder:
         if not self.stack:
             return None
         top = self.stack[-1]
-        if isinstance(top.container, list):
+        if not top.is_map:
             return len(top.container)
         return top.key if top.has_key else "?"
 
@@ -218,7 +251,7 @@ class _Builder:
         if anchor is not None:
             self.anchors[anchor] = (value, count)
 
-    def _add(self, value: Any, count: int, event: Any) -> None:
+    def _count(self, count: int, event: Any) -> None:
         self.nodes += count
         if self.nodes > MAX_NODES:
             raise _Abort(
@@ -229,12 +262,15 @@ class _Builder:
                     *_mark(event),
                 )
             )
+
+    def _add(self, value: Any, count: int, event: Any) -> None:
+        self._count(count, event)
         if not self.stack:
             self.root = value
             return
         top = self.stack[-1]
         top.nodes += count
-        if isinstance(top.container, list):
+        if not top.is_map:
             top.container.append(value)
             return
         if not top.has_key:
@@ -244,7 +280,7 @@ class _Builder:
                     value = _DROP
                 else:
                     value = str(value)
-            top.key, top.has_key, top.key_mark = value, True, _mark(event)
+            top.key, top.has_key, top.key_event = value, True, event
             return
         key = top.key
         top.has_key = False
@@ -254,7 +290,7 @@ class _Builder:
             top.merges.append(value)
             return
         if key in top.container:
-            line, col = top.key_mark
+            line, col = _mark(top.key_event)
             self.findings.append(Finding("E102", (*self._path(), key), {"key": key}, line, col, at_key=True))
             return
         top.container[key] = value
