@@ -9,7 +9,12 @@ from collections.abc import Sequence
 
 # Each module has `register(subparsers)`, which adds its sub-commands and sets
 # `func` on them: func(args) -> exit status.
-COMMAND_MODULES: tuple[str, ...] = ("engine.commands.validate", "engine.commands.db", "engine.commands.audit")
+COMMAND_MODULES: tuple[str, ...] = (
+    "engine.commands.validate",
+    "engine.commands.db",
+    "engine.commands.audit",
+    "engine.commands.demo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
