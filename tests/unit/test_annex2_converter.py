@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from tools.annex2 import corrections, parse
 from tools.annex2.cells import SourceError
 from tools.annex2.convert import DEFAULT_OUT, DEFAULT_REPORT, DEFAULT_SOURCE, Converted, convert, main
+from tools.annex2.corrections import Correction
 from tools.annex2.parse import ParseError
 from tools.annex2.report import render_report
 
@@ -180,6 +182,28 @@ def test_sums_that_do_not_hold_are_declared_with_their_codes_and_paths(broken: d
     ]
     assert broken["parts"][0]["max"] == 40  # the legal text is kept, not fixed
     assert option(broken, "1.1", "b")["points"] == 22
+
+
+def test_a_listed_correction_replaces_the_printed_points_and_is_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fix = Correction(2, "1.1", "22", 2, "22 đọc là 2.", "22 read as 2.")
+    monkeypatch.setattr(corrections, "CORRECTIONS", (fix,))
+    monkeypatch.setattr(parse, "CORRECTIONS", (fix,))
+    result = convert(FIXTURE.read_text(encoding="utf-8"), expected=None)[1]
+    assert option(load(result.yaml), "1.1", "b")["points"] == 2
+    assert [d["code"] for d in load(result.yaml)["known_discrepancies"]] == ["E403", "E401", "E402", "E401"]
+    assert any(f.kind == "artefact" and f.en == "22 read as 2." for f in result.findings)
+
+
+def test_a_correction_that_no_longer_matches_the_text_stops_the_converter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stale = Correction(2, "1.1", "23", 2, "23 đọc là 2.", "23 read as 2.")
+    monkeypatch.setattr(corrections, "CORRECTIONS", (stale,))
+    monkeypatch.setattr(parse, "CORRECTIONS", (stale,))
+    with pytest.raises(ParseError, match=r"correction for 1\.1 \('23'\) no longer matches the text"):
+        convert(FIXTURE.read_text(encoding="utf-8"), expected=None)
 
 
 def test_differences_the_validator_does_not_check_are_reported_in_the_markdown(

@@ -31,8 +31,8 @@ Three kinds of entries:
   "o", a points cell with a stray digit). Points corrections are listed one by
   one in `tools/annex2/corrections.py` with their reasoning; an entry that no
   longer matches the text stops the converter. Should the official gazette
-  print the same value, delete the entry: the converter then keeps the printed
-  value and declares the discrepancy (E404 / E402) in the YAML instead.
+  print the same number (13, 11), delete the entry: the converter then keeps
+  the printed number and declares E404 in the YAML instead.
 - **Representation choices** — where the YAML language has no exact
   counterpart for what the decision prints.
 
