@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.definitions import loader, messages, testcases
+from engine.definitions.model import Catalog
 from engine.definitions.problems import Problem
 
 _PROGRESS_MIN_FILES = 10
@@ -38,6 +39,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `ocopflow validate | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.codes:
         return _print_codes(args.format, args.lang)
     paths = [Path(p) for p in args.paths] or None
@@ -52,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     results: list[testcases.CaseResult] = []
     if result.ok and not args.no_tests:
         shown = {s.id: loader.display(Path(s.source.file)) for s in result.catalog.tests.values() if s.source}
-        results = testcases.run_suites(result.catalog, shown)
+        results = testcases.run_suites(_with_context(result.catalog, context), shown)
     problems = result.problems + testcases.problems(results, args.lang)
     failed = sum(1 for r in results if not r.passed)
     errors = sum(1 for p in problems if p.severity == "error")
@@ -71,6 +80,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_text(problems, result.files, len(results) - failed, failed, args.lang, result.ok)
     return 1 if errors else 0
+
+
+def _with_context(catalog: Catalog, context: Catalog | None) -> Catalog:
+    """The loaded definitions over the shipped ones, with only the loaded test suites."""
+    if context is None:
+        return catalog
+    merged = Catalog(tests=catalog.tests)
+    for attr in ("workflows", "roles", "forms", "scoring_forms", "units"):
+        setattr(merged, attr, {**getattr(context, attr), **getattr(catalog, attr)})
+    return merged
 
 
 def _print_text(problems: list[Problem], files: int, passed: int, failed: int, lang: str, ran: bool) -> None:

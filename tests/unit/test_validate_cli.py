@@ -147,3 +147,14 @@ def test_a_path_that_does_not_exist_fails_cleanly(workdir: Path, capsys: pytest.
     assert status == 1 and out.startswith(
         "nowhere.yaml:0:0: E100 The file cannot be read: no such file or folder"
     )
+
+
+def test_test_cases_checked_on_their_own_use_the_definitions_they_refer_to(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / "pack").mkdir()
+    for name in ("roles.yaml", "workflow.yaml", "form.yaml", "scoring.yaml", "units.yaml", "units.csv"):
+        shutil.move(str(workdir / "valid" / name), workdir / "pack" / name)
+    monkeypatch.setattr(loader, "default_paths", lambda: [workdir / "pack"])
+    status, out = run(capsys, "valid/cases.tests.yaml", "--lang", "en")
+    assert status == 0 and out.strip().endswith("test cases: 6 passed, 0 failed")
