@@ -80,6 +80,19 @@ def attribute_refs(source: str, root: str, *, template: bool = False) -> list[tu
     return found
 
 
+def is_text(value: Any) -> bool:
+    """A text as the schemas define it: a non-empty string or {vi: …, en: …}."""
+    if isinstance(value, str):
+        return bool(value)
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("vi"), str)
+        and bool(value["vi"])
+        and set(value) <= {"vi", "en"}
+        and isinstance(value.get("en", ""), str | None)
+    )
+
+
 def _const(node: Any) -> str | None:
     return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
 
@@ -241,7 +254,11 @@ def _check_effect(
         elif arg not in clocks:
             yield Finding("E207", (*path, name), {"id": arg, "known": sorted(clocks)})
     elif name == "notify":
-        if not isinstance(arg, dict) or not isinstance(arg.get("roles"), list) or not arg.get("message"):
+        if (
+            not isinstance(arg, dict)
+            or not isinstance(arg.get("roles"), list)
+            or not is_text(arg.get("message"))
+        ):
             yield Finding("E216", path, {"name": name, "reason": "needs {roles: [...], message: text}"})
         else:
             extra = sorted(set(arg) - {"roles", "message"})

@@ -59,6 +59,10 @@ def run_suites(catalog: Catalog, files: Mapping[str, str] | None = None) -> list
             except _CannotRun as exc:
                 results.append(CaseResult(suite.id, case.name, shown, line, column, False, "E502", str(exc)))
                 continue
+            except Exception as exc:  # a case's free-form `dossier:` may not fit: report it, never crash
+                detail = f"{type(exc).__name__}: {exc}"
+                results.append(CaseResult(suite.id, case.name, shown, line, column, False, "E502", detail))
+                continue
             results.append(CaseResult(suite.id, case.name, shown, line, column, failure is None,
                                       "" if failure is None else "E501", failure or ""))  # fmt: skip
     return results

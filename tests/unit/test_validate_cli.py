@@ -158,3 +158,15 @@ def test_test_cases_checked_on_their_own_use_the_definitions_they_refer_to(
     monkeypatch.setattr(loader, "default_paths", lambda: [workdir / "pack"])
     status, out = run(capsys, "valid/cases.tests.yaml", "--lang", "en")
     assert status == 0 and out.strip().endswith("test cases: 6 passed, 0 failed")
+
+
+def test_a_case_whose_dossier_does_not_fit_cannot_run_and_says_why(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = workdir / "valid" / "cases.tests.yaml"
+    cases.write_text(
+        cases.read_text().replace("dossier: {forms: {test-form: {kind: first}}}", "dossier: {fired: [x]}")
+    )
+    status, out = run(capsys, "valid", "--lang", "en")
+    assert status == 1
+    assert "E502 Test case 'a producer may submit its own draft' cannot run: AttributeError" in out
