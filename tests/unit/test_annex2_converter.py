@@ -148,10 +148,22 @@ def test_an_empty_lowest_points_cell_reads_as_zero_and_is_reported(
     assert any(f.kind == "artefact" and "is empty; read as 0" in f.en for f in excerpt[0].findings)
 
 
-def test_an_empty_points_cell_on_a_higher_option_stops_the_converter_with_its_line() -> None:
-    text = FIXTURE.read_text(encoding="utf-8").replace(" □ Phù hợp\n | \n 20\n", " □ Phù hợp\n | \n \n")
-    with pytest.raises(ParseError, match=r"line \d+: option 'Phù hợp' has no points"):
-        convert(text, expected=None)
+@pytest.mark.parametrize(
+    ("printed", "broken", "message"),
+    [
+        (" □ Phù hợp\n | \n 20\n", " □ Phù hợp\n | \n \n", r"line 145: option 'Phù hợp' has no points"),
+        (" 1. TỔ CHỨC SẢN XUẤT\n | \n 40\n", " 1. TỔ CHỨC SẢN XUẤT\n | \n \n", r"line 24: the points cell of the row above is empty"),
+        (" 1.1. Nguồn gốc sản phẩm\n | \n 3\n | \n", " 1.1. Nguồn gốc sản phẩm\n | \n", r"line 28: expected the points of the row above, found 'Yêu cầu"),
+        (" 3. CHỈ TIÊU CẢM QUAN", " 4. CHỈ TIÊU CẢM QUAN", r"line 114: criterion 3\.1 outside group 4"),
+    ],
+)  # fmt: skip
+def test_a_table_the_parser_cannot_place_stops_the_converter_with_the_line(
+    printed: str, broken: str, message: str
+) -> None:
+    text = FIXTURE.read_text(encoding="utf-8")
+    assert printed in text
+    with pytest.raises(ParseError, match=message):
+        convert(text.replace(printed, broken), expected=None)
 
 
 def test_a_criterion_without_options_gets_no_and_yes_options_worth_zero_and_its_maximum(

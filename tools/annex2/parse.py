@@ -80,13 +80,13 @@ class FormParser:
         if not text:
             if isinstance(self.awaiting, Option):
                 self.blank_points(cell, self.awaiting)
+            elif self.awaiting is not None:
+                raise ParseError(cell.line, "the points cell of the row above is empty")
             self.awaiting = None
             return
         if self.awaiting is not None and self.points(cell):
             return
-        if isinstance(self.awaiting, Option | Part | Group | SubGroup) or (
-            isinstance(self.awaiting, Criterion) and not self.awaiting.implicit
-        ):
+        if self.awaiting is not None:
             raise ParseError(cell.line, f"expected the points of the row above, found {text[:60]!r}")
         if text in SKIP:
             return
