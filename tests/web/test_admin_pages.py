@@ -1,0 +1,185 @@
+"""Admin and auditor pages: permission checks, the audit log with filters and exports, users and roles."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from openpyxl import load_workbook
+
+from tests.web._api_support import Api
+
+
+@pytest.fixture
+def api(app: Flask) -> Api:
+    return Api(app.test_client())
+
+
+# (user, path, status): pages check the `audit` / `administer` permissions of the roles YAML.
+ACCESS = [
+    ("auditor", "/admin/audit", 200),
+    ("admin", "/admin/audit", 403),
+    ("producer1", "/admin/audit", 403),
+    ("admin", "/admin/definitions", 200),
+    ("admin", "/admin/users", 200),
+    ("auditor", "/admin/definitions", 403),
+    ("auditor", "/admin/users", 403),
+    ("commune1", "/admin/users", 403),
+    ("auditor", "/admin/audit/export.csv", 200),
+    ("producer1", "/admin/audit/export.xlsx", 403),
+]
+
+
+@pytest.mark.parametrize(("user", "path", "status"), ACCESS)
+def test_each_page_is_open_only_to_roles_with_its_permission(
+    as_user: Any, user: str, path: str, status: int
+) -> None:
+    assert as_user(user).get(path).status_code == status
+
+
+def test_a_visitor_who_is_not_signed_in_is_sent_to_the_sign_in_page(app: Flask) -> None:
+    response = app.test_client().get("/admin/audit?actor=x")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def _dossiers(api: Api, n: int) -> list[dict[str, Any]]:
+    made = [api.open_dossier(product_name=f"Sản phẩm {i}") for i in range(n)]
+    api.call(
+        "POST", f"/dossiers/{made[0]['id']}/transitions/submit_plan", "producer1", json={"comment": "=1+2"}
+    )
+    return made
+
+
+def test_the_audit_page_shows_the_chain_status_and_filters_events(as_user: Any, api: Api) -> None:
+    made = _dossiers(api, 2)
+    auditor = as_user("auditor")
+    page = auditor.get("/admin/audit").get_data(as_text=True)
+    assert 'data-testid="chain-status" data-ok="true"' in page
+    only_fire = auditor.get("/admin/audit?action=fire").get_data(as_text=True)
+    assert only_fire.count("<code>fire</code>") == 1 and "<code>open</code>" not in only_fire
+    one = auditor.get(f"/admin/audit?dossier={made[1]['id']}").get_data(as_text=True)
+    assert "<code>open</code>" in one and "<code>fire</code>" not in one
+    by_actor = auditor.get("/admin/audit?actor=commune1").get_data(as_text=True)
+    assert "Không có sự kiện nào khớp bộ lọc." in by_actor
+    future = auditor.get("/admin/audit?since=2999-01-01").get_data(as_text=True)
+    assert "Không có sự kiện nào khớp bộ lọc." in future
+
+
+def test_bad_filters_are_named_and_do_not_fail(as_user: Any) -> None:
+    page = as_user("auditor").get("/admin/audit?since=tomorrow&dossier=abc&until=2020-01-01")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "YYYY-MM-DD" in text and "Mã hồ sơ là một số." in text
+
+
+def test_the_audit_page_is_paginated_newest_first(as_user: Any, api: Api) -> None:
+    _dossiers(api, 3)
+    auditor = as_user("auditor")
+    first = auditor.get("/admin/audit").get_data(as_text=True)
+    seqs = [int(s) for s in re.findall(r'data-seq="(\d+)"', first)]
+    assert seqs == sorted(seqs, reverse=True) and seqs
+
+
+def test_the_csv_export_holds_the_filtered_events_and_defuses_formulas(as_user: Any, api: Api) -> None:
+    made = _dossiers(api, 2)
+    response = as_user("auditor").get(f"/admin/audit/export.csv?dossier={made[0]['id']}")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r["action"] for r in rows] == ["open", "fire"]
+    assert {r["dossier_id"] for r in rows} == {str(made[0]["id"])}
+    assert rows[1]["comment"] == "'=1+2"  # a spreadsheet must not run it
+    assert all(len(r["hash"]) == 64 for r in rows)
+
+
+def test_the_excel_export_matches_the_csv(as_user: Any, api: Api) -> None:
+    _dossiers(api, 2)
+    auditor = as_user("auditor")
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(auditor.get("/admin/audit/export.csv").get_data(as_text=True).lstrip("\ufeff"))
+        )
+    )
+    response = auditor.get("/admin/audit/export.xlsx")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    assert sheet is not None
+    xlsx_rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert xlsx_rows == csv_rows
+    comment_cells = [c for row in sheet.iter_rows() for c in row if c.value == "'=1+2"]
+    assert comment_cells and all(c.data_type == "s" for c in comment_cells)
+
+
+def test_an_unknown_export_format_is_refused(as_user: Any) -> None:
+    assert as_user("auditor").get("/admin/audit/export.pdf").status_code == 404
+
+
+def test_an_administrator_creates_a_user_who_can_then_sign_in(as_user: Any, app: Flask) -> None:
+    admin = as_user("admin")
+    response = admin.post(
+        "/admin/users",
+        {
+            "username": "commune9",
+            "display_name": "Cán bộ xã 9",
+            "password": "mat-khau-9",
+            "roles": ["commune_officer"],
+            "area": "00583",
+        },
+        page="/admin/users",
+    )
+    assert response.status_code == 302
+    assert "commune9" in admin.get("/admin/users").get_data(as_text=True)
+    actor = app.extensions["ocopflow"].service.authenticate("commune9", "mat-khau-9")
+    assert actor is not None and actor.roles == frozenset({"commune_officer"}) and actor.area == "00583"
+    # the change is in the audit log
+    log = as_user("auditor").get("/admin/audit?action=create_user&actor=admin").get_data(as_text=True)
+    assert log.count("<code>create_user</code>") >= 1
+
+
+def test_a_user_form_with_problems_keeps_what_was_typed_and_names_the_fields(as_user: Any) -> None:
+    admin = as_user("admin")
+    response = admin.post(
+        "/admin/users",
+        {"username": "Bad Name!", "display_name": "Người Mới", "password": "x", "organisation": "HTX A"},
+        page="/admin/users",
+    )
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert 'value="Người Mới"' in text and 'value="HTX A"' in text
+    assert "Chọn ít nhất một vai trò." in text and "Mật khẩu cần" in text
+    assert 'value="x"' not in text  # a password is never sent back
+
+
+def test_a_taken_username_is_refused_by_name(as_user: Any) -> None:
+    response = as_user("admin").post(
+        "/admin/users",
+        {"username": "commune1", "display_name": "X", "password": "password1", "roles": ["producer"]},
+        page="/admin/users",
+    )
+    assert response.status_code == 422
+    assert "Tên đăng nhập này đã có." in response.get_data(as_text=True)
+
+
+def test_an_administrator_changes_roles_and_area(as_user: Any, app: Flask) -> None:
+    admin = as_user("admin")
+    response = admin.post(
+        "/admin/users/commune2",
+        {"roles": ["commune_officer", "producer"], "area": "00583"},
+        page="/admin/users",
+    )
+    assert response.status_code == 302
+    actor = app.extensions["ocopflow"].service.actor_for_username("commune2")
+    assert actor.roles == frozenset({"commune_officer", "producer"}) and actor.area == "00583"
+
+
+def test_forms_without_the_csrf_token_are_refused(as_user: Any, app: Flask) -> None:
+    admin = as_user("admin")
+    response = admin.client.post("/admin/users/commune2", data={"roles": ["producer"]})
+    assert response.status_code == 400
+    actor = app.extensions["ocopflow"].service.actor_for_username("commune2")
+    assert actor.roles == frozenset({"commune_officer"})
