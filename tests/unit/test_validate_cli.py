@@ -170,3 +170,17 @@ def test_a_case_whose_dossier_does_not_fit_cannot_run_and_says_why(
     status, out = run(capsys, "valid", "--lang", "en")
     assert status == 1
     assert "E502 Test case 'a producer may submit its own draft' cannot run: AttributeError" in out
+
+
+def test_the_progress_bar_is_shown_only_to_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.commands import validate
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with validate._progress(True) as progress:
+        assert progress is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with validate._progress(False) as progress:
+        assert progress is None  # --format json: machines get no bar
+    with validate._progress(True) as progress:
+        assert progress is not None
+        progress(10, 20)
