@@ -15,12 +15,16 @@ def verify(args: argparse.Namespace) -> int:
 
     from engine.service.queries import verify_chain
 
+    database = None
     try:
         database = open_database(args, upgrade=False)
         result = verify_chain(database.transaction)
     except SQLAlchemyError as exc:
         print(f"cannot read the audit log: {exc.__class__.__name__}", file=sys.stderr)
         return 1
+    finally:
+        if database is not None:
+            database.engine.dispose()
     if args.format == "json":
         print(
             json.dumps(

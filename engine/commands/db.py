@@ -75,6 +75,7 @@ def init_db(args: argparse.Namespace) -> int:
     try:
         database = open_database(args)
         revision = current_revision(database.engine)
+        database.engine.dispose()
     except SQLAlchemyError as exc:
         print(
             f"cannot open the database: {exc.__class__.__name__}: {exc.args[0] if exc.args else exc}",
