@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 from collections import Counter
 
@@ -86,6 +87,6 @@ def test_a_free_for_all_leaves_the_state_equal_to_the_last_audit_event(service, 
     assert sum(wins.values()) == len(events) - start > 0
     assert events[-1].to_state == final.state
     # Every fire moved the dossier from where the previous one left it: no lost update.
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.from_state == before.to_state
     assert service.verify_audit().ok
