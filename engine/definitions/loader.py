@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -96,10 +97,9 @@ def discover(paths: Sequence[Path | str], lang: str = "vi") -> tuple[list[Path],
 
 
 def display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """The path as the user should see it: relative to the working directory when under it."""
+    absolute, cwd = os.path.abspath(path), os.getcwd()
+    return os.path.relpath(absolute, cwd) if absolute.startswith(cwd + os.sep) else str(path)
 
 
 def load_catalog(paths: Sequence[Path | str] | None = None, lang: str = "vi", *, context: Catalog | None = None,
@@ -133,7 +133,7 @@ def _load_file(path: Path) -> _Outcome:
         raw = path.read_bytes()
     except OSError as exc:
         return _Outcome(None, None, None, [Finding("E100", params={"reason": exc.strerror or str(exc)})])
-    key = (str(path.resolve()), hashlib.sha256(raw).hexdigest())
+    key = (os.path.abspath(path), hashlib.sha256(raw).hexdigest())  # abspath: no symlink syscalls
     cached = _cache.get(key)
     if cached is not None and all(_sha_of(Path(p)) == sha for p, sha in cached.deps):
         _cache.move_to_end(key)
@@ -180,7 +180,7 @@ def _process(raw: bytes, path: Path | None) -> _Outcome:
             unit_map, unit_findings, csv_raw = units.read_units(data, path)
             findings.extend(unit_findings)
             if path is not None:
-                deps = ((str((path.parent / data["source"]).resolve()), hashlib.sha256(csv_raw).hexdigest()),)
+                deps = ((os.path.abspath(path.parent / data["source"]), hashlib.sha256(csv_raw).hexdigest()),)
         if not any(f.severity == "error" for f in findings):
             source = Source(str(path) if path else "<upload>", hashlib.sha256(raw).hexdigest(), text)
             if kind == "units":
