@@ -108,14 +108,17 @@ def test_requirements_notes_knockouts_and_gates_come_from_the_annotation_rows(go
     assert by_id["1.3"]["knockouts"] == [
         {
             "id": "imported_or_unknown_materials",
-            "label": {"vi": "Sử dụng toàn bộ nguyên liệu nhập khẩu hoặc không rõ nguồn gốc"},
+            "label": {
+                "vi": "Sử dụng toàn bộ nguyên liệu nhập khẩu hoặc không rõ nguồn gốc",
+                "en": "All raw materials imported or of unknown origin",
+            },
         }
     ]
     assert by_id["1.3"]["note"]["vi"].startswith("Ghi chú: Bị loại nếu")
-    assert by_id["3.1.1"]["gate"] == {
-        "id": "impurities",
-        "label": {"vi": "Có các tạp chất không chấp nhận được (có nguy cơ gây mất an toàn thực phẩm)"},
-    }
+    assert by_id["3.1.1"]["gate"]["id"] == "impurities"
+    assert by_id["3.1.1"]["gate"]["label"]["vi"] == (
+        "Có các tạp chất không chấp nhận được (có nguy cơ gây mất an toàn thực phẩm)"
+    )
 
 
 def test_commune_contents_of_article_7_are_assessed_by_the_commune(
@@ -176,6 +179,21 @@ def test_a_criterion_without_options_gets_no_and_yes_options_worth_zero_and_its_
     assert [f.path for f in excerpt[0].findings if f.kind == "representation"] == [
         "parts/B/groups/B2/criteria/2.2"
     ]
+
+
+def test_recurring_headings_criteria_and_boxes_get_an_english_label(
+    good: dict[str, Any],
+) -> None:
+    assert good["parts"][0]["groups"][0]["label"] == {
+        "vi": "TỔ CHỨC SẢN XUẤT",
+        "en": "Production organisation",
+    }
+    assert criteria(good)["1.1"]["label"] == {"vi": "Nguồn gốc sản phẩm", "en": "Origin of the product"}
+    assert criteria(good)["4"]["label"]["en"] == "Nutrition"  # a group scored directly
+    assert criteria(good)["1.3"]["label"] == {"vi": "Liên kết sản xuất", "en": "Production links"}
+    assert criteria(good)["2.1"]["label"]["en"] == "Origin of the product idea"
+    assert criteria(good)["3.1.2"]["label"] == {"vi": "Màu sắc", "en": "Colour"}
+    assert good["rejection"][0]["label"] == {"vi": "Giả mạo hồ sơ", "en": "Forged dossier"}
 
 
 def test_a_consistent_form_declares_no_discrepancy(good: dict[str, Any], excerpt: list[Converted]) -> None:
@@ -344,6 +362,7 @@ def test_spot_checks_of_structure_read_by_eye(real_forms: dict[str, dict[str, An
     assert real_forms["23"]["parts"][2]["groups"][3]["max"] == 4  # transcribed "4 1"
     assert real_forms["26"]["parts"][0]["label"]["vi"].endswith("(35 Điểm)")  # the label is kept as printed
     assert real_forms["26"]["rejection"] == []
+    assert criteria(real_forms["26"])["6"]["label"] == {"vi": "Vị trí"}  # not a recurring label: no English
     for code, form in real_forms.items():
         commune = [c for c, v in criteria(form).items() if v.get("assessed_by") == "commune_officer"]
         assert commune == (["2.1", "3.3"] if code == "26" else ["1.1", "2.1", "3.3", "5.3"]), code

@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from tools.annex2 import english
 from tools.annex2.checks import criterion_path, fmt
 from tools.annex2.flags import COMMUNE_ROLE, commune_assessed
 from tools.annex2.header import sector
@@ -88,7 +89,7 @@ def flow(**items: Any) -> CommentedMap:
 
 
 def flag(f: Flag) -> CommentedMap:
-    return flow(id=f.id, label=text(f.label))
+    return flow(id=f.id, label=text(f.label, english.flag(f.id)))
 
 
 def build(draft: FormDraft, label: str, findings: list[Finding]) -> CommentedMap:
@@ -142,7 +143,9 @@ def _part(part: Part, findings: list[Finding]) -> CommentedMap:
 
 
 def _group(part: Part, group: Group, findings: list[Finding]) -> CommentedMap:
-    node = CommentedMap(id=f"{part.id}{group.number}", label=text(group.label), max=group.max)
+    node = CommentedMap(
+        id=f"{part.id}{group.number}", label=text(group.label, english.group(group.label)), max=group.max
+    )
     criteria = CommentedSeq()
     heading = None
     for criterion in group.criteria:
@@ -158,7 +161,8 @@ def _group(part: Part, group: Group, findings: list[Finding]) -> CommentedMap:
 
 
 def _criterion(part: Part, group: Group, criterion: Criterion, findings: list[Finding]) -> CommentedMap:
-    node = CommentedMap(id=criterion.id, label=text(criterion.label), max=criterion.max)
+    en = english.group(criterion.label) if criterion.implicit else english.criterion(criterion.label)
+    node = CommentedMap(id=criterion.id, label=text(criterion.label, en), max=criterion.max)
     if commune_assessed(criterion.label):
         node["assessed_by"] = COMMUNE_ROLE
     if criterion.requirement:
