@@ -50,7 +50,9 @@ CHOICES = """\
 
 - **Text** is kept word for word; only line wrapping and runs of spaces are
   normalised. Star marks (`***`, `****`, `*****`) are removed from option text
-  and become `floor: 3|4|5`.
+  and become `floor: 3|4|5`. Labels that recur across the forms (group
+  headings, common criteria, boxes) also get an English `en` label
+  (`tools/annex2/english.py`); the Vietnamese `vi` is the legal text.
 - **Groups scored directly** ("7. DINH DƯỠNG", "8. TÍNH ĐỘC ĐÁO", …: options right
   under the group heading) become a group with one criterion whose id is the
   group number ("7") and whose label and maximum are the group's.
