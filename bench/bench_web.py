@@ -1,0 +1,259 @@
+"""Web benchmark: the API served by gunicorn (2 workers) on SQLite, 8 concurrent keep-alive clients.
+
+Measures, in one run, requests per second and latency of
+  - GET /api/v1/health (the trivial baseline), and
+  - POST /api/v1/dossiers/{id}/transitions/{take|release} — every request a real
+    transition (token, permission, guard, state change, effects, audit event,
+    the caller's next actions in the answer) of the bench-only workflow in
+    bench/fixtures/bench-pingpong.yaml, whose dossiers go back and forth between
+    two states so they never run out.
+Prints req/s, p50/p99 latency, the ratio transition/health and the goals
+(transition >= 50 % of health, p99 < 50 ms). Standalone:
+
+    .venv/bin/python bench/bench_web.py [--seconds 5] [--clients 8] [--dossiers 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORKFLOW = "bench-pingpong"
+NEXT = {"waiting": "take", "checking": "release"}
+AFTER = {"take": "checking", "release": "waiting"}
+COMMUNE = "00583"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings(instance: Path) -> dict[str, str]:
+    paths = [str(ROOT / "workflows"), str(ROOT / "forms"), str(ROOT / "bench" / "fixtures")]
+    return {
+        "OCOPFLOW_ENV": "demo",
+        "OCOPFLOW_SECRET_KEY": "bench-secret",
+        "OCOPFLOW_INSTANCE_DIR": str(instance),
+        "OCOPFLOW_DATABASE_URL": f"sqlite:///{instance / 'bench.db'}",
+        "OCOPFLOW_DEFINITIONS_PATHS": json.dumps(paths),
+    }
+
+
+def prepare(instance: Path, dossiers: int) -> tuple[str, list[int]]:
+    """Migrate, add a commune officer, open the dossiers; returns (bearer token, dossier ids)."""
+    os.environ.update(settings(instance))
+    from web import create_app
+
+    app = create_app()
+    service = app.extensions["ocopflow"].service
+    service.create_user(None, "bench-admin", "bench-password", ["admin"])
+    admin = service.actor_for_username("bench-admin")
+    service.create_user(admin, "bench", "bench-password", ["commune_officer"], area=COMMUNE)
+    officer = service.actor_for_username("bench")
+    ids = [
+        service.open_dossier(
+            officer,
+            product_name=f"Sản phẩm đo {i}",
+            product_set="01",
+            producer_org=f"Chủ thể {i}",
+            commune_code=COMMUNE,
+            workflow_id=WORKFLOW,
+        ).id
+        for i in range(dossiers)
+    ]
+    token = service.issue_api_token(officer)
+    app.extensions["ocopflow"].database.engine.dispose()
+    return token, ids
+
+
+def start_gunicorn(instance: Path, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **settings(instance), "OCOPFLOW_AUTO_UPGRADE_DB": "false"}
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",  # keeps connections alive; the sync worker closes each one
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "web:create_app()",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/health")
+            if conn.getresponse().status == 200:
+                conn.close()
+                # every worker must have booted before the clock starts
+                time.sleep(1.0)
+                return process
+        except OSError:
+            time.sleep(0.2)
+    stop(process)
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+Request = Callable[[http.client.HTTPConnection], int]
+
+
+def run_clients(
+    port: int, clients: int, seconds: float, make_request: Callable[[int], Request]
+) -> dict[str, float]:
+    """`clients` threads, each with one keep-alive connection, for `seconds`; latencies in ms."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    start_gate = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        request = make_request(n)
+        start_gate.wait()
+        while True:
+            t0 = time.perf_counter()
+            if t0 >= stop_at[0]:
+                break
+            status = request(conn)
+            latencies[n].append((time.perf_counter() - t0) * 1000)
+            if status != 200:
+                errors[n] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    stop_at[0] = time.perf_counter() + seconds
+    began = time.perf_counter()
+    start_gate.wait()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    every = sorted(x for per in latencies for x in per)
+    if not every:
+        raise SystemExit("no request completed")
+    return {
+        "requests": len(every),
+        "errors": sum(errors),
+        "rps": len(every) / elapsed,
+        "p50": statistics.median(every),
+        "p99": every[min(len(every) - 1, int(len(every) * 0.99))],
+    }
+
+
+def health_request(_n: int) -> Request:
+    def request(conn: http.client.HTTPConnection) -> int:
+        conn.request("GET", "/api/v1/health")
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    return request
+
+
+def transition_request(token: str, ids: list[int], clients: int) -> Callable[[int], Request]:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    body = b"{}"
+
+    def make(n: int) -> Request:
+        # each client owns its own dossiers, so no two clients race for one dossier
+        mine = ids[n::clients]
+        state = dict.fromkeys(mine, "waiting")
+        turn = [0]
+
+        def request(conn: http.client.HTTPConnection) -> int:
+            dossier = mine[turn[0] % len(mine)]
+            turn[0] += 1
+            transition = NEXT[state[dossier]]
+            conn.request(
+                "POST", f"/api/v1/dossiers/{dossier}/transitions/{transition}", body=body, headers=headers
+            )
+            response = conn.getresponse()
+            data = response.read()
+            if response.status == 200:
+                state[dossier] = AFTER[transition]
+            else:
+                print(f"  {response.status} {data[:200]!r}", file=sys.stderr)
+            return response.status
+
+        return request
+
+    return make
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    parser.add_argument("--dossiers", type=int, default=400)
+    args = parser.parse_args(argv)
+
+    instance = Path(tempfile.mkdtemp(prefix="ocopflow-bench-web-"))
+    process = None
+    try:
+        t0 = time.perf_counter()
+        token, ids = prepare(instance, args.dossiers)
+        print(
+            f"set-up: {len(ids)} dossiers of {WORKFLOW} in {time.perf_counter() - t0:.1f} s (SQLite, {instance})"
+        )
+        port = free_port()
+        process = start_gunicorn(instance, port, args.workers, args.threads)
+        print(
+            f"gunicorn: {args.workers} workers x {args.threads} threads on 127.0.0.1:{port}; "
+            f"{args.clients} keep-alive clients, {args.seconds:.0f} s per endpoint"
+        )
+        run_clients(port, args.clients, 1.0, health_request)  # warm-up: imports, caches, connections
+        health = run_clients(port, args.clients, args.seconds, health_request)
+        fire = run_clients(port, args.clients, args.seconds, transition_request(token, ids, args.clients))
+    finally:
+        if process is not None:
+            stop(process)
+        shutil.rmtree(instance, ignore_errors=True)
+
+    print(f"\n{'endpoint':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, r in (("GET /api/v1/health (baseline)", health), ("POST .../transitions/{take|release}", fire)):
+        print(f"{name:<44}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>8.0f}")
+    ratio = fire["rps"] / health["rps"]
+    print(f"\ntransition / health: {ratio:.1%}  (goal >= 50 %: {'met' if ratio >= 0.5 else 'NOT met'})")
+    print(f"transition p99: {fire['p99']:.1f} ms  (goal < 50 ms: {'met' if fire['p99'] < 50 else 'NOT met'})")
+    return 1 if health["errors"] or fire["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
