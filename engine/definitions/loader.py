@@ -18,7 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.definitions import build, checks, crossrefs, messages, schema, scoring_checks, units, yamlread
+from engine.definitions import (
+    build,
+    checks,
+    crossrefs,
+    locate,
+    messages,
+    schema,
+    scoring_checks,
+    units,
+    yamlread,
+)
 from engine.definitions.model import Catalog, Source, UnitSet
 from engine.definitions.problems import Problem, Severity
 from engine.definitions.yamlread import Finding
@@ -223,7 +233,7 @@ def _located(findings: list[Finding], text: str) -> list[Finding]:
     wanted = [(f.path, f.at_key) for f in findings if not f.line]
     if not wanted:
         return findings
-    marks = yamlread.locate(text, wanted)
+    marks = locate.locate(text, wanted)
     return [f if f.line else dataclasses.replace(f, line=marks[(f.path, f.at_key)][0],
                                                  column=marks[(f.path, f.at_key)][1]) for f in findings]  # fmt: skip
 

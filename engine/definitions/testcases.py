@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from engine.definitions import messages, yamlread
+from engine.definitions import locate, messages
 from engine.definitions.model import Catalog, ScoringForm, TestCase, TestSuite, Workflow
 from engine.definitions.problems import Problem
 
@@ -72,7 +72,7 @@ def _marks(suite: TestSuite) -> dict[int, tuple[int, int]]:
     if suite.source is None:
         return {}
     wanted = [(("cases", i), False) for i in range(len(suite.cases))]
-    located = yamlread.locate(suite.source.text, wanted)
+    located = locate.locate(suite.source.text, wanted)
     return {i: located[(("cases", i), False)] for i in range(len(suite.cases))}
 
 

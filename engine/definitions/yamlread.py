@@ -14,13 +14,12 @@ that matter for files administrators upload:
   string), dates stay ISO strings, and mapping keys are always strings.
 
 Line and column for a data path are resolved only when a problem is reported
-(`locate`), by replaying the event stream, whose events carry their marks.
+(`engine.definitions.locate`), by replaying the event stream.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +88,11 @@ def resolve_plain(value: str) -> Any:
         if _OCT.match(value):
             return int(value[2:], 8)
     return value
+
+
+def new_parser(text: str) -> Any:
+    """libyaml's event parser for `text` (the pure-Python one if PyYAML was built without it)."""
+    return _Parser(text)
 
 
 class _Abort(Exception):
@@ -215,7 +219,7 @@ class _Builder:
             if event.tag not in _ALLOWED_TAGS:
                 raise _Abort(_tag_finding(event.tag, event))
             if len(self.stack) >= MAX_DEPTH:
-                raise _Abort(Finding("E104", self._path(), {"limit": MAX_DEPTH}, *_mark(event)))
+                raise _Abort(Finding("E104", self._path(), {"limit": MAX_DEPTH}, *event_mark(event)))
             container: Any = {} if kind is yaml.MappingStartEvent else []
             key = self._key_for_child()
             self.stack.append(_Frame(container, event.anchor, key))
@@ -228,7 +232,9 @@ class _Builder:
         elif kind is yaml.AliasEvent:
             if event.anchor not in self.anchors:
                 raise _Abort(
-                    Finding("E105", self._path(), {"reason": f"unknown alias *{event.anchor}"}, *_mark(event))
+                    Finding(
+                        "E105", self._path(), {"reason": f"unknown alias *{event.anchor}"}, *event_mark(event)
+                    )
                 )
             value, count = self.anchors[event.anchor]
             self._add(value, count, event)
@@ -236,7 +242,9 @@ class _Builder:
             self.documents += 1
             if self.documents > 1:
                 raise _Abort(
-                    Finding("E106", params={"reason": "more than one YAML document"}, line=_mark(event)[0])
+                    Finding(
+                        "E106", params={"reason": "more than one YAML document"}, line=event_mark(event)[0]
+                    )
                 )
 
     def _key_for_child(self) -> str | int | None:
@@ -259,7 +267,7 @@ class _Builder:
                     "E105",
                     (),
                     {"reason": f"more than {MAX_NODES} nodes after alias expansion"},
-                    *_mark(event),
+                    *event_mark(event),
                 )
             )
 
@@ -276,7 +284,7 @@ class _Builder:
         if not top.has_key:
             if not isinstance(value, str):
                 if isinstance(value, dict | list):
-                    self.findings.append(Finding("E119", self._path(), {}, *_mark(event), at_key=True))
+                    self.findings.append(Finding("E119", self._path(), {}, *event_mark(event), at_key=True))
                     value = _DROP
                 else:
                     value = str(value)
@@ -290,7 +298,7 @@ class _Builder:
             top.merges.append(value)
             return
         if key in top.container:
-            line, col = _mark(top.key_event)
+            line, col = event_mark(top.key_event)
             self.findings.append(Finding("E102", (*self._path(), key), {"key": key}, line, col, at_key=True))
             return
         top.container[key] = value
@@ -304,101 +312,10 @@ def _apply_merges(target: dict[str, Any], merges: list[Any]) -> None:
                     target.setdefault(key, value)
 
 
-def _mark(event: Any) -> tuple[int, int]:
+def event_mark(event: Any) -> tuple[int, int]:
     mark = event.start_mark
     return (mark.line + 1, mark.column + 1) if mark else (0, 0)
 
 
 def _tag_finding(tag: str, event: Any) -> Finding:
-    return Finding("E108", params={"tag": tag}, line=_mark(event)[0], column=_mark(event)[1])
-
-
-# --- locating data paths ------------------------------------------------------------
-
-
-def locate(text: str, paths: Sequence[tuple[Path, bool]]) -> dict[tuple[Path, bool], tuple[int, int]]:
-    """Line and column (1-based) of each (path, at_key); the nearest existing ancestor when absent."""
-    wanted = set(paths)
-    prefixes = {p[:i] for p, _ in wanted for i in range(len(p) + 1)}
-    value_marks: dict[Path, tuple[int, int]] = {}
-    key_marks: dict[Path, tuple[int, int]] = {}
-    try:
-        for node_path, is_key, node_mark in _walk(text):
-            if node_path in prefixes:
-                (key_marks if is_key else value_marks).setdefault(node_path, node_mark)
-    except yaml.YAMLError:
-        pass
-    result: dict[tuple[Path, bool], tuple[int, int]] = {}
-    for path, at_key in wanted:
-        for i in range(len(path), -1, -1):
-            prefix = path[:i]
-            mark: tuple[int, int] | None = (
-                key_marks.get(prefix) if at_key and i == len(path) else None
-            ) or value_marks.get(prefix)
-            if mark is None and i == len(path):
-                mark = key_marks.get(prefix)
-            if mark:
-                result[(path, at_key)] = mark
-                break
-        else:
-            result[(path, at_key)] = (1, 1)
-    return result
-
-
-def _walk(text: str) -> Iterator[tuple[Path, bool, tuple[int, int]]]:
-    """Yields (path, is_key, mark) for every node, replaying the event stream."""
-    parser = _Parser(text)
-    # each frame: [is_mapping, next index or current key, expecting_key]
-    stack: list[list[Any]] = []
-    path: list[str | int] = []
-    try:
-        while True:
-            event = parser.get_event()
-            if event is None:
-                return
-            kind = type(event)
-            if kind in (
-                yaml.StreamStartEvent,
-                yaml.StreamEndEvent,
-                yaml.DocumentStartEvent,
-                yaml.DocumentEndEvent,
-            ):
-                continue
-            if kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
-                stack.pop()
-                if stack:
-                    path.pop()
-                    _advance(stack[-1])
-                continue
-            if stack and stack[-1][0] and stack[-1][2]:  # a key
-                key = getattr(event, "value", "?") if kind is yaml.ScalarEvent else "?"
-                stack[-1][1] = key if isinstance(key, str) else "?"
-                stack[-1][2] = False
-                yield ((*path, stack[-1][1]), True, _mark(event))
-                if kind is not yaml.ScalarEvent and kind is not yaml.AliasEvent:
-                    return  # complex keys: stop locating rather than guess
-                continue
-            if stack:
-                path.append(stack[-1][1])
-            yield (tuple(path), False, _mark(event))
-            if kind is yaml.MappingStartEvent:
-                stack.append([True, None, True])
-            elif kind is yaml.SequenceStartEvent:
-                stack.append([False, 0, False])
-            else:
-                if stack:
-                    path.pop()
-                    _advance(stack[-1])
-            if len(stack) > MAX_DEPTH + 1:
-                return
-    finally:
-        dispose = getattr(parser, "dispose", None)
-        if dispose:
-            dispose()
-
-
-def _advance(frame: list[Any]) -> None:
-    if frame[0]:
-        frame[2] = True
-    else:
-        frame[1] += 1
+    return Finding("E108", params={"tag": tag}, line=event_mark(event)[0], column=event_mark(event)[1])

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
 
 from engine import expressions
-from engine.definitions.checks import _expression_issues, attribute_refs
+from engine.definitions.expression_checks import _expression_issues, attribute_refs
 
 ROOT = Path(__file__).resolve().parents[2]
 CRAFTED = [
