@@ -129,7 +129,7 @@ def load_text(
 ) -> LoadResult:
     """Validate one uploaded file, resolving its references against `context`."""
     raw = text.encode("utf-8") if isinstance(text, str) else text
-    outcome = _process(raw, None)
+    outcome = _process(raw, None, filename)
     return _assemble([(filename, outcome)], [], lang, context)
 
 
@@ -162,7 +162,7 @@ def _sha_of(path: Path) -> str:
         return ""
 
 
-def _process(raw: bytes, path: Path | None) -> _Outcome:
+def _process(raw: bytes, path: Path | None, name: str = "<upload>") -> _Outcome:
     parsed = yamlread.parse(raw)
     findings = list(parsed.findings)
     text = raw.decode("utf-8-sig", errors="replace")
@@ -192,7 +192,7 @@ def _process(raw: bytes, path: Path | None) -> _Outcome:
             if path is not None:
                 deps = ((os.path.abspath(path.parent / data["source"]), hashlib.sha256(csv_raw).hexdigest()),)
         if not any(f.severity == "error" for f in findings):
-            source = Source(str(path) if path else "<upload>", hashlib.sha256(raw).hexdigest(), text)
+            source = Source(str(path) if path else name, hashlib.sha256(raw).hexdigest(), text)
             if kind == "units":
                 definition = UnitSet(data["id"], build.text(data["title"]), unit_map, source)
             else:

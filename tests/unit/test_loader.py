@@ -130,6 +130,8 @@ def test_an_upload_is_checked_against_the_definitions_it_refers_to(valid_catalog
     assert codes(result) == ["E204"] and not result.ok
     clean = load_text((VALID / "workflow.yaml").read_text(), "upload.yaml", context=valid_catalog)
     assert clean.ok and "test-flow" in clean.catalog.workflows
+    source = clean.catalog.workflows["test-flow"].source
+    assert source is not None and source.file == "upload.yaml" and len(source.sha256) == 64
 
 
 def test_a_warm_reload_revalidates_nothing(valid_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,7 +139,7 @@ def test_a_warm_reload_revalidates_nothing(valid_copy: Path, monkeypatch: pytest
     first = load_catalog([valid_copy])
     calls: list[object] = []
     real = loader._process
-    monkeypatch.setattr(loader, "_process", lambda raw, path: calls.append(path) or real(raw, path))
+    monkeypatch.setattr(loader, "_process", lambda raw, path, *a: calls.append(path) or real(raw, path, *a))
     second = load_catalog([valid_copy])
     assert calls == [] and second.ok
     assert second.catalog.workflows["test-flow"] is first.catalog.workflows["test-flow"]
@@ -148,7 +150,9 @@ def test_a_changed_file_or_csv_is_revalidated(valid_copy: Path, monkeypatch: pyt
     load_catalog([valid_copy])
     calls: list[object] = []
     real = loader._process
-    monkeypatch.setattr(loader, "_process", lambda raw, path: calls.append(path.name) or real(raw, path))
+    monkeypatch.setattr(
+        loader, "_process", lambda raw, path, *a: calls.append(path.name) or real(raw, path, *a)
+    )
     form = valid_copy / "form.yaml"
     form.write_text(form.read_text().replace("max_length: 200", "max_length: 0"))
     result = load_catalog([valid_copy])
