@@ -20,7 +20,7 @@ validate: setup
 	$(BIN)/ocopflow validate
 
 run: setup
-	$(BIN)/ocopflow run
+	$(BIN)/ocopflow-web run
 
 lint: setup
 	$(BIN)/ruff check .
