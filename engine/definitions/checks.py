@@ -146,6 +146,8 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     refs.append(Ref("roles_file", data["roles"], ("roles",)))
     if data.get("units"):
         refs.append(Ref("units_file", data["units"], ("units",)))
+    if data.get("scoring_forms"):
+        refs.append(Ref("regime", data["scoring_forms"]["regime"], ("scoring_forms", "regime")))
     for i, form_id in enumerate(data.get("forms", [])):
         refs.append(Ref("form", form_id, ("forms", i)))
 
@@ -177,6 +179,8 @@ def _check_transition(t: dict[str, Any], tpath: Path, clocks: dict[str, Any], da
                       refs: list[Ref]) -> Iterator[Finding]:  # fmt: skip
     for j, role in enumerate(t.get("roles", [])):
         refs.append(Ref("fire_role", role, (*tpath, "roles", j), t["id"]))
+    if not t.get("roles"):
+        yield Finding("W007", (*tpath, "id"), {"id": t["id"]})
     if t.get("guard"):
         yield from check_expression(
             t["guard"], expressions.GUARD_NAMES, (*tpath, "guard"), f"guard of '{t['id']}'"

@@ -64,6 +64,8 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
     for ref in refs:
         if ref.kind == "roles_file" and r.missing("roles", ref.id):
             yield Finding("E209", ref.path, {"what": "roles", "id": ref.id})
+        elif ref.kind == "regime" and not any(sf.regime == ref.id for sf in r.all("scoring_forms")):
+            yield Finding("W006", ref.path, {"id": ref.id})
         elif ref.kind == "units_file" and r.missing("units", ref.id):
             yield Finding("E209", ref.path, {"what": "units", "id": ref.id})
         elif ref.kind == "form" and r.missing("forms", ref.id):
@@ -112,6 +114,8 @@ def _scoring(sf: m.ScoringForm, refs: list[Ref], r: Resolver) -> Iterator[Findin
             yield Finding(
                 "E204", ref.path, {"id": ref.id, "roles": roleset.id, "known": sorted(roleset.roles)}
             )
+        elif ref.kind == "assessor" and roleset is not None and "score" not in roleset.roles[ref.id].can:
+            yield Finding("E221", ref.path, {"role": ref.id, "roles": roleset.id})
 
 
 def _tests(suite: m.TestSuite, r: Resolver) -> Iterator[Finding]:

@@ -123,6 +123,9 @@ CODES: dict[str, Message] = {
                "Each product set belongs to one scoring form per regime."),
     "E220": _m("Giới hạn không hợp lệ: min {min} lớn hơn max {max}", "Invalid bounds: min {min} is above max {max}",
                "Đổi chỗ hoặc sửa min/max.", "Swap or fix min/max."),
+    "E221": _m("Vai trò '{role}' chấm tiêu chí nhưng thiếu quyền 'score'",
+               "Role '{role}' assesses criteria but lacks the 'score' permission",
+               "Thêm 'score' vào 'can' của vai trò trong '{roles}'.", "Add 'score' to the role's 'can' in '{roles}'."),
     # --- E3xx: expressions ---------------------------------------------------------------
     "E301": _m("Biểu thức {where} sai cú pháp: {detail}", "Expression in {where} does not compile: {detail}",
                "Biểu thức theo cú pháp Jinja2, ví dụ: dossier.kind == 'first'.",
@@ -178,6 +181,10 @@ CODES: dict[str, Message] = {
                "Kiểm tra lại điểm các lựa chọn.", "Check the options' points."),
     "W005": _m("Khóa '{key}' bị bỏ qua với trường kiểu {type}", "Key '{key}' is ignored for fields of type {type}",
                "Xóa khóa này.", "Remove the key."),
+    "W006": _m("Không có phiếu chấm nào thuộc chế độ '{id}'", "No scoring form has regime '{id}'",
+               "Nạp các phiếu chấm có 'regime: {id}' hoặc sửa mã.", "Load the scoring forms with 'regime: {id}', or fix the id."),
+    "W007": _m("Không vai trò nào thực hiện được chuyển tiếp '{id}'", "No role may fire transition '{id}'",
+               "Thêm 'roles: [...]' cho chuyển tiếp.", "Give the transition 'roles: [...]'."),
 }  # fmt: skip
 
 
