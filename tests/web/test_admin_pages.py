@@ -77,12 +77,24 @@ def test_bad_filters_are_named_and_do_not_fail(as_user: Any) -> None:
     assert "YYYY-MM-DD" in text and "Mã hồ sơ là một số." in text
 
 
-def test_the_audit_page_is_paginated_newest_first(as_user: Any, api: Api) -> None:
-    _dossiers(api, 3)
+def test_the_audit_page_is_paginated_newest_first(as_user: Any, app: Flask) -> None:
+    service = app.extensions["ocopflow"].service
+    producer = service.actor_for_username("producer1")
+    for i in range(60):
+        service.open_dossier(
+            producer,
+            product_name=f"P{i}",
+            product_set="01",
+            producer_org=producer.organisation,
+            commune_code="00583",
+        )
     auditor = as_user("auditor")
-    first = auditor.get("/admin/audit").get_data(as_text=True)
-    seqs = [int(s) for s in re.findall(r'data-seq="(\d+)"', first)]
-    assert seqs == sorted(seqs, reverse=True) and seqs
+    pages = [auditor.get(f"/admin/audit?page={n}").get_data(as_text=True) for n in (1, 2)]
+    seqs = [[int(s) for s in re.findall(r'data-seq="(\d+)"', page)] for page in pages]
+    assert len(seqs[0]) == 50 and seqs[1]
+    assert seqs[0] + seqs[1] == sorted(seqs[0] + seqs[1], reverse=True)
+    assert seqs[0][-1] == seqs[1][0] + 1  # nothing skipped between pages
+    assert 'rel="next"' in pages[0] and 'rel="prev"' in pages[1]
 
 
 def test_the_csv_export_holds_the_filtered_events_and_defuses_formulas(as_user: Any, api: Api) -> None:

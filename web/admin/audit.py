@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -113,13 +114,17 @@ def audit() -> str:
         page = max(1, min(int(request.args.get("page", "1")), 1_000_000))
     except ValueError:
         page = 1
-    found = list(events(filters))
-    found.reverse()  # newest first: what an auditor looks at first
-    total = len(found)
+    # Stream the log once; keep only the newest page*PER_PAGE matches (memory stays flat).
+    window: deque[Any] = deque(maxlen=page * PER_PAGE)
+    actions: set[str] = set()
+    total = 0
+    for event in events(filters):
+        window.append(event)
+        actions.add(event.action)
+        total += 1
     pages = max(1, -(-total // PER_PAGE))
-    page = min(page, pages)
-    shown = found[(page - 1) * PER_PAGE : page * PER_PAGE]
-    actions = sorted({e.action for e in found}) if total < 100_000 else []
+    newest_first = list(reversed(window))
+    shown = newest_first[(page - 1) * PER_PAGE : page * PER_PAGE]
     return render_template(
         "admin/audit.html",
         events=shown,
@@ -129,7 +134,7 @@ def audit() -> str:
         page=page,
         pages=pages,
         total=total,
-        actions=actions,
+        actions=sorted(actions),
         verification=runtime().service.verify_audit(),
         page_url=lambda p: url_for("admin.audit", page=p, **filters.query()),
         export_url=lambda fmt: url_for("admin.audit_export", fmt=fmt, **filters.query()),
