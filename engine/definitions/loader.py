@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -171,7 +172,8 @@ def _process(raw: bytes, path: Path | None, name: str = "<upload>") -> _Outcome:
         if not findings:
             reason = "the file is empty" if data is None else f"found a {type(data).__name__}"
             findings.append(Finding("E106", params={"reason": reason}))
-        return _Outcome(None, None, None, _located(findings, text), text=text)
+        kind, ident = _guess_identity(text)
+        return _Outcome(kind, None, ident, _located(findings, text), text=text)
     kind = data.get("kind")
     if kind not in schema.KINDS:
         findings.append(Finding("E107", ("kind",), {"kind": kind, "kinds": schema.KINDS}))
@@ -199,6 +201,16 @@ def _process(raw: bytes, path: Path | None, name: str = "<upload>") -> _Outcome:
                 definition = _BUILD[kind](data, source)
     ident = data.get("id") if isinstance(data.get("id"), str) else None
     return _Outcome(kind, definition, ident, _located(findings, text), refs, text, deps)
+
+
+_TOP_KEY = re.compile(r"^(kind|id):[ \t]*['\"]?([A-Za-z0-9_-]+)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _guess_identity(text: str) -> tuple[str | None, str | None]:
+    """Kind and id of a file YAML could not read, so references to it are not also reported as unknown."""
+    found: dict[str, str] = {m.group(1): m.group(2) for m in _TOP_KEY.finditer(text[:20_000])}
+    kind = found.get("kind")
+    return (kind, found.get("id")) if kind in schema.KINDS else (None, None)
 
 
 def _semantic(kind: str, data: dict[str, Any], refs: list[checks.Ref]) -> Iterator[Finding]:

@@ -191,3 +191,12 @@ def test_an_unexpected_schema_keyword_still_becomes_a_problem() -> None:
 def test_the_default_paths_are_the_repository_pack() -> None:
     names = {p.name for p in loader.default_paths()}
     assert names == {"workflows", "forms"}
+
+
+def test_a_file_yaml_cannot_read_is_not_also_reported_as_unknown_by_the_files_that_use_it(
+    valid_copy: Path,
+) -> None:
+    roles = valid_copy / "roles.yaml"
+    roles.write_text(roles.read_text().replace("scope: own", "scope: [own"))
+    result = load_catalog([valid_copy])
+    assert codes(result) == ["E101"]
