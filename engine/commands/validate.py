@@ -52,10 +52,9 @@ def _run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or None
     context = None
     if paths is not None:
-        # Files checked on their own still refer to the shipped definitions (roles, forms, …).
-        defaults = {p.resolve() for p in loader.default_paths()}
-        if not all(p.resolve() in defaults for p in paths):
-            context = loader.load_catalog(None, args.lang).catalog
+        # Files checked on their own still refer to the shipped definitions (roles, forms, …);
+        # files in both are read once: the loader caches them by content hash.
+        context = loader.load_catalog(None, args.lang).catalog
     with _progress(args.format == "text") as progress:
         result = loader.load_catalog(paths, args.lang, context=context, progress=progress)
     results: list[testcases.CaseResult] = []

@@ -184,3 +184,14 @@ def test_the_progress_bar_is_shown_only_to_a_terminal(monkeypatch: pytest.Monkey
     with validate._progress(True) as progress:
         assert progress is not None
         progress(10, 20)
+
+
+def test_one_folder_of_the_pack_is_checked_against_the_rest(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / "pack").mkdir()
+    for name in ("roles.yaml", "form.yaml", "scoring.yaml", "units.yaml", "units.csv", "cases.tests.yaml"):
+        shutil.move(str(workdir / "valid" / name), workdir / "pack" / name)
+    monkeypatch.setattr(loader, "default_paths", lambda: [workdir / "valid", workdir / "pack"])
+    status, out = run(capsys, "valid", "--lang", "en")
+    assert status == 0 and out.startswith("1 files checked: 0 errors, 0 warnings")
