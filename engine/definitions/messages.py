@@ -8,6 +8,7 @@ warnings (they do not fail validation).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,8 +55,8 @@ CODES: dict[str, Message] = {
     "E111": _m("Thiếu khóa bắt buộc '{key}'", "Missing required key '{key}'",
                "Thêm '{key}:' vào đây.", "Add '{key}:' here."),
     "E112": _m("Sai kiểu: cần {expected}, nhận {actual}", "Wrong type: expected {expected}, got {actual}",
-               "Nếu là mã hoặc số hiệu (\"01\", \"1.1\", \"2026.1\"), hãy đặt trong dấu ngoặc kép.",
-               "Codes and version numbers (\"01\", \"1.1\", \"2026.1\") must be quoted."),
+               "Viết một giá trị kiểu {expected}; mã hoặc số hiệu trông như số (\"01\", \"1.1\", \"2026.1\") phải đặt trong dấu ngoặc kép.",
+               "Write a {expected} here; codes and versions that look like numbers (\"01\", \"1.1\", \"2026.1\") must be quoted."),
     "E113": _m("Giá trị {value} không được phép", "Value {value} is not allowed",
                "Dùng một trong: {allowed}.", "Use one of: {allowed}."),
     "E114": _m("'{value}' không đúng dạng {what}", "'{value}' is not a valid {what}",
@@ -200,8 +201,23 @@ def render(code: str, params: dict[str, Any], lang: str = "vi") -> tuple[str, st
         return (f"{code} {params}", "")
     shown = _Params({k: _show(v) for k, v in params.items()})
     if lang == "en":
-        return entry.en.format_map(shown), entry.hint_en.format_map(shown)
-    return entry.vi.format_map(shown), entry.hint_vi.format_map(shown)
+        message, hint = entry.en.format_map(shown), entry.hint_en.format_map(shown)
+    else:
+        message, hint = entry.vi.format_map(shown), entry.hint_vi.format_map(shown)
+    guess = _suggestion(params)
+    if guess:
+        message += f" (did you mean '{guess}'?)" if lang == "en" else f" (có phải là '{guess}'?)"
+    return message, hint
+
+
+def _suggestion(params: dict[str, Any]) -> str | None:
+    """The closest known name to a misspelt one: `efects` -> `effects`."""
+    wrong = params.get("key", params.get("id", params.get("name")))
+    known = params.get("allowed", params.get("known"))
+    if not isinstance(wrong, str) or not isinstance(known, list | tuple) or wrong in known:
+        return None
+    close = difflib.get_close_matches(wrong, [str(k) for k in known], n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _show(value: Any) -> str:

@@ -200,3 +200,29 @@ def test_a_file_yaml_cannot_read_is_not_also_reported_as_unknown_by_the_files_th
     roles.write_text(roles.read_text().replace("scope: own", "scope: [own"))
     result = load_catalog([valid_copy])
     assert codes(result) == ["E101"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("    comment: required", "    coment: required", "Unknown key 'coment' (did you mean 'comment'?)"),
+        ("to: certified", "to: certifed", "Unknown state 'certifed' (did you mean 'certified'?)"),
+        ("roles: [producer]", "roles: [produce]", "Unknown role 'produce' (did you mean 'producer'?)"),
+        ("start_clock: review", "start_clock: reveiw", "Unknown clock 'reveiw' (did you mean 'review'?)"),
+        ("- record_stars", "- record_star", "Unknown effect 'record_star' (did you mean 'record_stars'?)"),
+        ("roles: [producer]", "roles: [nobody]", "Unknown role 'nobody'"),
+    ],
+)
+def test_a_misspelt_name_gets_a_suggestion(old: str, new: str, message: str, valid_catalog: Catalog) -> None:
+    text = (VALID / "workflow.yaml").read_text()
+    text = text.replace(
+        "{id: return, label: Trả lại, from: check, to: returned, roles: [officer], comment: required}",
+        "id: return\n    label: Trả lại\n    from: check\n    to: returned\n    roles: [officer]\n    comment: required",
+    )
+    text = text.replace(
+        "effects: [record_stars, issue_certificate]",
+        "effects:\n      - record_stars\n      - issue_certificate",
+    )
+    assert old in text
+    result = load_text(text.replace(old, new, 1), "w.yaml", lang="en", context=valid_catalog)
+    assert message in [p.message for p in result.problems]
