@@ -208,7 +208,9 @@ class ServiceBase:
         if ids:
             for c in repo.clocks_for_dossiers(ids):
                 clocks.setdefault(c["dossier_id"], []).append(c)
-            for c in repo.certificates_for_dossiers(ids):
+            # Only a dossier with stars can hold a certificate (issuing one records its stars).
+            starred = [r["id"] for r in rows if r["stars"] is not None]
+            for c in repo.certificates_for_dossiers(starred) if starred else []:
                 certs.setdefault(c["dossier_id"], []).append(c)
         today = self.now().date()
         return [

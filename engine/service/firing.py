@@ -42,19 +42,31 @@ class FiringUseCases(DossierUseCases):
     ) -> tuple[DossierFacts, FireContext, Callable[[], Any]]:
         row = loaded.row
         dossier_id = row["id"]
-        needs_fired = any(
-            d.rule == "different_actor" and transition.id in d.transitions for d in loaded.workflow.duties
-        )
+        duty_transitions = {
+            other
+            for d in loaded.workflow.duties
+            if d.rule == "different_actor" and transition.id in d.transitions
+            for other in d.transitions
+        }
+        targets = {t.target for t in loaded.workflow.transitions if t.id in duty_transitions}
         facts = DossierFacts(
             str(dossier_id),
             row["state"],
             row["province_code"],
             row["commune_code"],
             row["producer_org"],
-            repo.fired_by(dossier_id) if needs_fired else {},
+            repo.fired_by(dossier_id, targets) if targets else {},
         )
-        saved = repo.form_answers(dossier_id)
-        evidence = frozenset(e["document_type"] for e in repo.evidence(dossier_id))
+        # Read forms and evidence only when this transition looks at them: firing is the hot path.
+        guard = transition.guard or ""
+        needs_forms = bool(transition.requires.forms) or "forms" in guard
+        needs_evidence = bool(transition.requires.evidence) or "evidence" in guard
+        saved = repo.form_answers(dossier_id) if needs_forms else {}
+        evidence = (
+            frozenset(e["document_type"] for e in repo.evidence(dossier_id))
+            if needs_evidence
+            else frozenset()
+        )
         cache: dict[str, Any] = {}
 
         def council() -> Any:
@@ -135,8 +147,7 @@ class FiringUseCases(DossierUseCases):
                 payload={"transition": transition.id, "version": version, "effects": ctx.log},
                 comment=comment or None,
             )
-            fresh = repo.dossier(row["id"])
-            assert fresh is not None
+            fresh = {**row, **ctx.changes, "state": target, "version": version, "updated_at": now}
             return self._snapshots(repo, [fresh])[0]
 
     def _clock_pauses(self, ctx: effects.EffectContext, source: str, target: str) -> None:

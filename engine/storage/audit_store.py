@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
 from engine import audit
+from engine.storage import statements as st
 from engine.storage import tables as t
 
 READ_BATCH = 5000
@@ -51,10 +52,8 @@ class AuditStore:
         comment: str | None = None,
     ) -> audit.AuditEvent:
         """Lock the head, chain the event to the last one, insert it and move the head."""
-        head_q = select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1)
-        if self.connection.dialect.name == "postgresql":
-            head_q = head_q.with_for_update()
-        head = self.connection.execute(head_q).one()
+        postgres = self.connection.dialect.name == "postgresql"
+        head = self.connection.execute(st.HEAD_FOR_UPDATE if postgres else st.HEAD).one()
         prev_hash = head.hash or audit.GENESIS
         payload = json.loads(json.dumps(payload or {}, default=str))
         draft = audit.AuditEvent(
@@ -72,7 +71,8 @@ class AuditStore:
         )
         event = replace(draft, hash=audit.chain_hash(prev_hash, draft))
         self.connection.execute(
-            insert(t.audit_events).values(
+            st.INSERT_EVENT,
+            dict(
                 seq=event.seq,
                 at=event.at,
                 actor=event.actor,
@@ -86,11 +86,9 @@ class AuditStore:
                 comment=event.comment,
                 prev_hash=event.prev_hash,
                 hash=event.hash,
-            )
+            ),
         )
-        self.connection.execute(
-            update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=event.seq, hash=event.hash)
-        )
+        self.connection.execute(st.MOVE_HEAD, {"b_seq": event.seq, "b_hash": event.hash})
         return event
 
     def audit_head(self) -> tuple[int, str]:
@@ -135,12 +133,15 @@ class AuditStore:
         q = select(t.audit_events).where(t.audit_events.c.dossier_id == dossier_id)
         return [(_event(r), r.payload) for r in self.connection.execute(q.order_by(t.audit_events.c.seq))]
 
-    def fired_by(self, dossier_id: int) -> dict[str, frozenset[str]]:
-        """transition id -> the actors who fired it on this dossier (for separation of duties)."""
-        e = t.audit_events.c
-        q = select(e.actor, e.payload).where(e.dossier_id == dossier_id, e.action == "fire")
+    def fired_by(self, dossier_id: int, to_states: Iterable[str]) -> dict[str, frozenset[str]]:
+        """transition id -> the actors who fired it on this dossier (for separation of duties).
+
+        Only events that entered one of `to_states` are read: the targets of the
+        transitions a duty names, so a long history costs nothing here.
+        """
         out: dict[str, set[str]] = {}
-        for row in self.connection.execute(q):
+        params = {"b_id": dossier_id, "b_states": sorted(set(to_states))}
+        for row in self.connection.execute(st.FIRED, params):
             transition = (row.payload or {}).get("transition")
             if transition:
                 out.setdefault(transition, set()).add(row.actor)

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import Conflict
+from engine.storage import statements as st
 from engine.storage import tables as t
 from engine.storage.audit_store import AuditStore
 
@@ -105,17 +106,13 @@ class Repository(AuditStore):
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def dossier(self, dossier_id: int) -> Row | None:
-        q = select(t.dossiers).where(t.dossiers.c.id == dossier_id)
-        return _row(self.connection.execute(q).mappings().first())
+        return _row(self.connection.execute(st.DOSSIER, {"b_id": dossier_id}).mappings().first())
 
     def update_dossier(self, dossier_id: int, version: int, **values: Any) -> int:
         """Compare-and-set on the version column; a stale version raises Conflict."""
-        q = (
-            update(t.dossiers)
-            .where(t.dossiers.c.id == dossier_id, t.dossiers.c.version == version)
-            .values(version=version + 1, **values)
-        )
-        if self.connection.execute(q).rowcount != 1:
+        values["version"] = version + 1
+        q = st.update_dossier(values, compare_version=True)
+        if self.connection.execute(q, {"b_id": dossier_id, "b_version": version, **values}).rowcount != 1:
             raise Conflict(
                 f"dossier {dossier_id} was changed by someone else (version {version} is stale)",
                 dossier_id=dossier_id,
@@ -125,7 +122,9 @@ class Repository(AuditStore):
 
     def set_dossier_fields(self, dossier_id: int, **values: Any) -> None:
         """Fields written after a successful compare-and-set in the same transaction."""
-        self.connection.execute(update(t.dossiers).where(t.dossiers.c.id == dossier_id).values(**values))
+        self.connection.execute(
+            st.update_dossier(values, compare_version=False), {"b_id": dossier_id, **values}
+        )
 
     def _area_clause(self, area: AreaFilter) -> Any:
         if area.everything:
@@ -197,8 +196,8 @@ class Repository(AuditStore):
     # --- forms, evidence, score sheets ---------------------------------------------
 
     def form_answers(self, dossier_id: int) -> dict[str, Row]:
-        q = select(t.form_answers).where(t.form_answers.c.dossier_id == dossier_id)
-        return {r["form_id"]: dict(r) for r in self.connection.execute(q).mappings()}
+        rows = self.connection.execute(st.FORM_ANSWERS, {"b_id": dossier_id}).mappings()
+        return {r["form_id"]: dict(r) for r in rows}
 
     def save_form_answers(self, dossier_id: int, form_id: str, **values: Any) -> None:
         fa = t.form_answers.c
@@ -218,8 +217,7 @@ class Repository(AuditStore):
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def evidence(self, dossier_id: int) -> list[Row]:
-        q = select(t.evidence).where(t.evidence.c.dossier_id == dossier_id).order_by(t.evidence.c.id)
-        return [dict(r) for r in self.connection.execute(q).mappings()]
+        return [dict(r) for r in self.connection.execute(st.EVIDENCE, {"b_id": dossier_id}).mappings()]
 
     def save_score_sheet(self, dossier_id: int, member: str, state: str, **values: Any) -> None:
         s = t.score_sheets.c
@@ -240,13 +238,11 @@ class Repository(AuditStore):
     # --- clocks, certificates, notifications -----------------------------------------
 
     def clocks(self, dossier_id: int) -> list[Row]:
-        q = select(t.clocks).where(t.clocks.c.dossier_id == dossier_id).order_by(t.clocks.c.id)
-        return [dict(r) for r in self.connection.execute(q).mappings()]
+        return [dict(r) for r in self.connection.execute(st.CLOCKS, {"b_id": dossier_id}).mappings()]
 
     def save_clock(self, dossier_id: int, name: str, **values: Any) -> None:
-        c = t.clocks.c
-        q = update(t.clocks).where(c.dossier_id == dossier_id, c.name == name).values(**values)
-        if self.connection.execute(q).rowcount == 0:
+        q = st.update_clock(values)
+        if self.connection.execute(q, {"b_id": dossier_id, "b_name": name, **values}).rowcount == 0:
             self.connection.execute(insert(t.clocks).values(dossier_id=dossier_id, name=name, **values))
 
     def running_clocks(self, area: AreaFilter) -> list[tuple[Row, Row]]:
@@ -299,7 +295,7 @@ class Repository(AuditStore):
         self.connection.execute(q.values(status=status, revoked_on=revoked_on))
 
     def add_notification(self, **values: Any) -> None:
-        self.connection.execute(insert(t.notifications).values(**values))
+        self.connection.execute(st.INSERT_NOTIFICATION, values)
 
     def notifications(self, dossier_id: int) -> list[Row]:
         q = select(t.notifications).where(t.notifications.c.dossier_id == dossier_id)

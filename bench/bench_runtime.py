@@ -1,0 +1,331 @@
+"""Runtime benchmarks, each with a baseline measured in the same run.
+
+1. Firing a transition. Baseline: raw sqlite3 "update the state + insert an
+   audit row" in one transaction (the lower bound of any durable fire). The
+   engine's full fire: load, permission, forms and guard, machine, effects,
+   audit hash, commit. And SpiffWorkflow's per-transition cost for a 6-task
+   process (deserialize + complete one task + serialize) — the tool people
+   would otherwise reach for. SpiffWorkflow is NOT a dependency of ocopflow:
+   `.venv/bin/pip install spiffworkflow` to include it; without it that line is
+   skipped with a message. Goals: fire >= 50 % of raw sqlite3, >= 3x SpiffWorkflow.
+2. The dossier list over 100,000 dossiers, per reader (area filters): p95 <= 30 ms.
+3. `audit verify` over 200,000 events: >= 100,000 events/s (baseline: reading
+   the same rows with raw sqlite3).
+
+All on SQLite files in a temporary folder, same pragmas (WAL, synchronous=FULL).
+Run: .venv/bin/python bench/bench_runtime.py [--quick]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+QUICK = "--quick" in sys.argv
+FIRES = 300 if QUICK else 1000
+DOSSIERS = 20_000 if QUICK else 100_000
+EVENTS = 50_000 if QUICK else 200_000
+
+
+def line(name: str, value: float, unit: str, note: str = "") -> None:
+    print(f"  {name:<52} {value:>12,.1f} {unit:<10} {note}")
+
+
+# --- 1. firing -------------------------------------------------------------------------
+
+
+class RawSqlite:
+    """The lower bound: one UPDATE and one INSERT of a hash-chained row per transaction, raw sqlite3."""
+
+    def __init__(self, folder: Path) -> None:
+        self.conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("CREATE TABLE dossiers (id INTEGER PRIMARY KEY, state TEXT, version INTEGER)")
+        self.conn.execute(
+            "CREATE TABLE audit (seq INTEGER PRIMARY KEY, at TEXT, actor TEXT, dossier_id INTEGER, "
+            "from_state TEXT, to_state TEXT, prev_hash TEXT, hash TEXT)"
+        )
+        self.conn.execute("INSERT INTO dossiers VALUES (1, 'a', 1)")
+        self.prev = "0" * 64
+        self.i = 0
+
+    def fire(self) -> None:
+        i, conn = self.i, self.conn
+        frm, to = ("a", "b") if i % 2 == 0 else ("b", "a")
+        digest = hashlib.sha256(f"{self.prev}{i}{frm}{to}".encode()).hexdigest()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE dossiers SET state = ?, version = version + 1 WHERE id = 1", (to,))
+        conn.execute(
+            "INSERT INTO audit VALUES (?, ?, 'bench', 1, ?, ?, ?, ?)",
+            (i + 1, dt.datetime.now().isoformat(), frm, to, self.prev, digest),
+        )
+        conn.execute("COMMIT")
+        self.prev, self.i = digest, i + 1
+
+
+def engine_service(folder: Path, name: str):  # type: ignore[no-untyped-def]
+    from engine.definitions.loader import default_paths, load_catalog
+    from engine.service import Service
+    from engine.storage.db import make_engine, upgrade
+    from engine.storage.repository import Database
+
+    engine = make_engine(f"sqlite:///{folder / name}")
+    upgrade(engine)
+    catalog = load_catalog(default_paths()).catalog
+    now = [dt.datetime(2026, 7, 1, 8)]
+
+    def clock() -> dt.datetime:
+        now[0] += dt.timedelta(milliseconds=1)
+        return now[0]
+
+    service = Service(Database(engine).transaction, catalog, clock=clock, evidence_dir=folder / "evidence")
+    return service, engine
+
+
+def firing(folder: Path, n: int, rounds: int = 10) -> tuple[float, float, float]:
+    """Raw and engine fires interleaved in rounds, so machine noise hits both alike; median rates."""
+    from engine.commands.demo import COMMUNES, ORGANISATIONS, seed_users
+    from engine.service.scenario import Driver
+
+    raw = RawSqlite(folder)
+    service, engine = engine_service(folder, "engine.db")
+    people = {a.id: a for a in seed_users(service)}
+    dossier = service.open_dossier(
+        people["producer1"],
+        product_name="Bánh tráng",
+        product_set="01",
+        producer_org=ORGANISATIONS["producer1"],
+        commune_code=COMMUNES["producer1"],
+    )
+    Driver(service, list(people.values())).walk(dossier.id, ["commune_check"])
+    # A cycle the shipped 26/2026 workflow allows: return for supplementation, resubmit.
+    cycle = [(people["commune1"], "commune_return", "thiếu giấy tờ"), (people["producer1"], "resubmit", None)]
+    per_round = max(2, n // rounds // 2 * 2)
+    raw_rates, fire_rates = [], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(per_round):
+            raw.fire()
+        raw_rates.append(per_round / (time.perf_counter() - start))
+        start = time.perf_counter()
+        for i in range(per_round):
+            actor, transition, comment = cycle[i % 2]
+            service.fire(actor, dossier.id, transition, comment=comment)
+        fire_rates.append(per_round / (time.perf_counter() - start))
+    start = time.perf_counter()
+    for _ in range(n // 4):
+        service.available_actions(people["producer1"], dossier.id)
+    actions = (n // 4) / (time.perf_counter() - start)
+    assert service.verify_audit().ok
+    engine.dispose()
+    raw.conn.close()
+    return statistics.median(raw_rates), statistics.median(fire_rates), actions
+
+
+SPIFF_TASKS = 6
+
+
+def spiff_bpmn() -> str:
+    tasks = "".join(f'<bpmn:manualTask id="t{i}" name="Task {i}"/>' for i in range(SPIFF_TASKS))
+    ids = ["start", *[f"t{i}" for i in range(SPIFF_TASKS)], "end"]
+    flows = "".join(
+        f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
+        for i, (a, b) in enumerate(itertools.pairwise(ids))
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
+        'targetNamespace="http://bpmn.io/schema/bpmn">'
+        '<bpmn:process id="dossier" isExecutable="true"><bpmn:startEvent id="start"/>'
+        f'{tasks}<bpmn:endEvent id="end"/>{flows}</bpmn:process></bpmn:definitions>'
+    )
+
+
+def spiff_transitions(n: int) -> float | None:
+    try:
+        from SpiffWorkflow.bpmn import BpmnWorkflow
+        from SpiffWorkflow.bpmn.parser import BpmnParser
+        from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+        from SpiffWorkflow.util.task import TaskState
+    except ImportError:
+        return None
+    parser = BpmnParser()
+    parser.add_bpmn_str(spiff_bpmn().encode())
+    spec = parser.get_spec("dossier")
+    serializer = BpmnWorkflowSerializer()
+    done = 0
+    start = time.perf_counter()
+    while done < n:
+        workflow = BpmnWorkflow(spec)
+        workflow.do_engine_steps()
+        state = serializer.serialize_json(workflow)
+        for _ in range(SPIFF_TASKS):
+            workflow = serializer.deserialize_json(state)
+            task = workflow.get_next_task(state=TaskState.READY, manual=True)
+            task.run()
+            workflow.do_engine_steps()
+            state = serializer.serialize_json(workflow)
+            done += 1
+    return done / (time.perf_counter() - start)
+
+
+# --- 2. the dossier list --------------------------------------------------------------
+
+
+def list_query(folder: Path, n: int) -> dict[str, float]:
+    from sqlalchemy import insert
+
+    from engine.commands.demo import seed_users
+    from engine.storage import tables as t
+
+    service, engine = engine_service(folder, "list.db")
+    people = {a.id: a for a in seed_users(service)}
+    workflow = service.catalog.workflows["ocop-2026"]
+    units = service.catalog.units["vn-units"].units
+    communes = [u for u in units.values() if u.level == "commune"]
+    states = [s.id for s in workflow.leaves()]
+    sha = workflow.source.sha256 if workflow.source else ""
+    rng = random.Random(7)
+    now = dt.datetime(2026, 7, 1)
+    rows = []
+    for i in range(n):
+        unit = rng.choice(communes) if i % 3 else units["25708"]
+        rows.append(
+            {
+                "version": 1,
+                "workflow_id": workflow.id,
+                "workflow_version": workflow.version,
+                "definition_hash": sha,
+                "state": rng.choice(states),
+                "product_name": f"Sản phẩm {i}",
+                "product_set": "01",
+                "product_group": "thuc-pham",
+                "producer_org": "HTX Bánh tráng Trảng Bàng" if i % 50 == 0 else f"Chủ thể {i % 5000}",
+                "province_code": unit.parent,
+                "commune_code": unit.code,
+                "kind": "first",
+                "filed_on": now.date(),
+                "created_by": "bench",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    with engine.begin() as conn:
+        conn.execute(insert(t.dossiers), rows)
+    readers = {
+        "province officer, first page": (people["province1"], {}),
+        "province officer, one state": (people["province1"], {"state": "commune_check"}),
+        "commune officer": (people["commune1"], {}),
+        "producer": (people["producer1"], {}),
+        "ministry, one state, search": (people["minister"], {"state": "certified", "q": "Sản phẩm 9"}),
+    }
+    out = {}
+    for name, (actor, filters) in readers.items():
+        times = []
+        for i in range(60):
+            start = time.perf_counter()
+            service.list_dossiers(actor, filters=filters, page=1 + i % 3, per_page=50)
+            times.append(time.perf_counter() - start)
+        out[name] = statistics.quantiles(times, n=20)[18] * 1000
+    engine.dispose()
+    return out
+
+
+# --- 3. audit verify ----------------------------------------------------------------
+
+
+def audit_verify(folder: Path, n: int) -> tuple[float, float]:
+    from sqlalchemy import insert, update
+
+    from engine import audit
+    from engine.service.queries import verify_chain
+    from engine.storage import tables as t
+    from engine.storage.db import make_engine, upgrade
+    from engine.storage.repository import Database
+
+    engine = make_engine(f"sqlite:///{folder / 'audit.db'}")
+    upgrade(engine)
+    prev = audit.GENESIS
+    rows = []
+    for seq in range(1, n + 1):
+        payload = {"transition": "submit", "n": seq}
+        event = audit.AuditEvent(
+            seq=seq,
+            at=f"2026-07-01T08:00:00.{seq % 1000000:06d}",
+            actor="bench",
+            action="fire",
+            dossier_id=str(seq % 1000),
+            from_state="a",
+            to_state="b",
+            definition_hash="d" * 64,
+            payload_digest=audit.payload_digest(payload),
+            prev_hash=prev,
+        )
+        digest = audit.chain_hash(prev, event)
+        rows.append({**event.as_dict(), "hash": digest, "dossier_id": seq % 1000, "payload": payload})
+        prev = digest
+    with engine.begin() as conn:
+        conn.execute(insert(t.audit_events), rows)
+        conn.execute(update(t.audit_head).values(seq=n, hash=prev))
+    start = time.perf_counter()
+    result = verify_chain(Database(engine).transaction)
+    elapsed = time.perf_counter() - start
+    assert result.ok and result.events == n, result
+    engine.dispose()
+    raw = sqlite3.connect(folder / "audit.db")
+    start = time.perf_counter()
+    count = sum(1 for _ in raw.execute("SELECT * FROM audit_events ORDER BY seq"))
+    raw_elapsed = time.perf_counter() - start
+    raw.close()
+    return n / elapsed, count / raw_elapsed
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print(
+            f"firing ({FIRES} transitions each, interleaved in rounds; SQLite WAL, synchronous=FULL; median)"
+        )
+        raw, fire, actions = firing(folder, FIRES)
+        line("raw sqlite3: update state + insert audit row", raw, "fires/s", "(baseline)")
+        line("ocopflow Service.fire (full)", fire, "fires/s", f"{fire / raw:.0%} of raw (goal >= 50 %)")
+        line("ocopflow available_actions (read only)", actions, "calls/s")
+        spiff = spiff_transitions(FIRES)
+        if spiff is None:
+            print("  SpiffWorkflow not installed: skipped (bench only: .venv/bin/pip install spiffworkflow)")
+        else:
+            line(
+                f"SpiffWorkflow {SPIFF_TASKS}-task process: load+complete+save",
+                spiff,
+                "trans/s",
+                f"ocopflow is {fire / spiff:.1f}x (goal >= 3x)",
+            )
+        print(f"\ndossier list over {DOSSIERS:,} dossiers (50 per page, p95 of 60 queries; goal <= 30 ms)")
+        for name, p95 in list_query(folder, DOSSIERS).items():
+            line(name, p95, "ms p95", "ok" if p95 <= 30 else "OVER GOAL")
+        print(f"\naudit verify over {EVENTS:,} events (goal >= 100,000 events/s)")
+        verify, raw_read = audit_verify(folder, EVENTS)
+        line("raw sqlite3: read every audit row", raw_read, "rows/s", "(baseline)")
+        line(
+            "ocopflow audit verify (chain + payload digests)",
+            verify,
+            "events/s",
+            f"{verify / raw_read:.0%} of raw read",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
