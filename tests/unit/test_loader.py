@@ -226,3 +226,17 @@ def test_a_misspelt_name_gets_a_suggestion(old: str, new: str, message: str, val
     assert old in text
     result = load_text(text.replace(old, new, 1), "w.yaml", lang="en", context=valid_catalog)
     assert message in [p.message for p in result.problems]
+
+
+def test_loading_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    assert gc.isenabled()
+    load_catalog([VALID])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_catalog([VALID])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
