@@ -14,19 +14,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-DEMO_PASSWORD = "demo"
-
 
 def _engine(args: list[str]) -> int:
     from engine.cli import main as engine_main
 
     return engine_main(args)
-
-
-def _database_url() -> str:
-    from web import create_app
-
-    return str(create_app().config["DATABASE_URL"])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,15 +31,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"ocopflow-web: {exc}", file=sys.stderr)
         return 1
     url = str(app.config["DATABASE_URL"])
-    status = _engine(["init-db", "--database", url])
+    # The engine's commands read the instance folder from the environment: use the app's.
+    os.environ["OCOPFLOW_INSTANCE_DIR"] = str(app.config["INSTANCE_DIR"])
+    status = _engine(["init-db", "--database-url", url])
     if status != 0:
         return status
-    service = app.extensions["ocopflow"].service
-    if not args.no_demo and not _has_dossiers_or_users(app):
-        status = _engine(["demo", "--database", url])
+    if not args.no_demo and not _has_users(app):
+        status = _engine(["demo", "--database-url", url, *app.config["DEFINITIONS_PATHS"]])
         if status != 0:
             return status
-    _print_logins(app, service)
+    _print_logins(app)
     from werkzeug.serving import run_simple
 
     print(f"\nocopflow: http://{args.host}:{args.port}/  (Ctrl+C to stop)\n")
@@ -55,13 +48,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _has_dossiers_or_users(app: object) -> bool:
+def _has_users(app: object) -> bool:
     database = app.extensions["ocopflow"].database  # type: ignore[attr-defined]
     with database.transaction(write=False) as repo:
         return bool(repo.users())
 
 
-def _print_logins(app: object, service: object) -> None:
+def _print_logins(app: object) -> None:
     database = app.extensions["ocopflow"].database  # type: ignore[attr-defined]
     with database.transaction(write=False) as repo:
         users = [u for u in repo.users() if u["active"]]

@@ -95,7 +95,7 @@ def _form_status(entry: dict[str, Any] | None) -> str:
     return "complete" if entry.get("complete") else "partial"
 
 
-def _visible_fields(form: Form, answers: dict[str, Any], dossier_ns: Any) -> dict[str, bool]:
+def visible_fields(form: Form, answers: dict[str, Any], dossier_ns: Any) -> dict[str, bool]:
     from engine import expressions
     from engine.expressions import Namespace
 
@@ -138,7 +138,7 @@ def render_dossier(
     for form in forms:
         values = typed.get(form.id, saved.get(form.id, {}))
         shown[form.id] = {f.id: shown_value(f, values.get(f.id)) for f in form.fields()}
-        visible[form.id] = _visible_fields(
+        visible[form.id] = visible_fields(
             form, {k: v for k, v in values.items() if v not in (None, "", [])}, dossier_ns
         )
     evidence_by_type: dict[str, list[str]] = {}
@@ -165,6 +165,12 @@ def render_dossier(
         "forms": forms,
         "form_status": {f.id: _form_status(saved_forms.get(f.id)) for f in forms},
         "editable_forms": editable,
+        # open what the reader has to work on: forms they edit that are not complete yet, or just typed
+        "open_forms": {
+            f.id
+            for f in forms
+            if f.id in typed or (f.id in editable and _form_status(saved_forms.get(f.id)) != "complete")
+        },
         "shown": shown,
         "visible": visible,
         "form_errors": form_errors or {},

@@ -12,7 +12,18 @@ from pathlib import PurePath
 from types import SimpleNamespace
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -21,7 +32,7 @@ from web.auth import login_required
 from web.formdata import parse_form
 from web.i18n import tr
 from web.runtime import runtime
-from web.views.dossier_page import reason_text, render_dossier
+from web.views.dossier_page import dossier_namespace, reason_text, render_dossier, visible_fields
 from web.views.listing import clean_args, filter_choices, service_filters
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
@@ -146,6 +157,19 @@ def save_form(dossier_id: int, form_id: str) -> ResponseReturnValue:
         return render_dossier(dossier_id, typed={form_id: answers}, status=403)
     flash(_("Đã lưu %(form)s.", form=tr(form.title)), "success")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id, _anchor=f"form-{form_id}"))
+
+
+@bp.post("/<int:dossier_id>/forms/<form_id>/visibility")
+@login_required
+def visibility(dossier_id: int, form_id: str) -> ResponseReturnValue:
+    """Which fields of the form show, given what has been typed so far (forms.js asks on each change)."""
+    rt = runtime()
+    dossier = rt.service.get_dossier(g.actor, dossier_id)
+    form = rt.catalog.forms.get(form_id)
+    if form is None or form_id not in rt.workflow_of(dossier).forms:
+        abort(404)
+    answers = {k: v for k, v in parse_form(form, request.form).items() if v not in (None, "", [])}
+    return jsonify(visible=visible_fields(form, answers, dossier_namespace(dossier)))
 
 
 def _int_or_none(raw: str | None) -> int | None:

@@ -1,0 +1,23 @@
+// Show and hide form fields as the person answers: the server evaluates each field's
+// `visible_when` rule (sandboxed, from the YAML) on what has been typed so far.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-visibility-url]").forEach(function (form) {
+    var pending = null;
+    function refresh() {
+      if (pending) pending.abort();
+      pending = new AbortController();
+      fetch(form.dataset.visibilityUrl, {
+        method: "POST", body: new FormData(form), credentials: "same-origin", signal: pending.signal,
+        headers: { "Accept": "application/json" },
+      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+        if (!data) return;
+        Object.keys(data.visible).forEach(function (id) {
+          var box = form.querySelector('[data-field="' + CSS.escape(id) + '"]');
+          if (box) box.hidden = !data.visible[id];
+        });
+      }).catch(function () { /* offline or aborted: the server re-checks on save */ });
+    }
+    form.addEventListener("change", refresh);
+  });
+})();
