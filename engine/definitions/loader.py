@@ -14,6 +14,7 @@ import gc
 import hashlib
 import os
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -72,10 +73,12 @@ class _Outcome:
 
 
 _cache: OrderedDict[tuple[str, str], _Outcome] = OrderedDict()
+_cache_lock = threading.Lock()  # the web app loads from several threads
 
 
 def clear_cache() -> None:
-    _cache.clear()
+    with _cache_lock:
+        _cache.clear()
 
 
 def repo_root() -> Path:
@@ -161,14 +164,18 @@ def _load_file(path: Path) -> _Outcome:
     except OSError as exc:
         return _Outcome(None, None, None, [Finding("E100", params={"reason": exc.strerror or str(exc)})])
     key = (os.path.abspath(path), hashlib.sha256(raw).hexdigest())  # abspath: no symlink syscalls
-    cached = _cache.get(key)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
     if cached is not None and all(_sha_of(Path(p)) == sha for p, sha in cached.deps):
-        _cache.move_to_end(key)
         return cached
     outcome = _process(raw, path)
-    _cache[key] = outcome
-    if len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
+    with _cache_lock:
+        _cache[key] = outcome
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
     return outcome
 
 
