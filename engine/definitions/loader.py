@@ -109,7 +109,10 @@ def discover(paths: Sequence[Path | str], lang: str = "vi") -> tuple[list[Path],
             problems.append(
                 _problem(display(path), Finding("E100", params={"reason": "no such file or folder"}), lang)
             )
-    return list(dict.fromkeys(files)), problems
+    unique: dict[str, Path] = {}
+    for f in files:  # a file named twice (or by two routes) is loaded once
+        unique.setdefault(os.path.abspath(f), f)
+    return list(unique.values()), problems
 
 
 def display(path: Path) -> str:

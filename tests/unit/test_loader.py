@@ -240,3 +240,9 @@ def test_loading_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_file_named_twice_is_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(VALID.parent)
+    result = load_catalog(["valid", VALID / "roles.yaml", "valid/roles.yaml"])
+    assert result.ok and result.files == 6
