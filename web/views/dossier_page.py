@@ -197,10 +197,31 @@ def render_dossier(
         "certificate_url": certificate_url,
         "qr_svg": qr_svg(certificate_url) if certificate_url else "",
         "action_error": action_error,
+        "who_can": lambda tid: _who_can(rt, workflow, tid),
+        "kind_label": kind_label,
         "typed_comment": typed_comment or "",
         "product_set_label": _product_set_label(rt, workflow, d.product_set),
     }
     return render_template("dossier.html", **context), status
+
+
+KIND_TEXTS = {
+    "first": _l("Lần đầu"),
+    "upgrade": _l("Nâng hạng"),
+    "reevaluation": _l("Đánh giá lại"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """The dossier kinds of the definition language (`dossier.kind`), in the reader's language."""
+    return str(KIND_TEXTS.get(kind, kind))
+
+
+def _who_can(rt: Any, workflow: Workflow, transition_id: str) -> str:
+    t = workflow.transition(transition_id)
+    if t is None:
+        return ""
+    return ", ".join(tr(rt.role_label(r)) for r in t.roles)
 
 
 def certificate_status(status: str) -> str:
