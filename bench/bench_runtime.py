@@ -252,6 +252,7 @@ def audit_verify(folder: Path, n: int) -> tuple[float, float]:
     from engine import audit
     from engine.service.queries import verify_chain
     from engine.storage import tables as t
+    from engine.storage.audit_store import canonical_payload
     from engine.storage.db import make_engine, upgrade
     from engine.storage.repository import Database
 
@@ -260,7 +261,7 @@ def audit_verify(folder: Path, n: int) -> tuple[float, float]:
     prev = audit.GENESIS
     rows = []
     for seq in range(1, n + 1):
-        payload = {"transition": "submit", "n": seq}
+        payload = canonical_payload({"transition": "submit", "n": seq})
         event = audit.AuditEvent(
             seq=seq,
             at=f"2026-07-01T08:00:00.{seq % 1000000:06d}",
@@ -270,7 +271,7 @@ def audit_verify(folder: Path, n: int) -> tuple[float, float]:
             from_state="a",
             to_state="b",
             definition_hash="d" * 64,
-            payload_digest=audit.payload_digest(payload),
+            payload_digest=hashlib.sha256(payload.encode()).hexdigest(),
             prev_hash=prev,
         )
         digest = audit.chain_hash(prev, event)

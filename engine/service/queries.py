@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from engine import audit
@@ -92,12 +93,27 @@ class QueryUseCases(ScoringUseCases):
 
 
 def verify_chain(transaction: Any) -> audit.VerifyResult:
-    """The chain check on its own (no definitions needed): `ocopflow audit verify` runs this."""
+    """The chain check on its own (no definitions needed): `ocopflow audit verify` runs this.
+
+    One pass over the rows: the hash chain (audit.verify), each payload against its
+    digest, and the recorded head against the last event (a deleted tail).
+    """
+    bad_payload: list[int] = []
+    last: list[audit.AuditEvent] = []
+
+    def events(repo: Any) -> Any:
+        sha256 = hashlib.sha256
+        event = None
+        for event, payload in repo.iter_chain():
+            if sha256((payload or "").encode()).hexdigest() != event.payload_digest and not bad_payload:
+                bad_payload.append(event.seq)
+            yield event
+        if event is not None:
+            last.append(event)
+
     with transaction(write=False) as repo:
-        result = audit.verify(repo.iter_events())
+        result = audit.verify(events(repo))
         head_seq, head_hash = repo.audit_head()
-        last = repo.last_events(1)
-        bad_payload = _first_bad_payload(repo)
     problems: list[tuple[int, str]] = []
     if not result.ok and result.first_broken is not None:
         problems.append((result.first_broken, result.problem or "the chain is broken"))
@@ -106,18 +122,10 @@ def verify_chain(transaction: Any) -> audit.VerifyResult:
         problems.append((first, f"events {first}–{head_seq} are missing at the end of the chain (deleted)"))
     elif head_seq and (not last or head_hash != last[0].hash):
         problems.append((head_seq, f"event {head_seq} does not match the chain's recorded head"))
-    if bad_payload is not None:
-        problems.append(
-            (bad_payload, f"event {bad_payload} was edited: its payload does not match its digest")
-        )
+    if bad_payload:
+        seq = bad_payload[0]
+        problems.append((seq, f"event {seq} was edited: its payload does not match its digest"))
     if not problems:
         return result
     first, problem = min(problems)
     return audit.VerifyResult(False, result.events, first, problem)
-
-
-def _first_bad_payload(repo: Any) -> int | None:
-    for seq, digest, payload in repo.iter_payloads():
-        if audit.payload_digest(payload if payload is not None else {}) != digest:
-            return int(seq)
-    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -15,6 +16,23 @@ from engine.storage import statements as st
 from engine.storage import tables as t
 
 READ_BATCH = 5000
+_EVENT_COLUMNS = (
+    "seq", "at", "actor", "action", "dossier_id", "from_state", "to_state", "definition_hash", "payload_digest",
+    "comment", "prev_hash", "hash",
+)  # fmt: skip
+
+
+def canonical_payload(payload: Any) -> str:
+    """The stored form of a payload; its SHA-256 is the event's payload_digest (see audit.payload_digest)."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _loads(text: str | None) -> Any:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _event(row: Any) -> audit.AuditEvent:
@@ -55,7 +73,7 @@ class AuditStore:
         postgres = self.connection.dialect.name == "postgresql"
         head = self.connection.execute(st.HEAD_FOR_UPDATE if postgres else st.HEAD).one()
         prev_hash = head.hash or audit.GENESIS
-        payload = json.loads(json.dumps(payload or {}, default=str))
+        payload_text = canonical_payload(payload or {})
         draft = audit.AuditEvent(
             seq=int(head.seq) + 1,
             at=at.isoformat(timespec="microseconds"),
@@ -65,7 +83,7 @@ class AuditStore:
             from_state=from_state,
             to_state=to_state,
             definition_hash=definition_hash,
-            payload_digest=audit.payload_digest(payload),
+            payload_digest=hashlib.sha256(payload_text.encode()).hexdigest(),
             comment=comment,
             prev_hash=prev_hash,
         )
@@ -82,7 +100,7 @@ class AuditStore:
                 to_state=event.to_state,
                 definition_hash=event.definition_hash,
                 payload_digest=event.payload_digest,
-                payload=payload,
+                payload=payload_text,
                 comment=event.comment,
                 prev_hash=event.prev_hash,
                 hash=event.hash,
@@ -107,23 +125,43 @@ class AuditStore:
                 yield _event(row)
             last = rows[-1].seq
 
-    def iter_payloads(self) -> Iterator[tuple[int, str, Any]]:
-        """(seq, payload_digest, payload) in seq order, in keyset batches."""
-        e = t.audit_events.c
-        last = -1
-        while True:
-            q = (
-                select(e.seq, e.payload_digest, e.payload)
-                .where(e.seq > last)
-                .order_by(e.seq)
-                .limit(READ_BATCH)
-            )
-            rows = self.connection.execute(q).all()
-            if not rows:
-                return
-            for row in rows:
-                yield int(row.seq), row.payload_digest, row.payload
-            last = rows[-1].seq
+    def iter_chain(self) -> Iterator[tuple[audit.AuditEvent, str]]:
+        """Every event with its stored payload text, in seq order, fetched in batches from the driver.
+
+        This is the hot loop of `audit verify`: a plain DBAPI cursor (server-side on
+        PostgreSQL) inside the repository's transaction, no result-row objects.
+        """
+        columns = ", ".join((*_EVENT_COLUMNS, "payload"))
+        dbapi = self.connection.connection.dbapi_connection
+        assert dbapi is not None
+        postgres = self.connection.dialect.name == "postgresql"
+        cursor = dbapi.cursor(name="ocopflow_audit_chain") if postgres else dbapi.cursor()
+        event = audit.AuditEvent
+        try:
+            cursor.execute(f"SELECT {columns} FROM audit_events ORDER BY seq")
+            while rows := cursor.fetchmany(READ_BATCH):
+                for (
+                    seq,
+                    at,
+                    actor,
+                    action,
+                    dossier,
+                    frm,
+                    to,
+                    definition,
+                    digest,
+                    comment,
+                    prev,
+                    hash_,
+                    payload,
+                ) in rows:
+                    yield (
+                        event(seq, at, actor, action, None if dossier is None else str(dossier), frm, to, definition,
+                              digest, comment, prev, hash_),
+                        payload,
+                    )  # fmt: skip
+        finally:
+            cursor.close()
 
     def last_events(self, n: int) -> list[audit.AuditEvent]:
         q = select(t.audit_events).order_by(t.audit_events.c.seq.desc()).limit(n)
@@ -131,7 +169,9 @@ class AuditStore:
 
     def dossier_events(self, dossier_id: int) -> list[tuple[audit.AuditEvent, Any]]:
         q = select(t.audit_events).where(t.audit_events.c.dossier_id == dossier_id)
-        return [(_event(r), r.payload) for r in self.connection.execute(q.order_by(t.audit_events.c.seq))]
+        return [
+            (_event(r), _loads(r.payload)) for r in self.connection.execute(q.order_by(t.audit_events.c.seq))
+        ]
 
     def fired_by(self, dossier_id: int, to_states: Iterable[str]) -> dict[str, frozenset[str]]:
         """transition id -> the actors who fired it on this dossier (for separation of duties).
@@ -142,7 +182,7 @@ class AuditStore:
         out: dict[str, set[str]] = {}
         params = {"b_id": dossier_id, "b_states": sorted(set(to_states))}
         for row in self.connection.execute(st.FIRED, params):
-            transition = (row.payload or {}).get("transition")
+            transition = _loads(row.payload).get("transition")
             if transition:
                 out.setdefault(transition, set()).add(row.actor)
         return {k: frozenset(v) for k, v in out.items()}

@@ -219,7 +219,9 @@ audit_events = Table(
     Column("to_state", String(100)),
     Column("definition_hash", String(64)),
     Column("payload_digest", String(64), nullable=False),
-    Column("payload", JSON),
+    Column(
+        "payload", Text, nullable=False
+    ),  # canonical JSON: exactly the text whose SHA-256 is payload_digest
     Column("comment", Text),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),

@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('to_state', sa.String(length=100), nullable=True),
     sa.Column('definition_hash', sa.String(length=64), nullable=True),
     sa.Column('payload_digest', sa.String(length=64), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=True),
+    sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
