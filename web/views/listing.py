@@ -9,7 +9,8 @@ from werkzeug.datastructures import MultiDict
 from web.i18n import tr
 from web.runtime import Runtime
 
-FILTER_ARGS = ("q", "state", "step", "workflow", "group", "area", "year", "stars")
+# No year filter yet: the repository does not filter on the filing year (reported to the lead).
+FILTER_ARGS = ("q", "state", "step", "workflow", "group", "area", "stars")
 
 
 def clean_args(args: MultiDict[str, str]) -> dict[str, str]:
@@ -51,8 +52,6 @@ def service_filters(rt: Runtime, args: dict[str, str]) -> dict[str, Any]:
         )
         key = "province_code" if unit is not None and unit.level == "province" else "commune_code"
         filters[key] = args["area"]
-    if args["year"].isdigit() and len(args["year"]) == 4:
-        filters["year"] = int(args["year"])
     if args["stars"].isdigit():
         filters["stars"] = int(args["stars"])
     return filters
