@@ -167,6 +167,16 @@ def test_a_user_form_with_problems_keeps_what_was_typed_and_names_the_fields(as_
     assert 'value="x"' not in text  # a password is never sent back
 
 
+def test_control_characters_in_a_user_form_are_refused_not_stored(as_user: Any) -> None:
+    response = as_user("admin").post(
+        "/admin/users",
+        {"username": "new1", "display_name": "A\x00B", "password": "password1", "roles": ["producer"]},
+        page="/admin/users",
+    )
+    assert response.status_code == 422
+    assert "ký tự điều khiển" in response.get_data(as_text=True)
+
+
 def test_a_taken_username_is_refused_by_name(as_user: Any) -> None:
     response = as_user("admin").post(
         "/admin/users",

@@ -53,6 +53,8 @@ CASES = [
     ),
     ("GET", "/dossiers?page=0", "producer1", {}, 400, "bad_request"),
     ("GET", "/dossiers?per_page=abc", "producer1", {}, 400, "bad_request"),
+    ("GET", "/dossiers?q=a%00b", "producer1", {}, 400, "bad_request"),
+    ("POST", "/dossiers", "producer1", {"json": {**NEW, "product_name": "a\x00b"}}, 400, "bad_request"),
     ("GET", "/dossiers/999999", "producer1", {}, 404, "not_found"),
     ("GET", "/dossiers/abc", "producer1", {}, 404, "not_found"),
     ("GET", "/dossiers/-1", "producer1", {}, 404, "not_found"),

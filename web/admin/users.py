@@ -59,6 +59,10 @@ def _check(form: Any, *, new: bool) -> tuple[dict[str, Any], dict[str, str]]:
         "roles": [r for r in form.getlist("roles") if r in known],
     }
     problems: dict[str, str] = {}
+    for name in ("username", "display_name", "area", "organisation"):
+        if any(ord(ch) < 32 for ch in values[name] or ""):
+            problems[name] = _("Có ký tự điều khiển không hợp lệ.")
+            values[name] = "".join(ch for ch in values[name] if ord(ch) >= 32)
     if new:
         if not values["username"] or not set(values["username"]) <= USERNAME_CHARS:
             problems["username"] = _("Tên đăng nhập gồm chữ thường không dấu, số, dấu chấm, gạch ngang.")

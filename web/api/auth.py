@@ -37,7 +37,27 @@ def json_body(*, required: bool = True) -> dict[str, Any]:
         raise ApiError(400, f"The body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object.")
+    if _has_nul(data):
+        raise ApiError(400, "Text may not contain NUL (\\u0000) characters.")
     return data
+
+
+def _has_nul(value: Any) -> bool:
+    """No database stores a NUL inside text (PostgreSQL refuses it); refuse it at the door."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+@bp.before_request
+def _no_nul_in_the_url() -> None:
+    values = [*request.args.values(), *request.args.keys(), *(request.view_args or {}).values()]
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise ApiError(400, "The URL may not contain NUL (%00) characters.")
 
 
 def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *, required: bool = False) -> Any:
