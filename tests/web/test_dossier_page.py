@@ -75,6 +75,15 @@ def test_evidence_is_uploaded_and_listed(as_user: Any, walk: Any) -> None:
     assert upload(b, dossier_id, "moi-truong.pdf", PDF).status_code == 302
     page = b.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
     assert "moi-truong.pdf" in page
+    link = re.search(r'href="(/dossiers/\d+/evidence/\d+)">moi-truong.pdf', page)
+    assert link, "the file is a link"
+    download = b.get(link.group(1))
+    body, status, disposition = download.data, download.status_code, download.headers["Content-Disposition"]
+    download.close()
+    assert status == 200 and body == PDF
+    assert "attachment" in disposition
+    assert as_user("commune2").get(link.group(1)).status_code == 404  # another commune
+    assert b.get(f"/dossiers/{dossier_id}/evidence/999999").status_code == 404
 
 
 @pytest.mark.parametrize(

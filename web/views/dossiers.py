@@ -22,6 +22,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -214,6 +215,19 @@ def upload_evidence(dossier_id: int) -> ResponseReturnValue:
         return render_dossier(dossier_id, upload_error=problem, status=422)
     flash(_("Đã tải lên %(name)s.", name=upload.filename if upload else ""), "success")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id, _anchor="evidence"))
+
+
+@bp.get("/<int:dossier_id>/evidence/<int:evidence_id>")
+@login_required
+def download_evidence(dossier_id: int, evidence_id: int) -> ResponseReturnValue:
+    """An attached file, to those who may see the dossier; always a download, never rendered inline."""
+    rt = runtime()
+    dossier = rt.service.get_dossier(g.actor, dossier_id)
+    record = next((e for e in rt.service.evidence_list(g.actor, dossier.id) if e["id"] == evidence_id), None)
+    if record is None:
+        abort(404)
+    path = rt.service.evidence_path(record["sha256"])
+    return send_file(path, mimetype=record["mime"], as_attachment=True, download_name=record["filename"])
 
 
 @bp.post("/<int:dossier_id>/actions/<transition_id>")
