@@ -86,7 +86,7 @@ class AuditFilters:
             return False
         return not (self.until and day > self.until.isoformat())
 
-    def query(self) -> dict[str, str]:
+    def query(self) -> dict[str, Any]:
         """The filters as URL parameters, for the pager and the export links."""
         values = {
             "actor": self.actor,

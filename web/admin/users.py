@@ -28,7 +28,7 @@ def _roles() -> list[tuple[str, Any, str]]:
 
 def _page(
     values: dict[str, Any] | None = None, problems: dict[str, str] | None = None, status: int = 200
-) -> Any:
+) -> tuple[str, int]:
     users = sorted(runtime().service.users(g.actor), key=lambda u: u.username)
     return (
         render_template(

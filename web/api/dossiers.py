@@ -66,7 +66,7 @@ def _states_of_step(step: int, state: str | None) -> list[str]:
 
 
 def detail(actor: Any, snapshot: Any) -> dict[str, Any]:
-    data = plain(snapshot)
+    data: dict[str, Any] = plain(snapshot)
     data["actions"] = [action(a) for a in runtime().service.available_actions(actor, snapshot.id)]
     return data
 
