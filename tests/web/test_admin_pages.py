@@ -205,3 +205,17 @@ def test_forms_without_the_csrf_token_are_refused(as_user: Any, app: Flask) -> N
     assert response.status_code == 400
     actor = app.extensions["ocopflow"].service.actor_for_username("commune2")
     assert actor.roles == frozenset({"commune_officer"})
+
+
+def test_an_edited_event_shows_the_chain_as_broken_at_that_event(as_user: Any, api: Api, app: Flask) -> None:
+    made = _dossiers(api, 1)
+    database = app.extensions["ocopflow"].database
+    with database.engine.begin() as conn:
+        seq = conn.exec_driver_sql(
+            "SELECT seq FROM audit_events WHERE action = 'fire' AND dossier_id = %d" % made[0]["id"]
+        ).scalar_one()
+        conn.exec_driver_sql("UPDATE audit_events SET comment = 'sửa lén' WHERE seq = %d" % seq)
+    page = as_user("auditor").get(f"/admin/audit?dossier={made[0]['id']}").get_data(as_text=True)
+    assert 'data-testid="chain-status" data-ok="false"' in page
+    assert f"sự kiện số {seq}" in page
+    assert f'<tr data-seq="{seq}" class="broken"' in page
