@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from tests.web._api_support import Api
 
@@ -211,10 +212,9 @@ def test_an_edited_event_shows_the_chain_as_broken_at_that_event(as_user: Any, a
     made = _dossiers(api, 1)
     database = app.extensions["ocopflow"].database
     with database.engine.begin() as conn:
-        seq = conn.exec_driver_sql(
-            "SELECT seq FROM audit_events WHERE action = 'fire' AND dossier_id = %d" % made[0]["id"]
-        ).scalar_one()
-        conn.exec_driver_sql("UPDATE audit_events SET comment = 'sửa lén' WHERE seq = %d" % seq)
+        query = "SELECT seq FROM audit_events WHERE action = 'fire' AND dossier_id = :d"
+        seq = conn.execute(text(query), {"d": made[0]["id"]}).scalar_one()
+        conn.execute(text("UPDATE audit_events SET comment = 'sửa lén' WHERE seq = :s"), {"s": seq})
     page = as_user("auditor").get(f"/admin/audit?dossier={made[0]['id']}").get_data(as_text=True)
     assert 'data-testid="chain-status" data-ok="false"' in page
     assert f"sự kiện số {seq}" in page
