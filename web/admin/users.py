@@ -35,6 +35,7 @@ def _page(
             "admin/users.html",
             users=users,
             roles=_roles(),
+            role_labels={role_id: label for role_id, label, _scope in _roles()},
             units=runtime().units(),
             values=values or {},
             problems=problems or {},
