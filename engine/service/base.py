@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.definitions.model import Catalog, RoleSet, Text, Workflow
-from engine.errors import NotFound
+from engine.errors import Conflict, NotFound
 from engine.expressions import Namespace
 from engine.permissions import Actor, DossierFacts, visible
 from engine.service.effects import clock_state
@@ -87,7 +87,17 @@ class ServiceBase:
         return now
 
     def sync_definitions(self) -> int:
-        """Store every definition of the catalog not stored yet, each with an audit event."""
+        """Store every definition of the catalog not stored yet, each with an audit event.
+
+        Several processes may start at once (web workers): the one that loses the race
+        on the unique (kind, id, version, hash) row simply finds the rows stored.
+        """
+        try:
+            return self._sync_definitions()
+        except Conflict:
+            return self._sync_definitions()
+
+    def _sync_definitions(self) -> int:
         with self._tx() as repo:
             now = self.now()
             added = self.registry.sync(repo, "system", now)

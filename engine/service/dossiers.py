@@ -315,6 +315,15 @@ class DossierUseCases(ServiceBase):
             out.write(data)
         os.replace(tmp, path)
 
+    def evidence_file(self, actor: Actor, dossier_id: int, sha256: str) -> tuple[Any, dict[str, Any]]:
+        """(path on disk, record) of a document attached to a dossier the actor may see."""
+        with self._tx(write=False) as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            record = next((e for e in repo.evidence(loaded.row["id"]) if e["sha256"] == sha256), None)
+        if record is None:
+            raise NotFound("no such file on this dossier")
+        return self.evidence_path(sha256), record
+
     def evidence_path(self, sha256: str) -> Any:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
             raise NotFound("no such file")

@@ -84,7 +84,13 @@ class Repository(AuditStore):
     # --- definitions -----------------------------------------------------------------
 
     def add_definition(self, **values: Any) -> int:
-        result = self.connection.execute(insert(t.definitions).values(**values))
+        try:
+            with self.connection.begin_nested():
+                result = self.connection.execute(insert(t.definitions).values(**values))
+        except IntegrityError as exc:
+            raise Conflict(
+                f"definition {values.get('def_id')!r} {values.get('version')!r} is already stored"
+            ) from exc
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def definition_by_hash(self, kind: str, sha256: str) -> Row | None:

@@ -161,3 +161,25 @@ def test_the_review_clock_pauses_while_the_dossier_is_returned(service, people, 
     late = service.overdue(people["commune1"])
     assert [d.id for d in late] == [dossier.id] and late[0].overdue
     assert service.overdue(people["commune2"]) == []
+
+
+def test_a_document_is_served_only_to_those_who_see_its_dossier(service, people, dossier):
+    record = service.attach_evidence(
+        people["producer1"], dossier.id, "labour_list", "list.pdf", b"%PDF-1.4 x"
+    )
+    path, found = service.evidence_file(people["commune1"], dossier.id, record["sha256"])
+    assert path.read_bytes() == b"%PDF-1.4 x" and found["filename"] == "list.pdf"
+    with pytest.raises(NotFound):
+        service.evidence_file(people["producer2"], dossier.id, record["sha256"])
+    with pytest.raises(NotFound):
+        service.evidence_file(people["commune1"], dossier.id, "0" * 64)
+
+
+def test_starting_twice_on_the_same_database_stores_each_definition_once(
+    service, database, shipped_catalog, tmp_path
+):
+    from engine.service import Service
+
+    before = service.definition_versions()
+    again = Service(database.transaction, shipped_catalog, evidence_dir=tmp_path / "evidence")
+    assert again.definition_versions() == before
