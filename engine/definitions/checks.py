@@ -127,6 +127,7 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
             outgoing.setdefault(src, []).append(t["id"])
         yield from _check_transition(t, tpath, clocks, data, refs)
     yield from _check_graph(data, states, children, edges, outgoing, initial)
+    yield from _check_clocks(clocks, transitions)
     duty_known = sorted(t["id"] for t in transitions)
     for i, duty in enumerate(data.get("duties", [])):
         for j, tid in enumerate(duty.get("transitions", [])):
@@ -150,6 +151,18 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         refs.append(Ref("regime", data["scoring_forms"]["regime"], ("scoring_forms", "regime")))
     for i, form_id in enumerate(data.get("forms", [])):
         refs.append(Ref("form", form_id, ("forms", i)))
+
+
+def _check_clocks(clocks: dict[str, Any], transitions: list[dict[str, Any]]) -> Iterator[Finding]:
+    started = {
+        effect["start_clock"]
+        for t in transitions
+        for effect in t.get("effects", [])
+        if isinstance(effect, dict) and isinstance(effect.get("start_clock"), str)
+    }
+    for clock_id in clocks:
+        if clock_id not in started:
+            yield Finding("W008", ("clocks", clock_id), {"id": clock_id}, at_key=True, severity="warning")
 
 
 def _check_graph(data: dict[str, Any], states: list[Any], children: dict[str, list[str]],

@@ -186,6 +186,9 @@ CODES: dict[str, Message] = {
                "Nạp các phiếu chấm có 'regime: {id}' hoặc sửa mã.", "Load the scoring forms with 'regime: {id}', or fix the id."),
     "W007": _m("Không vai trò nào thực hiện được chuyển tiếp '{id}'", "No role may fire transition '{id}'",
                "Thêm 'roles: [...]' cho chuyển tiếp.", "Give the transition 'roles: [...]'."),
+    "W008": _m("Đồng hồ '{id}' không bao giờ được bắt đầu", "Clock '{id}' is never started",
+               "Thêm hiệu ứng 'start_clock: {id}' vào chuyển tiếp bắt đầu thời hạn, hoặc xóa đồng hồ.",
+               "Add 'start_clock: {id}' to the transition that starts the period, or remove the clock."),
 }  # fmt: skip
 
 
