@@ -53,12 +53,15 @@ def check(source: str, allowed: frozenset[str], *, template: bool = False) -> li
         return [ExpressionIssue("E301", f"expression longer than {MAX_SOURCE_LENGTH} characters")]
     try:
         tree = _parse(source, template)
-    except TemplateSyntaxError as exc:
+        # Code generation finds what parsing does not: unknown filters and tests,
+        # and constant expressions that fail when folded (`1.kind`).
+        undeclared = meta.find_undeclared_variables(tree)
+        _ENV.compile(tree)
+    except TemplateSyntaxError as exc:  # includes TemplateAssertionError (unknown filter)
         return [ExpressionIssue("E301", exc.message or "syntax error")]
-    issues = [
-        ExpressionIssue("E302", f"unknown name '{name}'")
-        for name in sorted(meta.find_undeclared_variables(tree) - allowed)
-    ]
+    except (UndefinedError, SecurityError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        return [ExpressionIssue("E301", f"{type(exc).__name__}: {exc}")]
+    issues = [ExpressionIssue("E302", f"unknown name '{name}'") for name in sorted(undeclared - allowed)]
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         attr = getattr(node, "attr", None)
         if attr is None and isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):

@@ -25,6 +25,8 @@ from engine.expressions import (
         ("dossier.__class__", ["E303"]),
         ("dossier['__class__']", ["E303"]),
         ("forms._data", ["E303"]),
+        ("dossier.kind | lenght", ["E301"]),
+        ("dossier.kind is lenghty", ["E301"]),
     ],
 )
 def test_guard_expressions_are_checked_before_they_run(source: str, codes: list[str]) -> None:
