@@ -166,3 +166,26 @@ def test_a_session_cookie_never_authenticates_the_api(as_user: Any) -> None:
     response = browser.client.post("/api/v1/dossiers", json=body, headers={"X-CSRF-Token": token})
     assert_error_shape(response, 401, "unauthenticated")
     assert_error_shape(browser.get("/api/v1/dossiers"), 401, "unauthenticated")
+
+
+def test_saved_form_answers_can_be_read_back(api: Api) -> None:
+    dossier = api.open_dossier()
+    path = f"/dossiers/{dossier['id']}/forms"
+    api.call("PUT", f"{path}/ocop-2026-mau-01", "producer1", json={"answers": {"registration_kind": "first"}})
+    forms = api.call("GET", path, "commune1").get_json()["forms"]
+    assert forms["ocop-2026-mau-01"]["answers"]["registration_kind"] == "first"
+    assert forms["ocop-2026-mau-01"]["complete"] is False
+    assert_error_shape(api.call("GET", path, "commune2"), 404, "not_found")
+
+
+def test_the_council_result_sums_up_the_members_sheets(api: Api, walk: Any) -> None:
+    ident = walk("council_scoring", product_set="01")
+    empty = api.call("GET", f"/dossiers/{ident}/council", "chair").get_json()
+    assert empty["form_id"] == "ocop-2026-set-01" and empty["totals"] == {} and empty["stars"] is None
+    form = api.client.application.extensions["ocopflow"].catalog.scoring_forms["ocop-2026-set-01"]
+    best = {c.id: max(c.options, key=lambda o: o.points).id for c in form.criteria() if c.assessed_by is None}
+    saved = api.call("PUT", f"/dossiers/{ident}/scores/me", "council1", json={"answers": best, "final": True})
+    assert saved.status_code == 200, saved.get_json()
+    result = api.call("GET", f"/dossiers/{ident}/council", "chair").get_json()
+    assert set(result["totals"]) == {"council1"} and result["totals"]["council1"] > 0
+    assert isinstance(result["explanation"], list)

@@ -10,7 +10,7 @@ from flask import Response, jsonify, request
 from web.api import bp
 from web.api.auth import current_actor, field, json_body
 from web.api.errors import ApiError
-from web.api.serialize import action, plain
+from web.api.serialize import action, council, plain
 from web.runtime import runtime
 
 INT_FILTERS = {"stars": (1, 5)}
@@ -122,6 +122,13 @@ def get_dossier(dossier_id: str) -> Response:
     return jsonify(detail(actor, snapshot))
 
 
+@bp.get("/dossiers/<dossier_id>/forms")
+def form_answers(dossier_id: str) -> Response:
+    actor = current_actor()
+    saved = runtime().service.form_answers(actor, dossier_id_of(dossier_id))
+    return jsonify({"forms": plain(saved)})
+
+
 @bp.put("/dossiers/<dossier_id>/forms/<form_id>")
 def save_form(dossier_id: str, form_id: str) -> Response:
     actor = current_actor()
@@ -173,6 +180,12 @@ def save_my_sheet(dossier_id: str) -> Response:
     final = field(data, "final", bool) or False
     result = runtime().service.save_score_sheet(actor, ident, answers, frozenset(flags), final=final)
     return jsonify(plain(result) if result is not None else {"saved": True})
+
+
+@bp.get("/dossiers/<dossier_id>/council")
+def council_result(dossier_id: str) -> Response:
+    actor = current_actor()
+    return jsonify(council(runtime().service.council_result(actor, dossier_id_of(dossier_id))))
 
 
 @bp.get("/dossiers/<dossier_id>/history")

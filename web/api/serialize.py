@@ -53,3 +53,11 @@ def action(value: Any) -> dict[str, Any]:
         "reason": None if data.get("allowed") else data.get("reason"),
         "message": None if data.get("allowed") else data.get("message"),
     }
+
+
+def council(result: Any) -> dict[str, Any]:
+    """A council result without its (large) scoring form, which is named by id instead."""
+    data = {f.name: plain(getattr(result, f.name)) for f in dataclasses.fields(result) if f.name != "form"}
+    data["form_id"] = result.form.id
+    data["excluded"] = bool(result.knocked_out or result.rejected)
+    return data
