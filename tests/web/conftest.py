@@ -58,8 +58,43 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) 
     return path
 
 
+def _postgres_admin(target: str) -> Any:
+    from sqlalchemy import create_engine
+
+    return create_engine(target, isolation_level="AUTOCOMMIT")
+
+
+def _database(target: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(target).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Iterator[str]:
+    """A PostgreSQL database migrated, with the definitions and the people, used as the TEMPLATE of each test's."""
+    from sqlalchemy import text
+
+    target = os.environ["OCOPFLOW_TEST_DATABASE"]
+    name = "ocf_web_tpl_" + uuid.uuid4().hex[:10]
+    admin = _postgres_admin(target)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        folder = tmp_path_factory.mktemp("pg-template")
+        app = make_app(folder, catalog, _database(target, name))
+        add_people(app)
+        app.extensions["ocopflow"].database.engine.dispose()
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test's own database: a copy of the session template (SQLite file or PostgreSQL TEMPLATE)."""
     target = os.environ.get("OCOPFLOW_TEST_DATABASE", "sqlite")
     if not target.startswith("postgresql"):
         template: Path = request.getfixturevalue("sqlite_template")
@@ -69,18 +104,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
                 shutil.copy(source, tmp_path / f"test.db{suffix}")
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    schema = "web_" + uuid.uuid4().hex[:12]
-    admin = create_engine(target)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in target else "?"
+    template_name: str = request.getfixturevalue("postgres_template")
+    name = "ocf_web_" + uuid.uuid4().hex[:12]
+    admin = _postgres_admin(target)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
     try:
-        yield f"{target}{separator}options=-csearch_path%3D{schema}"
+        yield _database(target, name)
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
