@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -189,3 +190,46 @@ def test_the_council_result_sums_up_the_members_sheets(api: Api, walk: Any) -> N
     result = api.call("GET", f"/dossiers/{ident}/council", "chair").get_json()
     assert set(result["totals"]) == {"council1"} and result["totals"]["council1"] > 0
     assert isinstance(result["explanation"], list)
+
+
+def test_a_file_is_attached_as_evidence_and_listed(api: Api) -> None:
+    dossier = api.open_dossier()
+    path = f"/dossiers/{dossier['id']}/evidence"
+    data = {"file": (io.BytesIO(b"%PDF-1.4 dang ky kinh doanh"), "dkkd.pdf")}
+    response = api.call(
+        "POST", f"{path}/business_registration", "producer1", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 201, response.get_json()
+    record = response.get_json()
+    assert record["filename"] == "dkkd.pdf" and record["size"] == 27 and len(record["sha256"]) == 64
+    listed = api.call("GET", path, "commune1").get_json()["evidence"]
+    assert [e["document_type"] for e in listed] == ["business_registration"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"json": {"file": "x"}}, 415, "unsupported_media_type"),
+        ({"data": {}, "content_type": "multipart/form-data"}, 422, "invalid_form"),
+        (
+            {"data": {"file": (io.BytesIO(b"MZ..."), "virus.exe")}, "content_type": "multipart/form-data"},
+            422,
+            "invalid_form",
+        ),
+        # the declared length is enough to refuse it; nothing is read
+        (
+            {"data": b"x" * (11 * 1024 * 1024), "content_type": "multipart/form-data; boundary=b"},
+            413,
+            "too_large",
+        ),
+    ],
+    ids=["not multipart", "no file", "wrong type", "too large"],
+)
+def test_a_wrong_upload_is_refused_with_a_reason(
+    api: Api, kwargs: dict[str, Any], status: int, code: str
+) -> None:
+    dossier = api.open_dossier()
+    response = api.call(
+        "POST", f"/dossiers/{dossier['id']}/evidence/business_registration", "producer1", **kwargs
+    )
+    assert_error_shape(response, status, code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from web.api import bp
 from web.api.auth import current_actor, field, json_body
@@ -180,6 +180,36 @@ def save_my_sheet(dossier_id: str) -> Response:
     final = field(data, "final", bool) or False
     result = runtime().service.save_score_sheet(actor, ident, answers, frozenset(flags), final=final)
     return jsonify(plain(result) if result is not None else {"saved": True})
+
+
+@bp.get("/dossiers/<dossier_id>/evidence")
+def evidence(dossier_id: str) -> Response:
+    actor = current_actor()
+    return jsonify({"evidence": plain(runtime().service.evidence_list(actor, dossier_id_of(dossier_id)))})
+
+
+@bp.post("/dossiers/<dossier_id>/evidence/<document_type>")
+def attach_evidence(dossier_id: str, document_type: str) -> tuple[Response, int]:
+    """One file as multipart/form-data field `file`; size and type are checked by the service."""
+    actor = current_actor()
+    ident = dossier_id_of(dossier_id)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length and request.content_length > limit:
+        raise ApiError(413, f"The upload is larger than {limit // (1024 * 1024)} MB.", limit=limit)
+    if not request.mimetype.startswith("multipart/form-data"):
+        raise ApiError(415, "Send the file as multipart/form-data in the field 'file'.")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(
+            422,
+            "The field 'file' with a file name is required.",
+            code="invalid_form",
+            problems={"file": "required"},
+        )
+    if "\x00" in upload.filename:
+        raise ApiError(400, "The file name may not contain NUL characters.")
+    record = runtime().service.attach_evidence(actor, ident, document_type, upload.filename, upload.read())
+    return jsonify(plain(record)), 201
 
 
 @bp.get("/dossiers/<dossier_id>/council")
