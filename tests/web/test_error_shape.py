@@ -178,3 +178,12 @@ def test_an_unknown_id_and_another_areas_dossier_answer_the_same(api: Api, dossi
     )
     assert other["error"]["details"] == {"dossier_id": dossier["id"]}
     assert unknown["error"]["details"] == {"dossier_id": 999999}
+
+
+@pytest.mark.parametrize(("language", "expected"), [("vi", "Chỉ hồ sơ nâng hạng"), ("en", "Only upgrade")])
+def test_a_refusal_is_told_in_the_language_the_client_asks_for(
+    api: Api, dossier: dict[str, Any], language: str, expected: str
+) -> None:
+    path = f"/dossiers/{dossier['id']}/transitions/start_existing_product"
+    response = api.call("POST", path, "producer1", json={}, headers={"Accept-Language": language})
+    assert assert_error_shape(response, 422)["message"].startswith(expected)

@@ -90,7 +90,13 @@ def _api_error(exc: ApiError) -> Response:
 
 @bp.errorhandler(engine_errors.OcopflowError)
 def _engine_error(exc: engine_errors.OcopflowError) -> Response:
-    return error_response(status_for(exc), exc.code, exc.message, exc.details)
+    message = exc.message
+    # The engine speaks English and carries the Vietnamese text alongside; a client that asks
+    # for Vietnamese (Accept-Language: vi) gets it.
+    vietnamese = exc.details.get("message_vi")
+    if vietnamese and request.accept_languages.best_match(["en", "vi"]) == "vi":
+        message = str(vietnamese)
+    return error_response(status_for(exc), exc.code, message, exc.details)
 
 
 @bp.errorhandler(HTTPException)
