@@ -93,6 +93,27 @@ def postgres_template(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog
 
 
 @pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it, for apps that load other definitions than the shipped ones."""
+    target = os.environ.get("OCOPFLOW_TEST_DATABASE", "sqlite")
+    if not target.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    from sqlalchemy import text
+
+    name = "ocf_web_" + uuid.uuid4().hex[:12]
+    admin = _postgres_admin(target)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _database(target, name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each test's own database: a copy of the session template (SQLite file or PostgreSQL TEMPLATE)."""
     target = os.environ.get("OCOPFLOW_TEST_DATABASE", "sqlite")
