@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, g, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from web.config import ConfigError, load_settings
 from web.runtime import StartupError, build_runtime, runtime
@@ -70,6 +71,18 @@ def _register_optional(app: Flask) -> set[str]:
     return names
 
 
+METHOD_TEXTS = {
+    "mean": _l("trung bình"),
+    "median": _l("trung vị"),
+    "trimmed_mean": _l("trung bình bỏ cao nhất, thấp nhất"),
+}
+
+
+def method_label(method: str) -> str:
+    """How member totals combine (`council.combine` in the language), in the reader's language."""
+    return str(METHOD_TEXTS.get(method, method))
+
+
 def _template_helpers(app: Flask, optional: set[str]) -> None:
     def can(permission: str) -> bool:
         actor = g.get("actor")
@@ -112,6 +125,7 @@ def _template_helpers(app: Flask, optional: set[str]) -> None:
         can=can,
         can_open=lambda: g.get("actor") is not None and runtime().can_open(g.actor),
         nav_items=nav_items,
+        method_label=method_label,
         unit_name=lambda c: runtime().unit_name(c),
     )
     app.jinja_env.filters["datetime_text"] = datetime_text

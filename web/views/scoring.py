@@ -166,5 +166,6 @@ def council(dossier_id: int) -> ResponseReturnValue:
         explanation=result.describe(current_language()),
         actions=actions,
         reason_text=lambda a: reason_text(a, ctx["workflow"], forms),
-        tr=tr,
+        role_label=rt.role_label,
+        state_label=lambda s: tr(ctx["workflow"].states[s].label) if s in ctx["workflow"].states else s,
     )
