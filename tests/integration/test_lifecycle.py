@@ -8,8 +8,12 @@ import pytest
 
 from engine.errors import PermissionDenied, TransitionNotAllowed
 
-# Filing dates inside each regime's effective period (26/2026 from 22 May 2026).
-REGIMES = {"ocop-2023": dt.date(2025, 3, 3), "ocop-2026": dt.date(2026, 7, 1)}
+# Filing dates inside each regime's effective period: 148/2023, 1489/2025 (from 6 July 2025), 26/2026.
+REGIMES = {
+    "ocop-2023": dt.date(2025, 3, 3),
+    "ocop-2025": dt.date(2025, 9, 1),
+    "ocop-2026": dt.date(2026, 7, 1),
+}
 
 
 def test_a_2026_dossier_goes_from_idea_to_a_certificate_step_by_step(
@@ -85,7 +89,7 @@ def test_a_dossier_returned_for_supplementation_is_resubmitted_and_certified(
 @pytest.mark.parametrize("workflow_id", sorted(REGIMES))
 def test_an_excluded_product_is_rejected_and_gets_no_certificate(service, driver, open_dossier, workflow_id):
     dossier = open_dossier(filed_on=REGIMES[workflow_id])
-    scoring_state = "council_scoring" if workflow_id == "ocop-2026" else "district_council"
+    scoring_state = "district_council" if workflow_id == "ocop-2023" else "council_scoring"
     driver.walk(dossier.id, [scoring_state])
     done = driver.walk(dossier.id, ["rejected"], excluded=True)
     assert done.state == "rejected" and done.terminal

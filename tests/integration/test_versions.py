@@ -33,6 +33,7 @@ def test_every_shipped_definition_is_stored_with_its_hash_source_and_legal_basis
 
 def test_the_filing_date_picks_the_regime(open_dossier):
     assert open_dossier(filed_on=dt.date(2025, 3, 3)).workflow_id == "ocop-2023"
+    assert open_dossier(filed_on=dt.date(2025, 9, 1)).workflow_id == "ocop-2025"
     assert open_dossier(filed_on=dt.date(2026, 5, 22)).workflow_id == "ocop-2026"
 
 
