@@ -107,14 +107,16 @@ def _service_parts(service: object, officer: object, token: str, ids: list[int])
     return parts
 
 
-def start_gunicorn(instance: Path, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    instance: Path, port: int, workers: int, threads: int, worker_class: str
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, **settings(instance), "OCOPFLOW_AUTO_UPGRADE_DB": "false"}
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",  # keeps connections alive; the sync worker closes each one
+        worker_class,  # gthread keeps connections alive; sync closes each one (clients reconnect)
         "--threads",
         str(threads),
         "--bind",
@@ -244,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--dossiers", type=int, default=400)
     args = parser.parse_args(argv)
 
@@ -256,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
             f"set-up: {len(ids)} dossiers of {WORKFLOW} in {time.perf_counter() - t0:.1f} s (SQLite, {instance})"
         )
         port = free_port()
-        process = start_gunicorn(instance, port, args.workers, args.threads)
+        process = start_gunicorn(instance, port, args.workers, args.threads, args.worker_class)
         print(
-            f"gunicorn: {args.workers} workers x {args.threads} threads on 127.0.0.1:{port}; "
+            f"gunicorn: {args.workers} {args.worker_class} workers x {args.threads} threads on 127.0.0.1:{port}; "
             f"{args.clients} keep-alive clients, {args.seconds:.0f} s per endpoint"
         )
         run_clients(port, args.clients, 1.0, health_request)  # warm-up: imports, caches, connections
