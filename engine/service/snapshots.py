@@ -94,6 +94,13 @@ class Page:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def total_is_exact(self) -> bool:
+        """False when the count stopped at the cap (engine.storage.repository.COUNT_CAP): "more than"."""
+        from engine.storage.repository import COUNT_CAP
+
+        return self.total <= COUNT_CAP
+
 
 @dataclass(frozen=True)
 class DefinitionVersion:

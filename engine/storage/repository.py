@@ -22,6 +22,7 @@ from engine.storage import tables as t
 from engine.storage.audit_store import AuditStore
 
 Row = dict[str, Any]
+COUNT_CAP = 10_000  # list totals above this are reported as COUNT_CAP + 1 ("more than 10,000")
 
 
 @dataclass(frozen=True)
@@ -167,12 +168,14 @@ class Repository(AuditStore):
             conditions.append(or_(d.product_name.ilike(pattern), d.product_code.ilike(pattern)))
         where = and_(*conditions) if conditions else None
         q = select(t.dossiers).order_by(d.id.desc()).limit(per_page).offset((page - 1) * per_page)
-        count = select(func.count()).select_from(t.dossiers)
+        # Counting stops at COUNT_CAP: past it a reader filters, and counting 100k rows costs more than the page.
+        counted = select(d.id).limit(COUNT_CAP + 1)
         if where is not None:
             q = q.where(where)
-            count = count.where(where)
+            counted = counted.where(where)
         rows = [dict(r) for r in self.connection.execute(q).mappings()]
-        return rows, int(self.connection.execute(count).scalar_one())
+        total = self.connection.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+        return rows, int(total)
 
     def dossiers_in_states(self, workflow_id: str, states: Sequence[str], area: AreaFilter) -> list[Row]:
         d = t.dossiers.c

@@ -101,11 +101,13 @@ dossiers = Table(
     Column("created_by", String(80), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # The list query: newest first within an area, with or without a state filter.
+    Index("ix_dossiers_province_id", "province_code", "id"),
+    Index("ix_dossiers_commune_id", "commune_code", "id"),
     Index("ix_dossiers_province_state", "province_code", "state", "id"),
     Index("ix_dossiers_commune_state", "commune_code", "state", "id"),
     Index("ix_dossiers_producer", "producer_org", "id"),
     Index("ix_dossiers_state_id", "state", "id"),
-    Index("ix_dossiers_updated", "updated_at"),
 )
 
 form_answers = Table(

@@ -87,11 +87,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('product_code', name=op.f('uq_dossiers_product_code'))
     )
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
+        batch_op.create_index('ix_dossiers_commune_id', ['commune_code', 'id'], unique=False)
         batch_op.create_index('ix_dossiers_commune_state', ['commune_code', 'state', 'id'], unique=False)
         batch_op.create_index('ix_dossiers_producer', ['producer_org', 'id'], unique=False)
+        batch_op.create_index('ix_dossiers_province_id', ['province_code', 'id'], unique=False)
         batch_op.create_index('ix_dossiers_province_state', ['province_code', 'state', 'id'], unique=False)
         batch_op.create_index('ix_dossiers_state_id', ['state', 'id'], unique=False)
-        batch_op.create_index('ix_dossiers_updated', ['updated_at'], unique=False)
 
     op.create_table('sequences',
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -244,11 +245,12 @@ def downgrade() -> None:
     op.drop_table('users')
     op.drop_table('sequences')
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
-        batch_op.drop_index('ix_dossiers_updated')
         batch_op.drop_index('ix_dossiers_state_id')
         batch_op.drop_index('ix_dossiers_province_state')
+        batch_op.drop_index('ix_dossiers_province_id')
         batch_op.drop_index('ix_dossiers_producer')
         batch_op.drop_index('ix_dossiers_commune_state')
+        batch_op.drop_index('ix_dossiers_commune_id')
 
     op.drop_table('dossiers')
     op.drop_table('definitions')
