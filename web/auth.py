@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from web.i18n import safe_next
 from web.runtime import runtime
 from web.security import LoginThrottle, rotate_csrf_token
 
@@ -60,12 +61,6 @@ def login_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("pages.home")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     if request.method == "GET":
@@ -94,7 +89,7 @@ def login() -> ResponseReturnValue:
     session[_SESSION_USER] = actor.id
     session.permanent = False
     rotate_csrf_token()
-    return redirect(_safe_next(next_url))
+    return redirect(safe_next(next_url))
 
 
 @bp.post("/logout")

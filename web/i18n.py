@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 bp = Blueprint("i18n", __name__)
 
 
+def safe_next(target: str | None) -> str:
+    """A path on this site to go back to; anything else (other sites, `//host`, `/\\host`) goes home."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("pages.home")
+
+
 def current_language() -> str:
     languages = current_app.config["LANGUAGES"]
     lang = session.get("lang") or request.cookies.get(LANG_COOKIE)
@@ -46,10 +53,7 @@ def switch(lang: str) -> ResponseReturnValue:
     if lang not in current_app.config["LANGUAGES"]:
         lang = current_app.config["DEFAULT_LANGUAGE"]
     session["lang"] = lang
-    target = request.form.get("next") or url_for("pages.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pages.home")
-    response = redirect(target)
+    response = redirect(safe_next(request.form.get("next")))
     response.set_cookie(
         LANG_COOKIE,
         lang,

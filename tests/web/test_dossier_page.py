@@ -200,3 +200,9 @@ def test_opening_a_dossier_checks_every_field(as_user: Any) -> None:
 def test_people_who_do_not_start_dossiers_are_not_offered_to(as_user: Any) -> None:
     assert "Lập hồ sơ mới" in as_user("producer1").get("/dossiers").get_data(as_text=True)
     assert "Lập hồ sơ mới" not in as_user("council1").get("/dossiers").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example", "https://evil.example/"])
+def test_the_language_switch_never_redirects_to_another_site(as_user: Any, target: str) -> None:
+    response = as_user("producer1").post("/lang/en", {"next": target})
+    assert response.headers["Location"] == "/"

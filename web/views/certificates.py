@@ -19,7 +19,9 @@ def public_url(number: str) -> str:
 
 
 def qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=url)
+    # No title: the URL is shown as a link beside the code, escaped by the template.
+    svg: str = segno.make(url, error="m").svg_inline(scale=4, border=2)
+    return svg
 
 
 @bp.get("/")
