@@ -139,3 +139,12 @@ def test_the_definitions_pages_are_for_administrators_only(as_user: Any, app: Fl
     assert auditor.get(f"/admin/definitions/{version.sha256}").status_code == 403
     response = auditor.post("/admin/definitions/check", {"text": WORKFLOW}, page="/dossiers")
     assert response.status_code == 403
+
+
+def test_the_diagram_downloads_as_an_svg_file(as_user: Any, app: Flask) -> None:
+    version = _stored_workflow(app)
+    response = as_user("admin").get(f"/admin/definitions/{version.sha256}/diagram.svg")
+    assert response.mimetype == "image/svg+xml"
+    assert response.get_data(as_text=True).startswith("<svg xmlns=")
+    roles = app.extensions["ocopflow"].service.definition_versions("roles")[0]
+    assert as_user("admin").get(f"/admin/definitions/{roles.sha256}/diagram.svg").status_code == 404

@@ -7,7 +7,7 @@ import datetime as dt
 import difflib
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -79,6 +79,22 @@ def definition(sha256: str) -> str:
     version, text = found
     diagram = _workflow_svg(text, version.file) if version.kind == "workflow" else None
     return render_template("admin/definition.html", version=version, lines=text.splitlines(), diagram=diagram)
+
+
+@bp.get("/definitions/<sha256>/diagram.svg")
+@requires("administer")
+def diagram_svg(sha256: str) -> ResponseReturnValue:
+    """The diagram alone, to download and put in a report or a slide."""
+    found = _stored(sha256) if len(sha256) == 64 and sha256.isalnum() else None
+    if found is None or found[0].kind != "workflow":
+        abort(404)
+    version, text = found
+    svg = _workflow_svg(text, version.file)
+    if svg is None:
+        abort(404)
+    response = Response(str(svg), mimetype="image/svg+xml")
+    response.headers["Content-Disposition"] = f'inline; filename="{version.def_id}-{version.version}.svg"'
+    return response
 
 
 def _read_upload() -> tuple[str, str, str | None]:
