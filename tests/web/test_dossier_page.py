@@ -90,7 +90,7 @@ def test_evidence_is_uploaded_and_listed(as_user: Any, walk: Any) -> None:
     ("name", "data", "document", "message"),
     [
         ("virus.exe", b"MZ...", "environment_papers", "Không nhận tệp .exe"),
-        ("empty.pdf", b"", "environment_papers", "the file is empty"),
+        ("empty.pdf", b"", "environment_papers", "Tệp rỗng."),
         ("paper.pdf", PDF, "not_a_document_type", "not_a_document_type"),
     ],
 )

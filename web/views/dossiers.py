@@ -32,6 +32,7 @@ from engine.errors import Conflict, InvalidForm, PermissionDenied, TransitionNot
 from web.auth import login_required
 from web.formdata import parse_form
 from web.i18n import tr
+from web.problems import field_problems
 from web.runtime import runtime
 from web.views.dossier_page import dossier_namespace, reason_text, render_dossier, visible_fields
 from web.views.listing import clean_args, filter_choices, service_filters
@@ -111,7 +112,7 @@ def new() -> ResponseReturnValue:
                     workflow_id=request.form.get("workflow_id") or None,
                 )
             except InvalidForm as exc:
-                errors.update({k: str(v) for k, v in exc.problems.items()})
+                errors.update(field_problems(exc.problems))
                 errors.setdefault("_", exc.message)
             except PermissionDenied as exc:
                 errors["_"] = exc.message
@@ -143,7 +144,10 @@ def save_form(dossier_id: int, form_id: str) -> ResponseReturnValue:
     except InvalidForm as exc:
         flash(_("Chưa lưu: hãy sửa các mục được đánh dấu bên dưới."), "error")
         return render_dossier(
-            dossier_id, form_errors={form_id: exc.problems}, typed={form_id: answers}, status=422
+            dossier_id,
+            form_errors={form_id: field_problems(exc.problems)},
+            typed={form_id: answers},
+            status=422,
         )
     except Conflict:
         flash(
@@ -207,7 +211,7 @@ def upload_evidence(dossier_id: int) -> ResponseReturnValue:
         try:
             rt.service.attach_evidence(g.actor, dossier.id, document_type, upload.filename, data)
         except InvalidForm as exc:
-            problem = "; ".join(str(v) for v in exc.problems.values()) or exc.message
+            problem = "; ".join(field_problems(exc.problems).values()) or exc.message
         except PermissionDenied as exc:
             problem = exc.message
     if problem:

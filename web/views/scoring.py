@@ -14,6 +14,7 @@ from engine.errors import InvalidForm, PermissionDenied
 from engine.service.scores import commune_roles, council_roles
 from web.auth import login_required
 from web.i18n import current_language, tr
+from web.problems import field_problems
 from web.runtime import runtime
 from web.views.dossier_page import reason_text
 
@@ -137,7 +138,10 @@ def sheet(dossier_id: int) -> ResponseReturnValue:
         runtime().service.save_score_sheet(g.actor, ctx["d"].id, answers, sorted(flags), final=final)
     except InvalidForm as exc:
         flash(
-            _("Chưa lưu: %(problems)s", problems="; ".join(f"{k}: {v}" for k, v in exc.problems.items())),
+            _(
+                "Chưa lưu: %(problems)s",
+                problems="; ".join(f"{k}: {v}" for k, v in field_problems(exc.problems).items()),
+            ),
             "error",
         )
         return _render(ctx, answers, flags, status=422)
