@@ -162,6 +162,7 @@ def issue_certificate(ctx: EffectContext, effect: Effect) -> None:
     sequence = ctx.repo.next_sequence(f"certificate:{d['province_code']}:{ctx.today.year}")
     number = expressions.render(policy.number, {**_template_context(ctx, sequence), "stars": stars})
     expires = add_months(ctx.today, policy.validity_months)
+    windowed = bool(policy.opens_days_before or policy.closes_days_before)
     ctx.repo.add_certificate(
         number=number,
         dossier_id=d["id"],
@@ -171,8 +172,9 @@ def issue_certificate(ctx: EffectContext, effect: Effect) -> None:
         stars=stars,
         issued_on=ctx.today,
         expires_on=expires,
-        reevaluation_opens=expires - dt.timedelta(days=policy.opens_days_before),
-        reevaluation_closes=expires - dt.timedelta(days=policy.closes_days_before),
+        # A policy without a window (both 0) sets none: re-evaluation is then not date-bound.
+        reevaluation_opens=expires - dt.timedelta(days=policy.opens_days_before) if windowed else None,
+        reevaluation_closes=expires - dt.timedelta(days=policy.closes_days_before) if windowed else None,
         status="valid",
         revoked_on=None,
     )

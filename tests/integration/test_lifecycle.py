@@ -152,3 +152,13 @@ def test_whoever_proposed_the_recognition_may_not_decide_it(service, people, dri
     with pytest.raises(PermissionDenied) as refused:
         service.fire(both, dossier.id, "province_recognise")
     assert refused.value.reason == "duty:proposer-not-recogniser"
+
+
+def test_a_regime_without_a_re_evaluation_window_does_not_bind_the_filing_date(service, driver, open_dossier):
+    first = open_dossier(filed_on=REGIMES["ocop-2025"])
+    old = driver.walk(first.id, ["certified"], stars=4).certificate
+    assert old is not None and old.reevaluation_opens is None
+    again = open_dossier(
+        filed_on=old.issued_on + dt.timedelta(days=30), kind="reevaluation", renews_certificate=old.number
+    )
+    assert (again.workflow_id, again.stars) == ("ocop-2025", 4)
