@@ -45,9 +45,10 @@ def open_database(args: argparse.Namespace, *, upgrade: bool = True) -> Any:
 
 def load_definitions(paths: Sequence[str]) -> Any:
     """The catalog, or None after printing every problem (one line each)."""
-    from engine.definitions.loader import load_catalog
+    from engine.definitions.loader import default_paths, load_catalog
 
-    result = load_catalog([Path(p) for p in paths])
+    chosen = [Path(p) for p in paths] if tuple(paths) != DEFAULT_DEFINITIONS else default_paths()
+    result = load_catalog(chosen)
     if not result.ok:
         for problem in result.problems:
             if problem.severity == "error":
