@@ -280,16 +280,16 @@ class Repository(AuditStore):
         return _row(self.connection.execute(q).mappings().first())
 
     def certificates_for_dossiers(self, ids: Sequence[int]) -> list[Row]:
-        q = (
-            select(t.certificates)
-            .where(t.certificates.c.dossier_id.in_(list(ids)))
-            .order_by(t.certificates.c.id)
-        )
-        return [dict(r) for r in self.connection.execute(q).mappings()]
+        if len(ids) == 1:  # the common case; an expanding IN is re-rendered on every execution
+            rows = self.connection.execute(st.CERTIFICATES, {"b_id": ids[0]}).mappings()
+        else:
+            rows = self.connection.execute(st.CERTIFICATES_FOR, {"b_ids": list(ids)}).mappings()
+        return [dict(r) for r in rows]
 
     def clocks_for_dossiers(self, ids: Sequence[int]) -> list[Row]:
-        q = select(t.clocks).where(t.clocks.c.dossier_id.in_(list(ids))).order_by(t.clocks.c.id)
-        return [dict(r) for r in self.connection.execute(q).mappings()]
+        if len(ids) == 1:
+            return self.clocks(ids[0])
+        return [dict(r) for r in self.connection.execute(st.CLOCKS_FOR, {"b_ids": list(ids)}).mappings()]
 
     def certificates_for_product(self, product_code: str | None, dossier_id: int) -> list[Row]:
         c = t.certificates.c

@@ -41,6 +41,7 @@ FORM_ANSWERS = select(t.form_answers).where(fa.dossier_id == bindparam("b_id"))
 EVIDENCE = select(t.evidence).where(ev.dossier_id == bindparam("b_id")).order_by(ev.id)
 CLOCKS = select(t.clocks).where(ck.dossier_id == bindparam("b_id")).order_by(ck.id)
 CLOCKS_FOR = select(t.clocks).where(ck.dossier_id.in_(bindparam("b_ids", expanding=True))).order_by(ck.id)
+CERTIFICATES = select(t.certificates).where(ce.dossier_id == bindparam("b_id")).order_by(ce.id)
 CERTIFICATES_FOR = (
     select(t.certificates).where(ce.dossier_id.in_(bindparam("b_ids", expanding=True))).order_by(ce.id)
 )
