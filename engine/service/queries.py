@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
 from engine import audit
@@ -99,21 +98,10 @@ def verify_chain(transaction: Any) -> audit.VerifyResult:
     digest, and the recorded head against the last event (a deleted tail).
     """
     bad_payload: list[int] = []
-    last: list[audit.AuditEvent] = []
-
-    def events(repo: Any) -> Any:
-        sha256 = hashlib.sha256
-        event = None
-        for event, payload in repo.iter_chain():
-            if sha256((payload or "").encode()).hexdigest() != event.payload_digest and not bad_payload:
-                bad_payload.append(event.seq)
-            yield event
-        if event is not None:
-            last.append(event)
-
     with transaction(write=False) as repo:
-        result = audit.verify(events(repo))
+        result = audit.verify(repo.iter_chain(bad_payload))
         head_seq, head_hash = repo.audit_head()
+        last = repo.last_events(1) if result.ok else []
     problems: list[tuple[int, str]] = []
     if not result.ok and result.first_broken is not None:
         problems.append((result.first_broken, result.problem or "the chain is broken"))

@@ -125,18 +125,21 @@ class AuditStore:
                 yield _event(row)
             last = rows[-1].seq
 
-    def iter_chain(self) -> Iterator[tuple[audit.AuditEvent, str]]:
-        """Every event with its stored payload text, in seq order, fetched in batches from the driver.
+    def iter_chain(self, bad_payloads: list[int] | None = None) -> Iterator[audit.AuditEvent]:
+        """Every event in seq order, fetched in batches from the driver.
 
         This is the hot loop of `audit verify`: a plain DBAPI cursor (server-side on
-        PostgreSQL) inside the repository's transaction, no result-row objects.
+        PostgreSQL) inside the repository's transaction, no result-row objects. Each
+        stored payload is checked against its digest on the way; the seq of every
+        mismatch is appended to `bad_payloads`.
         """
         columns = ", ".join((*_EVENT_COLUMNS, "payload"))
         dbapi = self.connection.connection.dbapi_connection
         assert dbapi is not None
         postgres = self.connection.dialect.name == "postgresql"
         cursor = dbapi.cursor(name="ocopflow_audit_chain") if postgres else dbapi.cursor()
-        event = audit.AuditEvent
+        event, sha256 = audit.AuditEvent, hashlib.sha256
+        bad = bad_payloads if bad_payloads is not None else []
         try:
             cursor.execute(f"SELECT {columns} FROM audit_events ORDER BY seq")
             while rows := cursor.fetchmany(READ_BATCH):
@@ -155,11 +158,10 @@ class AuditStore:
                     hash_,
                     payload,
                 ) in rows:
-                    yield (
-                        event(seq, at, actor, action, None if dossier is None else str(dossier), frm, to, definition,
-                              digest, comment, prev, hash_),
-                        payload,
-                    )  # fmt: skip
+                    if sha256((payload or "").encode()).hexdigest() != digest:
+                        bad.append(seq)
+                    yield event(seq, at, actor, action, None if dossier is None else str(dossier), frm, to,
+                                definition, digest, comment, prev, hash_)  # fmt: skip
         finally:
             cursor.close()
 
