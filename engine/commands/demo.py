@@ -117,7 +117,9 @@ def _service(args: argparse.Namespace, clock: MovingClock) -> Any:
     if catalog is None:
         return None
     database = open_database(args)
-    return Service(database.transaction, catalog, clock=clock, evidence_dir=instance_dir() / "evidence")
+    service = Service(database.transaction, catalog, clock=clock, evidence_dir=instance_dir() / "evidence")
+    service.database = database  # type: ignore[attr-defined]  # disposed when the command ends
+    return service
 
 
 def seed_users(service: Any) -> list[Any]:
@@ -176,15 +178,22 @@ def run_plan(
 
 
 def demo(args: argparse.Namespace) -> int:
+    clock = MovingClock()
+    service = _service(args, clock)
+    if service is None:
+        return 1
+    try:
+        return _demo(service, clock)
+    finally:
+        service.database.engine.dispose()
+
+
+def _demo(service: Any, clock: MovingClock) -> int:
     from rich.progress import Progress
 
     from engine.errors import OcopflowError
     from engine.service.scenario import Driver, ScenarioError
 
-    clock = MovingClock()
-    service = _service(args, clock)
-    if service is None:
-        return 1
     with service._tx(write=False) as repo:
         if repo.users():
             print("the database already has users: run the demo on a fresh database", file=sys.stderr)
