@@ -109,17 +109,17 @@ def plans(catalog: Any) -> list[Plan]:
     return out
 
 
-def _service(args: argparse.Namespace, clock: MovingClock) -> Any:
+def _service(args: argparse.Namespace, clock: MovingClock) -> tuple[Any, Any]:
     from engine.commands.db import instance_dir, load_definitions, open_database
     from engine.service import Service
 
     catalog = load_definitions(args.definitions or DEFAULT_DEFINITIONS)
     if catalog is None:
-        return None
+        return None, None
     database = open_database(args)
-    service = Service(database.transaction, catalog, clock=clock, evidence_dir=instance_dir() / "evidence")
-    service.database = database  # type: ignore[attr-defined]  # disposed when the command ends
-    return service
+    return Service(
+        database.transaction, catalog, clock=clock, evidence_dir=instance_dir() / "evidence"
+    ), database
 
 
 def seed_users(service: Any) -> list[Any]:
@@ -179,13 +179,13 @@ def run_plan(
 
 def demo(args: argparse.Namespace) -> int:
     clock = MovingClock()
-    service = _service(args, clock)
+    service, database = _service(args, clock)
     if service is None:
         return 1
     try:
         return _demo(service, clock)
     finally:
-        service.database.engine.dispose()
+        database.engine.dispose()
 
 
 def _demo(service: Any, clock: MovingClock) -> int:
