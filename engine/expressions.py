@@ -53,6 +53,15 @@ def check(source: str, allowed: frozenset[str], *, template: bool = False) -> li
         return [ExpressionIssue("E301", f"expression longer than {MAX_SOURCE_LENGTH} characters")]
     try:
         tree = _parse(source, template)
+    except TemplateSyntaxError as exc:
+        return [ExpressionIssue("E301", exc.message or "syntax error")]
+    for named in tree.find_all((nodes.Filter, nodes.Test)):
+        # Checked on the tree: code generation skips what it folds away (`1 or x | nofilter`).
+        known = _ENV.filters if isinstance(named, nodes.Filter) else _ENV.tests
+        if getattr(named, "name", None) not in known:
+            kind = "filter" if isinstance(named, nodes.Filter) else "test"
+            return [ExpressionIssue("E301", f"No {kind} named {getattr(named, 'name', '')!r}.")]
+    try:
         # Code generation finds what parsing does not: unknown filters and tests,
         # and constant expressions that fail when folded (`1.kind`).
         undeclared = meta.find_undeclared_variables(tree)
