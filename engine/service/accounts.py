@@ -36,6 +36,11 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(computed.hex(), digest)
 
 
+# Checked against when the username is unknown or inactive, so that a failed
+# sign-in costs the same scrypt work whether or not the account exists.
+_DECOY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -160,7 +165,9 @@ class AccountUseCases(ServiceBase):
     def authenticate(self, username: str, password: str) -> Actor | None:
         with self._tx(write=False) as repo:
             row = repo.user_by_username(username)
-        if row is None or not row["active"] or not check_password(password, row["password_hash"]):
+        usable = row is not None and bool(row["active"])
+        matches = check_password(password, row["password_hash"] if usable and row else _DECOY_HASH)
+        if not (usable and matches) or row is None:
             return None
         return actor_from_row(row)
 
