@@ -4,7 +4,7 @@ Everything goes through the service (so the audit chain is real) on a clock
 that starts at each dossier's filing date and moves one day per step. The
 states are not named here: for every leaf state of every workflow the scenario
 driver (engine/service/scenario.py) finds a way there from the definitions.
-The people below are demo data (Tây Ninh, code 80, is the demo province).
+The people and products are data: demo/ocop-tay-ninh.yaml (Tây Ninh, code 80).
 """
 
 from __future__ import annotations
@@ -13,59 +13,103 @@ import argparse
 import datetime as dt
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from engine.commands.db import DEFAULT_DEFINITIONS, add_database_options
 
-PASSWORD = "demo"
-PROVINCE = "80"
-# Real communes of Tây Ninh (Decision 19/2025 codes), one per demo producer.
-COMMUNES = {"producer1": "25708", "producer2": "25516"}
-ORGANISATIONS = {"producer1": "HTX Bánh tráng Trảng Bàng", "producer2": "HTX Nông nghiệp Tân Châu"}
-PRODUCTS = {
-    "producer1": [
-        ("Bánh tráng phơi sương", "01"),
-        ("Muối tôm Tây Ninh", "07"),
-        ("Bánh canh Trảng Bàng", "03"),
-    ],
-    "producer2": [("Mãng cầu Bà Đen", "01"), ("Mật ong hoa cà phê", "12"), ("Trà mãng cầu", "15")],
+
+def default_people_file() -> Path:
+    from engine.definitions.loader import repo_root
+
+    return repo_root() / "demo" / "ocop-tay-ninh.yaml"
+
+
+class DemoDataError(Exception):
+    """The demo data file is missing or malformed; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class People:
+    """Who the demo creates: users, and producers with their organisation, commune and products."""
+
+    password: str
+    users: tuple[tuple[str, tuple[str, ...], str | None, str | None, str], ...]
+    organisations: dict[str, str]  # producer key -> organisation
+    communes: dict[str, str]  # producer key -> commune code
+    products: dict[str, list[tuple[str, str]]]  # producer key -> (product name, product set)
+
+
+def _text(entry: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
+    value = entry.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
+        raise DemoDataError(f"{where}: '{key}' must be a non-empty text")
+    return str(value)
+
+
+def load_people(path: Path | None = None) -> People:
+    import yaml
+
+    path = path or default_people_file()
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DemoDataError(f"{path}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("users"), list):
+        raise DemoDataError(f"{path}: expected a mapping with 'password', 'producers' and 'users'")
+    producers = data.get("producers") or {}
+    if not isinstance(producers, dict):
+        raise DemoDataError(f"{path}: 'producers' must be a mapping")
+    organisations, communes, products = {}, {}, {}
+    for key, entry in producers.items():
+        where = f"{path}: producers.{key}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("products"), list):
+            raise DemoDataError(f"{where}: expected organisation, commune and a list of products")
+        organisations[key] = str(_text(entry, "organisation", where))
+        communes[key] = str(_text(entry, "commune", where))
+        products[key] = [
+            (str(_text(p, "name", where)), str(_text(p, "product_set", where)))
+            for p in entry["products"]
+            if isinstance(p, dict)
+        ]
+    users = []
+    for n, entry in enumerate(data["users"]):
+        where = f"{path}: users[{n}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("roles"), list):
+            raise DemoDataError(f"{where}: expected username, roles and name")
+        producer = _text(entry, "producer", where, required=False)
+        if producer is not None and producer not in organisations:
+            raise DemoDataError(f"{where}: unknown producer '{producer}'")
+        users.append(
+            (
+                str(_text(entry, "username", where)),
+                tuple(str(r) for r in entry["roles"]),
+                _text(entry, "area", where, required=False),
+                organisations[producer] if producer else None,
+                str(_text(entry, "name", where)),
+            )
+        )
+    return People(str(data.get("password") or "demo"), tuple(users), organisations, communes, products)
+
+
+_ATTRIBUTES = {
+    "PASSWORD": "password",
+    "COMMUNES": "communes",
+    "ORGANISATIONS": "organisations",
+    "PRODUCTS": "products",
+    "USERS": "users",
 }
 
-# username, roles (the union of the same job in both regimes' roles files), area, organisation, name
-USERS: tuple[tuple[str, tuple[str, ...], str | None, str | None, str], ...] = (
-    ("admin", ("admin",), None, None, "Quản trị hệ thống"),
-    ("producer1", ("producer",), None, ORGANISATIONS["producer1"], "Nguyễn Văn An"),
-    ("producer2", ("producer",), None, ORGANISATIONS["producer2"], "Trần Thị Bình"),
-    ("commune1", ("commune_officer",), COMMUNES["producer1"], None, "Cán bộ xã Trảng Bàng"),
-    ("commune2", ("commune_officer",), COMMUNES["producer2"], None, "Cán bộ xã Tân Châu"),
-    ("province1", ("province_officer", "district_officer"), PROVINCE, None, "Văn phòng OCOP tỉnh"),
-    ("advisory1", ("advisory_team",), PROVINCE, None, "Tổ tư vấn tỉnh"),
-    *(
-        (
-            f"council{i}",
-            ("council_member", "district_council_member"),
-            PROVINCE,
-            None,
-            f"Thành viên Hội đồng {i}",
-        )
-        for i in range(1, 4)
-    ),
-    *(
-        (
-            f"council{i}",
-            ("council_member", "district_council_member", "central_council_member"),
-            PROVINCE,
-            None,
-            f"Thành viên Hội đồng {i}",
-        )
-        for i in range(4, 6)
-    ),
-    ("chair", ("council_chair", "district_council_chair"), PROVINCE, None, "Chủ tịch Hội đồng tỉnh"),
-    ("province_chair", ("province_chair", "district_chair"), PROVINCE, None, "Chủ tịch UBND tỉnh"),
-    ("central1", ("central_officer", "central_council_chair"), None, None, "Văn phòng Điều phối OCOP"),
-    ("minister", ("minister",), None, None, "Bộ trưởng"),
-    ("auditor", ("auditor",), None, None, "Kiểm tra, giám sát"),
-)
+
+def __getattr__(name: str) -> Any:
+    """PASSWORD, COMMUNES, … of the default demo file, read when first asked for (not at import:
+    a broken demo file must not break `ocopflow validate`)."""
+    if name in _ATTRIBUTES:
+        return getattr(load_people(), _ATTRIBUTES[name])
+    raise AttributeError(name)
 
 
 class MovingClock:
@@ -122,14 +166,15 @@ def _service(args: argparse.Namespace, clock: MovingClock) -> tuple[Any, Any]:
     ), database
 
 
-def seed_users(service: Any) -> list[Any]:
+def seed_users(service: Any, people: People | None = None) -> list[Any]:
+    people = people or load_people()
     known = service.registry.all_roles()
     admin = None
     actors = []
-    for username, roles, area, organisation, name in USERS:
+    for username, roles, area, organisation, name in people.users:
         usable = [r for r in roles if r in known]
         service.create_user(
-            admin, username, PASSWORD, usable, area=area, organisation=organisation, display_name=name
+            admin, username, people.password, usable, area=area, organisation=organisation, display_name=name
         )
         actor = service.actor_for_username(username)
         if admin is None:
@@ -139,11 +184,20 @@ def seed_users(service: Any) -> list[Any]:
 
 
 def run_plan(
-    service: Any, driver: Any, clock: MovingClock, plan: Plan, n: int, certificates: dict[str, str]
+    service: Any,
+    driver: Any,
+    clock: MovingClock,
+    plan: Plan,
+    n: int,
+    certificates: dict[str, str],
+    people: People,
 ) -> Any:
-    producer = ("producer1", "producer2")[n % 2]
+    producers = sorted(people.products)
+    producer = producers[n % len(producers)]
     workflow = service.catalog.workflows[plan.workflow_id]
-    usable = [p for p in PRODUCTS[producer] if service.registry.product_group(workflow, p[1]) is not None]
+    usable = [
+        p for p in people.products[producer] if service.registry.product_group(workflow, p[1]) is not None
+    ]
     if not usable:  # a regime with fewer scoring forms: any product set it has
         sets = [
             ps.code
@@ -151,7 +205,7 @@ def run_plan(
             if f.regime == workflow.scoring_regime
             for ps in f.product_sets
         ]
-        usable = [(PRODUCTS[producer][0][0], sets[0])]
+        usable = [(people.products[producer][0][0], sets[0])]
     product, product_set = usable[n % len(usable)]
     renews = certificates.get(plan.renews or "")
     if plan.kind == "reevaluation" and renews:
@@ -164,8 +218,8 @@ def run_plan(
         actor,
         product_name=product,
         product_set=product_set,
-        producer_org=ORGANISATIONS[producer],
-        commune_code=COMMUNES[producer],
+        producer_org=people.organisations[producer],
+        commune_code=people.communes[producer],
         kind=plan.kind,
         filed_on=plan.filed_on,
         workflow_id=plan.workflow_id,
@@ -178,17 +232,22 @@ def run_plan(
 
 
 def demo(args: argparse.Namespace) -> int:
+    try:
+        people = load_people(Path(args.people) if args.people else None)
+    except DemoDataError as exc:
+        print(f"ocopflow demo: {exc}", file=sys.stderr)
+        return 1
     clock = MovingClock()
     service, database = _service(args, clock)
     if service is None:
         return 1
     try:
-        return _demo(service, clock)
+        return _demo(service, clock, people)
     finally:
         database.engine.dispose()
 
 
-def _demo(service: Any, clock: MovingClock) -> int:
+def _demo(service: Any, clock: MovingClock, people: People) -> int:
     from rich.progress import Progress
 
     from engine.errors import OcopflowError
@@ -198,7 +257,7 @@ def _demo(service: Any, clock: MovingClock) -> int:
         if repo.users():
             print("the database already has users: run the demo on a fresh database", file=sys.stderr)
             return 1
-    actors = seed_users(service)
+    actors = seed_users(service, people)
     driver = Driver(service, actors, before_fire=clock.step)
     todo = plans(service.catalog)
     done: dict[str, int] = {}
@@ -211,7 +270,7 @@ def _demo(service: Any, clock: MovingClock) -> int:
             for stars, excluded in ((4, False), (5, False), (2, False), (4, True)):
                 plan.stars, plan.excluded = stars, excluded
                 try:
-                    snap = run_plan(service, driver, clock, plan, n, certificates)
+                    snap = run_plan(service, driver, clock, plan, n, certificates, people)
                     break
                 except (ScenarioError, OcopflowError):
                     continue
@@ -224,13 +283,13 @@ def _demo(service: Any, clock: MovingClock) -> int:
             progress.advance(task)
         for plan in special_plans(service.catalog, certificates):
             try:
-                snap = run_plan(service, driver, clock, plan, len(done), certificates)
+                snap = run_plan(service, driver, clock, plan, len(done), certificates, people)
                 done[f"{snap.workflow_id}:{snap.state}"] = done.get(f"{snap.workflow_id}:{snap.state}", 0) + 1
             except (ScenarioError, OcopflowError) as exc:
                 failures.append(f"{plan.kind} {plan.targets}: {exc} {getattr(exc, 'details', '')}")
             progress.advance(task)
     total = sum(done.values())
-    print(f"{len(actors)} users (password '{PASSWORD}'), {total} dossiers:")
+    print(f"{len(actors)} users (password '{people.password}'), {total} dossiers:")
     for key in sorted(done):
         print(f"  {key}: {done[key]}")
     for failure in failures:
@@ -286,6 +345,9 @@ def register(subparsers: Any) -> None:
         "demo", help="fill a fresh database with demo users and dossiers (password 'demo')"
     )
     add_database_options(parser)
+    parser.add_argument(
+        "--people", help="demo users and producers, a YAML file (default: demo/ocop-tay-ninh.yaml)"
+    )
     parser.add_argument(
         "definitions", nargs="*", help="definition files or folders (default: workflows/ forms/)"
     )
