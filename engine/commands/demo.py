@@ -92,6 +92,8 @@ def load_people(path: Path | None = None) -> People:
                 str(_text(entry, "name", where)),
             )
         )
+    if not any(user[3] for user in users):
+        raise DemoDataError(f"{path}: no user belongs to a producer: give one user `producer: <key>`")
     return People(str(data.get("password") or "demo"), tuple(users), organisations, communes, products)
 
 
@@ -192,7 +194,8 @@ def run_plan(
     certificates: dict[str, str],
     people: People,
 ) -> Any:
-    producers = sorted(people.products)
+    filing = {u[3] for u in people.users if u[3] is not None}
+    producers = sorted(key for key, organisation in people.organisations.items() if organisation in filing)
     producer = producers[n % len(producers)]
     workflow = service.catalog.workflows[plan.workflow_id]
     usable = [
@@ -213,7 +216,10 @@ def run_plan(
         if cert.reevaluation_opens and cert.reevaluation_closes:
             plan.filed_on = cert.reevaluation_opens + (cert.reevaluation_closes - cert.reevaluation_opens) / 2
     clock.set(plan.filed_on)
-    actor = service.actor_for_username(producer)
+    # The user who files is the first demo user belonging to this producer's organisation.
+    organisation = people.organisations[producer]
+    username = next(u[0] for u in people.users if u[3] == organisation)
+    actor = service.actor_for_username(username)
     snap = service.open_dossier(
         actor,
         product_name=product,

@@ -24,6 +24,7 @@ def test_the_shipped_demo_people_name_every_producer_they_use() -> None:
         ("users:\n  - {username: a, roles: [x], name: A, producer: ghost}\n", "unknown producer 'ghost'"),
         ("users:\n  - {username: a, roles: [x]}\n", "users[0]: 'name' must be a non-empty text"),
         ("producers: {p: {organisation: O, commune: '1'}}\nusers: []\n", "producers.p"),
+        ("users:\n  - {username: a, roles: [x], name: A}\n", "no user belongs to a producer"),
     ],
 )
 def test_a_broken_demo_file_is_refused_with_the_entry_named(tmp_path: Path, text: str, message: str) -> None:
