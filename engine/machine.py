@@ -1,9 +1,11 @@
 """A workflow definition compiled into one `transitions.Machine`.
 
 One machine is built per definition version (id, version, content hash) and
-shared. Dossiers are not machine models: each fire attaches a throw-away model
-in the dossier's state, triggers, reads the new state and detaches it, under a
-lock because `add_model`/`remove_model` mutate the shared machine.
+shared. Dossiers are not machine models: the machine keeps one attached model;
+each fire puts it in the dossier's state (`set_state`), triggers, and reads the
+new state, under a lock because the model is shared. (Attaching a throw-away
+model per fire cost more than the rest of the fire's Python: `add_model` binds
+every trigger and `may_` method of the machine onto it.)
 
 `transitions` resolves strings in callbacks as dotted import paths; nothing
 from YAML is ever handed to it as a callback — only the callables below.
@@ -40,6 +42,7 @@ class CompiledWorkflow:
     workflow: Workflow
     machine: Machine = field(repr=False, compare=False)
     _by_state: dict[str, tuple[Transition, ...]] = field(repr=False, compare=False)
+    _model: _Dossier = field(default_factory=_Dossier, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -67,18 +70,18 @@ class CompiledWorkflow:
                 state=state,
                 transition=transition_id,
             )
-        model = _Dossier()
+        model = self._model
         with self._lock:
-            self.machine.add_model(model, initial=state)
+            self.machine.set_state(state, model)
+            model.fired = None
             try:
                 self.machine.events[transition_id].trigger(model)
             except MachineError as exc:
                 raise TransitionNotAllowed(str(exc.value), reason="state") from exc
-            finally:
-                self.machine.remove_model(model)
-        if model.fired != transition_id:  # pragma: no cover - transitions contract
+            fired, target = model.fired, model.state
+        if fired != transition_id:  # pragma: no cover - transitions contract
             raise TransitionNotAllowed(f"'{transition_id}' did not fire", reason="state")
-        return model.state
+        return target
 
 
 _CACHE: dict[tuple[str, str, str | None], CompiledWorkflow] = {}
@@ -104,10 +107,13 @@ def _build(workflow: Workflow) -> CompiledWorkflow:
     for t in workflow.transitions:
         for source in t.sources:
             by_state.setdefault(source, []).append(t)
+    model = _Dossier()
+    machine.add_model(model, initial=workflow.initial)
     return CompiledWorkflow(
         workflow=workflow,
         machine=machine,
         _by_state={state: tuple(ts) for state, ts in by_state.items()},
+        _model=model,
     )
 
 

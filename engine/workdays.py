@@ -74,6 +74,9 @@ def holidays_in(year: int, calendar: str = "vn") -> frozenset[dt.date]:
     return frozenset() if calendar == PLAIN else _holidays(calendar, year)
 
 
+# Clock arithmetic walks day by day and every dossier snapshot repeats it for the same
+# few (start, days) pairs: the two walks below are pure, so their answers are kept.
+@lru_cache(maxsize=8192)
 def add_working_days(start: dt.date, n: int, calendar: str = "vn") -> dt.date:
     """The n-th working day after `start` (before it when n < 0); n == 0 gives `start`."""
     if calendar == PLAIN:
@@ -87,6 +90,7 @@ def add_working_days(start: dt.date, n: int, calendar: str = "vn") -> dt.date:
     return day
 
 
+@lru_cache(maxsize=8192)
 def working_days_between(a: dt.date, b: dt.date, calendar: str = "vn") -> int:
     """Working days d with a < d <= b; negative when b is before a."""
     if calendar == PLAIN:
