@@ -210,14 +210,21 @@ class ServiceBase:
             days_left=None if clock.stopped_on else clock.days_left(today),
         )
 
-    def _snapshots(self, repo: Repository, rows: list[Row]) -> list[DossierSnapshot]:
-        """Snapshots of many dossiers with two extra queries, not two per dossier."""
+    def _snapshots(
+        self, repo: Repository, rows: list[Row], clocks: dict[int, list[Row]] | None = None
+    ) -> list[DossierSnapshot]:
+        """Snapshots of many dossiers with two extra queries, not two per dossier.
+
+        `clocks`: the dossiers' clock rows when the caller holds them already (a fire that
+        read and wrote them); they are then not read again.
+        """
         ids = [r["id"] for r in rows]
-        clocks: dict[int, list[Row]] = {}
         certs: dict[int, list[Row]] = {}
-        if ids:
-            for c in repo.clocks_for_dossiers(ids):
+        if clocks is None:
+            clocks = {}
+            for c in repo.clocks_for_dossiers(ids) if ids else []:
                 clocks.setdefault(c["dossier_id"], []).append(c)
+        if ids:
             # Only a dossier with stars can hold a certificate (issuing one records its stars).
             starred = [r["id"] for r in rows if r["stars"] is not None]
             for c in repo.certificates_for_dossiers(starred) if starred else []:

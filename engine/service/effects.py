@@ -26,6 +26,9 @@ class EffectContext:
     now: dt.datetime
     council: Callable[[], Any]  # lazily computed council result (engine.scoring.CouncilResult or None)
     log: list[dict[str, Any]] = field(default_factory=list)  # what happened, for the audit payload
+    # The dossier's clock rows by name once read, kept up to date by save_clock, so the
+    # snapshot after the fire needs no second read. None: not read during this fire.
+    clock_rows: dict[str, Row] | None = None
 
     def value(self, name: str) -> Any:
         return self.changes.get(name, self.dossier.get(name))
@@ -51,21 +54,26 @@ def clock_state(row: Row, workflow: Workflow) -> ClockState:
 
 
 def save_clock(ctx: EffectContext, clock: ClockState) -> None:
-    ctx.repo.save_clock(
-        ctx.dossier["id"],
-        clock.name,
-        started_on=clock.started_on,
-        days=clock.days,
-        kind=clock.kind,
-        paused_on=clock.paused_on,
-        paused_days=clock.paused_days,
-        stopped_on=clock.stopped_on,
-        due_on=clock.due_date(),
-    )
+    values = {
+        "started_on": clock.started_on,
+        "days": clock.days,
+        "kind": clock.kind,
+        "paused_on": clock.paused_on,
+        "paused_days": clock.paused_days,
+        "stopped_on": clock.stopped_on,
+        "due_on": clock.due_date(),
+    }
+    dossier_id = ctx.dossier["id"]
+    ctx.repo.save_clock(dossier_id, clock.name, **values)
+    if ctx.clock_rows is not None:
+        old = ctx.clock_rows.get(clock.name, {"dossier_id": dossier_id, "name": clock.name})
+        ctx.clock_rows[clock.name] = {**old, **values}
 
 
 def _clocks(ctx: EffectContext) -> dict[str, ClockState]:
-    return {r["name"]: clock_state(r, ctx.workflow) for r in ctx.repo.clocks(ctx.dossier["id"])}
+    if ctx.clock_rows is None:
+        ctx.clock_rows = {r["name"]: r for r in ctx.repo.clocks(ctx.dossier["id"])}
+    return {name: clock_state(r, ctx.workflow) for name, r in ctx.clock_rows.items()}
 
 
 def _template_context(ctx: EffectContext, sequence: int) -> dict[str, Any]:

@@ -148,7 +148,8 @@ class FiringUseCases(DossierUseCases):
                 comment=comment or None,
             )
             fresh = {**row, **ctx.changes, "state": target, "version": version, "updated_at": now}
-            return self._snapshots(repo, [fresh])[0]
+            held = None if ctx.clock_rows is None else {row["id"]: list(ctx.clock_rows.values())}
+            return self._snapshots(repo, [fresh], held)[0]
 
     def _clock_pauses(self, ctx: effects.EffectContext, source: str, target: str) -> None:
         """States marked `clock: paused` stop every running clock; leaving them starts them again."""
