@@ -13,8 +13,9 @@ ensure_ascii=False)`. It is built by hand here because verifying is a hot loop.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
@@ -108,7 +109,9 @@ def payload_digest(payload: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def verify(events: Iterable[AuditEvent], *, after: AuditEvent | None = None) -> VerifyResult:
+def verify(
+    events: Iterable[AuditEvent], *, after: AuditEvent | _Trusted | None = None, _counted: int = 0
+) -> VerifyResult:
     """Check the chain in the order given; name the first seq where it breaks.
 
     `after` is the last trusted event when only a tail of the chain is checked;
@@ -117,7 +120,7 @@ def verify(events: Iterable[AuditEvent], *, after: AuditEvent | None = None) -> 
     sha256 = hashlib.sha256
     expected_seq = after.seq + 1 if after is not None else 1
     expected_prev = after.hash if after is not None else GENESIS
-    count = 0
+    count = _counted
     stream = iter(events)
     for e in stream:
         seq = e.seq
@@ -132,13 +135,78 @@ def verify(events: Iterable[AuditEvent], *, after: AuditEvent | None = None) -> 
                 f"(event {seq - 1} was changed and re-sealed, or events were removed or inserted)",
             )
         if sha256(_canonical(e, expected_prev)).hexdigest() != e.hash:
-            return VerifyResult(
-                False, count, seq, f"event {seq} was edited: its content does not match its hash"
-            )
+            return VerifyResult(False, count, seq, _edited(seq))
         expected_prev = e.hash
         expected_seq = seq + 1
         count += 1
     return VerifyResult(True, count)
+
+
+# The order of a stored event's columns as `verify_rows` reads them.
+ROW_FIELDS = (
+    "seq", "at", "actor", "action", "dossier_id", "from_state", "to_state", "definition_hash", "payload_digest",
+    "comment", "prev_hash", "hash",
+)  # fmt: skip
+
+
+def event_from_row(row: Sequence[Any]) -> AuditEvent:
+    """The event of a stored row in ROW_FIELDS order (dossier ids are stored as integers)."""
+    seq, at, actor, action, dossier, frm, to, definition, digest, comment, prev, hash_ = row[:12]
+    return AuditEvent(seq, at, actor, action, None if dossier is None else str(dossier), frm, to,
+                      definition, digest, comment, prev, hash_)  # fmt: skip
+
+
+def verify_rows(
+    rows: Iterable[Sequence[Any]], *, after: AuditEvent | None = None, bad_payloads: list[int] | None = None
+) -> VerifyResult:
+    """`verify` over stored rows, read straight from a database cursor: no event objects.
+
+    Each row holds the ROW_FIELDS columns, then (when `bad_payloads` is given) the stored
+    payload text, whose SHA-256 must equal the row's payload_digest; the seq of every
+    mismatch is appended to `bad_payloads`. The canonical bytes are the ones `canonical`
+    builds (same key order, same escaping); verdicts and messages are `verify`'s.
+    """
+    sha256, enc = hashlib.sha256, _enc
+    expected_seq = after.seq + 1 if after is not None else 1
+    expected_prev = after.hash if after is not None else GENESIS
+    check_payloads = bad_payloads is not None
+    bad = bad_payloads if bad_payloads is not None else []
+    count = 0
+    stream = iter(rows)
+    for row in stream:
+        seq, at, actor, action, d, f, t, h, p, c, prev, hash_ = row[:12]
+        if seq != expected_seq or prev != expected_prev:
+            return verify(itertools.chain((event_from_row(row),), map(event_from_row, stream)),
+                          after=_Trusted(expected_seq - 1, expected_prev), _counted=count)  # fmt: skip
+        if check_payloads and sha256((row[12] or "").encode()).hexdigest() != p:
+            bad.append(seq)
+        canonical_bytes = (
+            f'{{"action":{enc(action)},"actor":{enc(actor)},"at":{enc(at)},'
+            f'"comment":{"null" if c is None else enc(c)},'
+            f'"definition_hash":{"null" if h is None else enc(h)},'
+            f'"dossier_id":{"null" if d is None else enc(str(d))},'
+            f'"from_state":{"null" if f is None else enc(f)},'
+            f'"payload_digest":{"null" if p is None else enc(p)},"prev_hash":{enc(prev)},'
+            f'"seq":{int(seq)},"to_state":{"null" if t is None else enc(t)}}}'
+        ).encode()
+        if sha256(canonical_bytes).hexdigest() != hash_:
+            return VerifyResult(False, count, seq, _edited(seq))
+        expected_prev = hash_
+        expected_seq = seq + 1
+        count += 1
+    return VerifyResult(True, count)
+
+
+@dataclass(frozen=True)
+class _Trusted:
+    """The last event checked so far, as `verify`'s `after` (only seq and hash are read)."""
+
+    seq: int
+    hash: str
+
+
+def _edited(seq: int) -> str:
+    return f"event {seq} was edited: its content does not match its hash"
 
 
 def _broken(count: int, e: AuditEvent, expected_seq: int, rest: Iterable[AuditEvent]) -> VerifyResult:

@@ -99,7 +99,7 @@ def verify_chain(transaction: Any) -> audit.VerifyResult:
     """
     bad_payload: list[int] = []
     with transaction(write=False) as repo:
-        result = audit.verify(repo.iter_chain(bad_payload))
+        result = audit.verify_rows(repo.chain_rows(), bad_payloads=bad_payload)
         head_seq, head_hash = repo.audit_head()
         last = repo.last_events(1) if result.ok else []
     problems: list[tuple[int, str]] = []

@@ -9,7 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.audit import GENESIS, AuditEvent, canonical, chain_hash, payload_digest, seal, verify
+from engine.audit import (
+    GENESIS,
+    ROW_FIELDS,
+    AuditEvent,
+    canonical,
+    chain_hash,
+    payload_digest,
+    seal,
+    verify,
+    verify_rows,
+)
 
 
 def make_chain(n: int) -> list[AuditEvent]:
@@ -126,7 +136,7 @@ def drop_first(events: list[AuditEvent]) -> list[AuditEvent]:
     return events[1:]
 
 
-@pytest.mark.parametrize(
+TAMPERING = pytest.mark.parametrize(
     ("tamper", "first_broken", "words"),
     [
         (edit, 7, "edited"),
@@ -141,6 +151,9 @@ def drop_first(events: list[AuditEvent]) -> list[AuditEvent]:
         (drop_first, 1, "1 missing"),
     ],
 )
+
+
+@TAMPERING
 def test_tampering_is_detected_at_the_first_broken_event(tamper, first_broken: int, words: str) -> None:  # type: ignore[no-untyped-def]
     result = verify(tamper(make_chain(20)))
     assert not result.ok
@@ -162,3 +175,51 @@ def test_payload_digest_does_not_depend_on_key_order_and_handles_dates() -> None
     assert a == b
     assert a != payload_digest({"b": 2, "a": [1, 2], "on": dt.date(2026, 5, 22), "name": "Trà"})
     assert len(a) == 64
+
+
+def rows(events: list[AuditEvent]) -> list[tuple[object, ...]]:
+    """Events as the database returns them: ROW_FIELDS then the payload text."""
+    return [
+        (*(getattr(e, name) for name in ROW_FIELDS), json.dumps({"i": e.seq - 1}, separators=(",", ":")))
+        for e in events
+    ]
+
+
+@TAMPERING
+def test_verifying_stored_rows_gives_the_same_verdict_as_verifying_events(
+    tamper, first_broken, words
+) -> None:  # type: ignore[no-untyped-def]
+    tampered = tamper(make_chain(20))
+    assert verify_rows(rows(tampered)) == verify(tampered)
+    assert verify_rows(rows(tampered)).first_broken == first_broken
+    assert (
+        verify_rows(rows(make_chain(20)))
+        == verify(make_chain(20))
+        == verify_rows(rows(make_chain(20)), bad_payloads=[])
+    )
+
+
+@given(
+    seq=st.integers(min_value=1, max_value=2**62),
+    texts=st.tuples(st.text(), st.text(), st.text()),
+    optional=st.tuples(*(OPTIONAL_TEXT,) * 6),
+)
+def test_stored_rows_hash_to_the_canonical_form_for_any_text(
+    seq: int, texts: tuple[str, str, str], optional: tuple[str | None, ...]
+) -> None:
+    at, actor, action = texts
+    draft = AuditEvent(seq, at, actor, action, *optional)
+    event = dataclasses.replace(draft, hash=chain_hash(GENESIS, draft))
+    trusted = AuditEvent(seq - 1, "", "", "", hash=GENESIS)
+    assert verify_rows(rows([event]), after=trusted).ok
+    edited = dataclasses.replace(event, at=at + "x")
+    assert not verify_rows(rows([edited]), after=trusted).ok
+
+
+def test_stored_rows_whose_payload_differs_from_its_digest_are_named() -> None:
+    stored = rows(make_chain(10))
+    stored[3] = (*stored[3][:12], '{"i":99}')
+    stored[7] = (*stored[7][:12], None)
+    bad: list[int] = []
+    assert verify_rows(stored, bad_payloads=bad).ok
+    assert bad == [4, 8]
