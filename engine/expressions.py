@@ -7,7 +7,8 @@ touch attributes that start with an underscore.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -90,10 +91,11 @@ def _compiled_template(source: str) -> Any:
     return _ENV.from_string(source)
 
 
-def evaluate(source: str, context: Mapping[str, Any]) -> Any:
-    """Evaluate a guard or visibility expression; errors become ExpressionError."""
+@contextmanager
+def _as_expression_errors() -> Iterator[None]:
+    """Jinja's and Python's errors from running an expression, as ExpressionError codes."""
     try:
-        result = _compiled(source)(**context)
+        yield
     except TemplateSyntaxError as exc:
         raise ExpressionError("E301", exc.message or "syntax error") from exc
     except SecurityError as exc:
@@ -102,6 +104,12 @@ def evaluate(source: str, context: Mapping[str, Any]) -> Any:
         raise ExpressionError("E304", str(exc)) from exc
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise ExpressionError("E305", f"{type(exc).__name__}: {exc}") from exc
+
+
+def evaluate(source: str, context: Mapping[str, Any]) -> Any:
+    """Evaluate a guard or visibility expression; errors become ExpressionError."""
+    with _as_expression_errors():
+        result = _compiled(source)(**context)
     if isinstance(result, Undefined):
         # The sandbox answers an unsafe attribute with an undefined value; refuse it.
         raise ExpressionError("E304", f"'{source}' is undefined")
@@ -117,16 +125,8 @@ def truthy(source: str | None, context: Mapping[str, Any]) -> bool:
 
 def render(template: str, context: Mapping[str, Any]) -> str:
     """Render a code template such as a product code or certificate number."""
-    try:
+    with _as_expression_errors():
         return str(_compiled_template(template).render(**context))
-    except TemplateSyntaxError as exc:
-        raise ExpressionError("E301", exc.message or "syntax error") from exc
-    except SecurityError as exc:
-        raise ExpressionError("E303", str(exc)) from exc
-    except UndefinedError as exc:
-        raise ExpressionError("E304", str(exc)) from exc
-    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        raise ExpressionError("E305", f"{type(exc).__name__}: {exc}") from exc
 
 
 class Namespace(Mapping[str, Any]):
