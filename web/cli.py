@@ -14,6 +14,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from engine.cli import dispatch
+from engine.commands.demo import load_people
+
 
 def _engine(args: list[str]) -> int:
     from engine.cli import main as engine_main
@@ -60,7 +63,8 @@ def _print_logins(app: object) -> None:
         users = [u for u in repo.users() if u["active"]]
     if not users:
         return
-    print("\nDemo sign-ins (password: demo) / Tài khoản dùng thử (mật khẩu: demo):\n")
+    password = load_people().password
+    print(f"\nDemo sign-ins (password: {password}) / Tài khoản dùng thử (mật khẩu: {password}):\n")
     width = max(len(u["username"]) for u in users)
     for u in users:
         roles = ", ".join(u["roles"])
@@ -76,12 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
     p.set_defaults(func=run)
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    status: int = args.func(args)
-    return status
+    return dispatch(parser, argv)
 
 
 if __name__ == "__main__":
