@@ -163,6 +163,10 @@ class Repository(AuditStore):
                 conditions.append(column.in_(sorted(value)))
             else:
                 conditions.append(column == value)
+        year = filters.get("year")
+        if isinstance(year, int) and 1 <= year < 9999:
+            # A range on filed_on rather than extract(year): the same on both databases, and indexable.
+            conditions.append(and_(d.filed_on >= dt.date(year, 1, 1), d.filed_on < dt.date(year + 1, 1, 1)))
         if filters.get("q"):
             pattern = f"%{filters['q']}%"
             conditions.append(or_(d.product_name.ilike(pattern), d.product_code.ilike(pattern)))

@@ -183,3 +183,16 @@ def test_starting_twice_on_the_same_database_stores_each_definition_once(
     before = service.definition_versions()
     again = Service(database.transaction, shipped_catalog, evidence_dir=tmp_path / "evidence")
     assert again.definition_versions() == before
+
+
+def test_the_list_filters_by_the_year_a_dossier_was_filed(service, people, open_dossier):
+    last_day = open_dossier(filed_on=dt.date(2026, 12, 31))
+    first_day = open_dossier(filed_on=dt.date(2027, 1, 1))
+    reader = people["province1"]
+
+    def filed_in(year: int) -> list[int]:
+        return [d.id for d in service.list_dossiers(reader, filters={"year": year}).items]
+
+    assert filed_in(2026) == [last_day.id]
+    assert filed_in(2027) == [first_day.id]
+    assert filed_in(2025) == []

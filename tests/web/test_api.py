@@ -121,6 +121,9 @@ def test_list_filters_narrow_the_result(api: Api) -> None:
     found = api.call("GET", "/dossiers?state=business_plan", "commune1").get_json()
     assert [d["id"] for d in found["items"]] == [first["id"]]
     assert api.call("GET", "/dossiers?step=2", "commune1").get_json()["total"] == 1
+    year = int(first["filed_on"][:4])
+    assert api.call("GET", f"/dossiers?year={year}", "commune1").get_json()["total"] == 2
+    assert api.call("GET", f"/dossiers?year={year - 1}", "commune1").get_json()["total"] == 0
 
 
 def test_other_areas_dossiers_and_unknown_ids_are_404_alike(api: Api) -> None:

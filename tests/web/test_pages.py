@@ -95,3 +95,17 @@ def test_the_list_is_paginated(app: Flask, as_user: Any, walk: Any) -> None:
     assert "Trang 1 / 3" in first and 'rel="next"' in first
     last = b.get("/dossiers?page=3").get_data(as_text=True)
     assert "Sản phẩm 0" in last and 'rel="next"' not in last
+
+
+def test_the_list_filters_by_filing_year_and_offers_the_forms_star_levels(
+    as_user: Any, dossiers: dict[str, int]
+) -> None:
+    b = as_user("province1")
+    page = b.get("/dossiers").get_data(as_text=True)
+    assert re.findall(r'<option value="(\d)"[^>]*>\d★', page) == ["1", "2", "3", "4", "5"]
+    everything = b.get("/dossiers").get_data(as_text=True)
+    shown = set(re.findall(r'href="/dossiers/(\d+)"', everything))
+    assert {str(i) for i in dossiers.values()} <= shown
+    none = b.get("/dossiers?year=1999").get_data(as_text=True)
+    assert not set(re.findall(r'href="/dossiers/(\d+)"', none)) & {str(i) for i in dossiers.values()}
+    assert 'name="year"' in none and 'value="1999"' in none  # the filter keeps what was typed

@@ -13,7 +13,7 @@ from web.api.errors import ApiError
 from web.api.serialize import action, council, plain
 from web.runtime import runtime
 
-INT_FILTERS = {"stars": (1, 5)}
+INT_FILTERS = {"stars": (1, 5), "year": (1, 9998)}
 STR_FILTERS = ("state", "workflow_id", "product_set", "province_code", "commune_code", "kind", "q")
 MAX_ID = 2**63 - 1
 

@@ -9,8 +9,7 @@ from werkzeug.datastructures import MultiDict
 from web.i18n import tr
 from web.runtime import Runtime
 
-# No year filter yet: the repository does not filter on the filing year (reported to the lead).
-FILTER_ARGS = ("q", "state", "step", "workflow", "group", "area", "stars")
+FILTER_ARGS = ("q", "state", "step", "workflow", "group", "area", "stars", "year")
 
 
 def clean_args(args: MultiDict[str, str]) -> dict[str, str]:
@@ -54,6 +53,8 @@ def service_filters(rt: Runtime, args: dict[str, str]) -> dict[str, Any]:
         filters[key] = args["area"]
     if args["stars"].isdigit():
         filters["stars"] = int(args["stars"])
+    if args["year"].isdigit() and 1 <= int(args["year"]) < 9999:
+        filters["year"] = int(args["year"])
     return filters
 
 
@@ -74,6 +75,8 @@ def filter_choices(rt: Runtime) -> dict[str, list[Any]]:
         "steps": sorted(steps),
         "workflows": [(wf.id, f"{tr(wf.title)} ({wf.version})") for wf in rt.catalog.workflows.values()],
         "groups": sorted(groups.items()),
+        # Star levels come from the scoring forms' bands, not from a fixed 1–5.
+        "stars": sorted({band.stars for form in rt.catalog.scoring_forms.values() for band in form.stars}),
         "areas": areas,
     }
 
