@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from engine.errors import Conflict
 from engine.storage import statements as st
 from engine.storage import tables as t
 from engine.storage.audit_store import AuditStore
+from engine.storage.db import writer_queue
 
 Row = dict[str, Any]
 COUNT_CAP = 10_000  # list totals above this are reported as COUNT_CAP + 1 ("more than 10,000")
@@ -320,10 +321,13 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writers = writer_queue(engine)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Repository]:
-        with self.engine.connect() as connection:
+        # SQLite writers queue for their turn before BEGIN IMMEDIATE (see db.WriterQueue).
+        queue = self._writers.turn() if write and self._writers else nullcontext()
+        with queue, self.engine.connect() as connection:
             if write:
                 connection = connection.execution_options(ocopflow_write=True)
             with connection.begin():
