@@ -14,7 +14,7 @@ from engine.errors import Conflict, NotFound
 from engine.expressions import Namespace
 from engine.permissions import Actor, DossierFacts, visible
 from engine.service.effects import clock_state
-from engine.service.registry import Registry
+from engine.service.registry import Pinned, Registry
 from engine.service.snapshots import CertificateSnapshot, ClockSnapshot, DossierSnapshot
 from engine.storage.repository import AreaFilter, Repository, Row
 
@@ -40,8 +40,15 @@ class Loaded:
     """A dossier row with the definitions it is pinned to."""
 
     row: Row
-    workflow: Workflow
-    roleset: RoleSet
+    pinned: Pinned
+
+    @property
+    def workflow(self) -> Workflow:
+        return self.pinned.workflow
+
+    @property
+    def roleset(self) -> RoleSet:
+        return self.pinned.roleset
 
     @property
     def facts(self) -> DossierFacts:
@@ -119,7 +126,7 @@ class ServiceBase:
         if row is None:
             raise NotFound(f"dossier {dossier_id} not found", dossier_id=dossier_id)
         workflow = self.registry.workflow(repo, row["definition_hash"])
-        loaded = Loaded(row, workflow, self.registry.roles_for(workflow))
+        loaded = Loaded(row, self.registry.pinned(repo, workflow, row))
         if not visible(actor, loaded.roleset, loaded.facts):
             raise NotFound(f"dossier {dossier_id} not found", dossier_id=dossier_id)
         return loaded

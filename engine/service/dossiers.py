@@ -10,11 +10,12 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-from engine.definitions.model import Form, Workflow
+from engine.definitions.model import Form
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from engine.permissions import Actor, DossierFacts, in_scope, may, roles_of
 from engine.service.base import Loaded, ServiceBase, as_dict
 from engine.service.forms import FormCheck, check_answers
+from engine.service.registry import Pinned
 from engine.service.snapshots import DossierSnapshot, Page
 from engine.storage.repository import Repository
 
@@ -48,7 +49,11 @@ class DossierUseCases(ServiceBase):
         filed_on = filed_on or now.date()
         with self._tx() as repo:
             workflow, _ = self.registry.workflow_in_effect(repo, filed_on, workflow_id)
-            roleset = self.registry.roles_for(workflow)
+            definition_set = self.registry.pin(repo, workflow, product_set, filed_on)
+            pinned = self.registry.pinned(
+                repo, workflow, {"definition_set": definition_set, "product_set": product_set}
+            )
+            roleset = pinned.roleset
             problems: dict[str, str] = {}
             if not product_name or not product_name.strip():
                 problems["product_name"] = "is required"
@@ -56,11 +61,12 @@ class DossierUseCases(ServiceBase):
                 problems["producer_org"] = "is required"
             if kind not in KINDS:
                 problems["kind"] = f"must be one of: {', '.join(KINDS)}"
-            units = self.registry.units_for(workflow)
+            units = pinned.units
             unit = units.units.get(commune_code) if units else None
             if unit is None or unit.level != "commune" or unit.parent is None:
                 problems["commune_code"] = f"'{commune_code}' is not a known commune code"
-            group = self.registry.product_group(workflow, product_set)
+            sets = pinned.scoring_form.product_sets if pinned.scoring_form else ()
+            group = next((p.group for p in sets if p.code == product_set), None)
             if group is None:
                 problems["product_set"] = f"'{product_set}' is not a product set of workflow '{workflow.id}'"
             stars = self._renewed_stars(repo, kind, renews_certificate, filed_on, problems)
@@ -75,6 +81,7 @@ class DossierUseCases(ServiceBase):
                 workflow_id=workflow.id,
                 workflow_version=workflow.version,
                 definition_hash=self.registry.hash_of(workflow),
+                definition_set=definition_set,
                 state=workflow.initial,
                 product_name=product_name.strip(),
                 product_set=product_set,
@@ -163,14 +170,9 @@ class DossierUseCases(ServiceBase):
             answers,
             dossier=self.dossier_namespace(loaded.row),
             today=self.now().date(),
-            units=self.registry.units_for(loaded.workflow),
+            units=loaded.pinned.units,
             evidence=evidence,
         )
-
-    def _form_of(self, workflow: Workflow, form_id: str) -> Form:
-        if form_id not in workflow.forms:
-            raise NotFound(f"form '{form_id}' is not used by workflow '{workflow.id}'", form_id=form_id)
-        return self.registry.form(form_id)
 
     def save_form(
         self,
@@ -184,7 +186,7 @@ class DossierUseCases(ServiceBase):
         now = self.now()
         with self._tx() as repo:
             loaded = self._load(repo, actor, dossier_id)
-            form = self._form_of(loaded.workflow, form_id)
+            form = loaded.pinned.form(form_id)
             self._may_edit(actor, loaded, form)
             checked = self.check_form(repo, loaded, form, answers)
             if checked.problems:
@@ -232,13 +234,12 @@ class DossierUseCases(ServiceBase):
                 version=row["version"],
             )
 
-    def document_types(self, workflow: Workflow) -> set[str]:
-        """The document types a workflow knows: its forms' evidence fields and its requirements."""
-        types = {t for tr in workflow.transitions for t in tr.requires.evidence}
-        for form_id in workflow.forms:
-            form = self.catalog.forms.get(form_id)
-            if form is not None:
-                types |= {f.document for f in form.fields() if f.type == "evidence" and f.document}
+    @staticmethod
+    def document_types(pinned: Pinned) -> set[str]:
+        """The document types a dossier knows: its forms' evidence fields and its workflow's requirements."""
+        types = {t for tr in pinned.workflow.transitions for t in tr.requires.evidence}
+        for form in pinned.forms.values():
+            types |= {f.document for f in form.fields() if f.type == "evidence" and f.document}
         return types
 
     def attach_evidence(
@@ -259,7 +260,7 @@ class DossierUseCases(ServiceBase):
             if not decision:
                 raise _deny(decision)
             mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-            problems = self._evidence_problems(loaded.workflow, document_type, filename, data, mime)
+            problems = self._evidence_problems(loaded.pinned, document_type, filename, data, mime)
             if problems:
                 raise InvalidForm("the file cannot be attached", problems)
             self._check_version(loaded.row, expected_version)
@@ -290,12 +291,12 @@ class DossierUseCases(ServiceBase):
             return record
 
     def _evidence_problems(
-        self, workflow: Workflow, document_type: str, filename: str, data: bytes, mime: str
+        self, pinned: Pinned, document_type: str, filename: str, data: bytes, mime: str
     ) -> dict[str, str]:
         problems: dict[str, str] = {}
-        if document_type not in self.document_types(workflow):
+        if document_type not in self.document_types(pinned):
             problems["document_type"] = (
-                f"'{document_type}' is not a document type of workflow '{workflow.id}'"
+                f"'{document_type}' is not a document type of workflow '{pinned.workflow.id}'"
             )
         if not data:
             problems["file"] = "the file is empty"

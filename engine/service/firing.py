@@ -93,7 +93,7 @@ class FiringUseCases(DossierUseCases):
         }
         labels: dict[str, Text] = {}
         for fid in transition.requires.forms:
-            form = self.catalog.forms.get(fid)
+            form = loaded.pinned.forms.get(fid)
             if form is not None:
                 labels[fid] = form.title
         context = FireContext(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.definitions.model import Catalog, Form, RoleSet, ScoringForm, UnitSet, Workflow
@@ -26,6 +28,45 @@ KINDS: dict[type, str] = {
 }
 
 
+Definition = Workflow | RoleSet | Form | ScoringForm | UnitSet
+DefinitionSet = dict[str, dict[str, str]]  # kind -> def_id -> sha256 (roles, form, scoring_form, units)
+PINNED_KINDS = ("roles", "units", "form", "scoring_form")
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """The definitions one dossier runs under, each the version it is pinned to."""
+
+    workflow: Workflow
+    roleset: RoleSet
+    units: UnitSet | None
+    forms: Mapping[str, Form]
+    scoring_form: ScoringForm | None
+    hashes: DefinitionSet = field(default_factory=dict)  # empty: a dossier from before pinning
+
+    def form(self, form_id: str) -> Form:
+        form = self.forms.get(form_id)
+        if form is None:
+            raise NotFound(f"form '{form_id}' is not used by workflow '{self.workflow.id}'", form_id=form_id)
+        return form
+
+
+def in_effect(rows: list[Row], day: dt.date) -> Row | None:
+    """Of one definition's stored versions, the one in effect on `day`.
+
+    A version without an effective date applies from any day; a dated one wins over it
+    from its date on; among equals the latest activation wins.
+    """
+    live = [
+        r
+        for r in rows
+        if r["active"]
+        and (r["effective_from"] is None or r["effective_from"] <= day)
+        and (r["effective_until"] is None or day < r["effective_until"])
+    ]
+    return max(live, key=lambda r: (r["effective_from"] or dt.date.min, r["id"])) if live else None
+
+
 def _legal_basis(definition: Any) -> str | None:
     text = getattr(definition, "legal_basis", None)
     return str(text) if text is not None else None
@@ -37,9 +78,11 @@ class Registry:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._by_hash: dict[str, Workflow] = {}
+        self._models: dict[tuple[str, str], Definition] = {}  # (kind, sha256): immutable per hash
         self._lock = threading.Lock()
         for wf in catalog.workflows.values():
             self._by_hash[self.hash_of(wf)] = wf
+        self._remember(self.definitions())
 
     @staticmethod
     def hash_of(definition: Workflow | RoleSet | Form | ScoringForm | UnitSet) -> str:
@@ -96,7 +139,104 @@ class Registry:
         if isinstance(definition, Workflow):
             with self._lock:
                 self._by_hash[definition.source.sha256] = definition
+        self._remember([definition])
         return values
+
+    def _remember(self, definitions: Collection[Definition]) -> None:
+        with self._lock:
+            for d in definitions:
+                if d.source is not None:
+                    self._models.setdefault((KINDS[type(d)], d.source.sha256), d)
+
+    def model(self, repo: Repository | None, kind: str, sha256: str) -> Definition:
+        """The definition of this kind with this content hash, rebuilt from its stored text if needed."""
+        found = self._models.get((kind, sha256))
+        if found is not None:
+            return found
+        row = repo.definition_by_hash(kind, sha256) if repo is not None else None
+        if row is None:
+            raise NotFound(f"{kind} version {sha256[:12]} is not stored")
+        loaded = self.load_text(row["source"], row["file"])
+        candidates: list[Definition] = [
+            *loaded.roles.values(),
+            *loaded.forms.values(),
+            *loaded.scoring_forms.values(),
+            *loaded.units.values(),
+        ]
+        found = next((c for c in candidates if c.source is not None and c.source.sha256 == sha256), None)
+        if found is None:
+            raise NotFound(f"{kind} version {sha256[:12]} does not load as a {kind}")
+        self._remember([found])
+        return found
+
+    # --- pinning -----------------------------------------------------------------
+
+    def pin(
+        self,
+        repo: Repository,
+        workflow: Workflow,
+        product_set: str,
+        day: dt.date,
+        keep: DefinitionSet | None = None,
+    ) -> DefinitionSet:
+        """The versions in effect on `day` of every definition `workflow` uses for `product_set`.
+
+        `keep`: versions already pinned that stay (by kind and id) instead of the ones in effect.
+        """
+        keep = keep or {}
+        out: DefinitionSet = {k: {} for k in PINNED_KINDS}
+
+        def choose(kind: str, def_id: str) -> None:
+            kept = keep.get(kind, {}).get(def_id)
+            row = None if kept else in_effect(repo.definitions(kind, def_id), day)
+            if kept or row is not None:
+                out[kind][def_id] = kept or row["sha256"]  # type: ignore[index]
+
+        choose("roles", workflow.roles)
+        if workflow.units:
+            choose("units", workflow.units)
+        for form_id in workflow.forms:
+            choose("form", form_id)
+        if workflow.scoring_regime is not None:
+            kept_ids = set(keep.get("scoring_form", {}))
+            by_id: dict[str, list[Row]] = {}
+            for r in repo.definitions("scoring_form"):
+                by_id.setdefault(r["def_id"], []).append(r)
+            for def_id, rows in sorted(by_id.items()):
+                sha = keep["scoring_form"][def_id] if def_id in kept_ids else None
+                if sha is None:
+                    row = in_effect(rows, day)
+                    sha = row["sha256"] if row is not None else None
+                if sha is None:
+                    continue
+                form = self.model(repo, "scoring_form", sha)
+                assert isinstance(form, ScoringForm)
+                if form.regime == workflow.scoring_regime and any(
+                    p.code == product_set for p in form.product_sets
+                ):
+                    out["scoring_form"][def_id] = sha
+                    break
+        return out
+
+    def pinned(self, repo: Repository | None, workflow: Workflow, row: Mapping[str, Any]) -> Pinned:
+        """What a dossier row is pinned to (the running catalog for a dossier from before pinning)."""
+        hashes: DefinitionSet | None = row.get("definition_set")
+        if not hashes:
+            forms = {f: self.catalog.forms[f] for f in workflow.forms if f in self.catalog.forms}
+            scoring = self.scoring_form(workflow, row["product_set"])
+            return Pinned(workflow, self.roles_for(workflow), self.units_for(workflow), forms, scoring)
+
+        def get(kind: str, def_id: str | None) -> Any:
+            sha = hashes.get(kind, {}).get(def_id or "")
+            return self.model(repo, kind, sha) if sha else None
+
+        roleset = get("roles", workflow.roles)
+        if roleset is None:
+            raise NotFound(f"roles '{workflow.roles}' of dossier {row.get('id')} are not pinned")
+        forms = {f: get("form", f) for f in workflow.forms if f in hashes.get("form", {})}
+        sheets = [self.model(repo, "scoring_form", s) for s in hashes.get("scoring_form", {}).values()]
+        scoring_form = sheets[0] if sheets and isinstance(sheets[0], ScoringForm) else None
+        return Pinned(workflow, roleset, get("units", workflow.units), forms, scoring_form, hashes)
 
     def workflow_in_effect(
         self, repo: Repository, day: dt.date, workflow_id: str | None

@@ -51,7 +51,7 @@ def sitting_roles(workflow: Workflow, roleset: RoleSet, form: ScoringForm, state
 
 class ScoringUseCases(FiringUseCases):
     def _scoring_form(self, loaded: Loaded) -> ScoringForm:
-        form = self.registry.scoring_form(loaded.workflow, loaded.row["product_set"])
+        form = loaded.pinned.scoring_form
         if form is None:
             raise NotFound(f"no scoring form for product set '{loaded.row['product_set']}'")
         return form
@@ -132,7 +132,7 @@ class ScoringUseCases(FiringUseCases):
             return repo.score_sheets(loaded.row["id"])
 
     def council_for(self, repo: Repository, loaded: Loaded) -> scoring.CouncilResult | None:
-        form = self.registry.scoring_form(loaded.workflow, loaded.row["product_set"])
+        form = loaded.pinned.scoring_form
         if form is None:
             return None
         rows = repo.score_sheets(loaded.row["id"])

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from engine.definitions.model import Text
 
@@ -123,8 +124,11 @@ class MigrationItem:
     from_state: str
     to_state: str | None  # None: the state map has no entry, the dossier cannot move
     invalid_forms: tuple[str, ...]  # forms whose saved answers do not fit the new version
-    scores_to_redo: bool
+    scores_to_redo: bool  # sheets were saved and the scoring form changes: they must be redone
     problem: str | None = None
+    # (kind, id, pinned sha256 or "", new sha256) for every definition whose pinned version changes
+    changed: tuple[tuple[str, str, str, str], ...] = ()
+    definition_set: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # pinned after the move
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from engine.definitions.model import Form, RoleSet, ScoringForm, UnitSet, Workflow
 from engine.errors import InvalidDefinition, NotFound
@@ -11,7 +11,7 @@ from engine.permissions import Actor
 from engine.service.accounts import AccountUseCases
 from engine.service.base import Loaded
 from engine.service.dossiers import DossierUseCases
-from engine.service.registry import KINDS
+from engine.service.registry import KINDS, PINNED_KINDS, DefinitionSet, Pinned
 from engine.service.snapshots import DefinitionVersion, MigrationItem, MigrationPlan
 from engine.storage.repository import Repository, Row
 
@@ -111,8 +111,15 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
         to_version: str,
         state_map: Mapping[str, str],
         dossier_ids: Sequence[int],
+        kinds: Collection[str] | None = None,
+        on: dt.date | None = None,
     ) -> tuple[MigrationPlan, list[Loaded]]:
         self.require(actor, "administer")
+        unknown = set(kinds or ()) - set(PINNED_KINDS)
+        if unknown:
+            raise InvalidDefinition(
+                f"unknown kinds {sorted(unknown)}: choose among {', '.join(PINNED_KINDS)}", problems=[]
+            )
         loaded = [self._load(repo, actor, d) for d in dossier_ids]
         if not loaded:
             raise NotFound("no dossier chosen")
@@ -120,9 +127,10 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
         old, old_row = self._resolve(repo, workflow_id, from_version)
         new, new_row = self._resolve(repo, workflow_id, to_version)
         leaves = {s.id for s in new.leaves()}
+        day = on or self.now().date()
         items = []
         for item in loaded:
-            items.append(self._plan_item(repo, item, old_row, new, leaves, state_map))
+            items.append(self._plan_item(repo, item, old_row, new, leaves, state_map, kinds, day))
         plan = MigrationPlan(
             workflow_id, old.version, new.version, old_row["sha256"], new_row["sha256"], tuple(items)
         )
@@ -136,7 +144,10 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
         new: Workflow,
         leaves: set[str],
         state_map: Mapping[str, str],
+        kinds: Collection[str] | None,
+        day: dt.date,
     ) -> MigrationItem:
+        """One dossier's move: the whole pinned set (or the `kinds` named) to the versions in effect on `day`."""
         row = item.row
         state = row["state"]
         target = state_map.get(state, state if state in leaves else None)
@@ -148,22 +159,46 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
             target = None
         elif item.workflow.states.get(state) is not None and item.workflow.states[state].terminal:
             problem = f"dossier {row['id']} is closed ('{state}'); only open dossiers move"
+        old_set = item.pinned.hashes or self._legacy_set(item.pinned)
+        keep = {k: v for k, v in old_set.items() if kinds is not None and k not in kinds}
+        new_set = self.registry.pin(repo, new, row["product_set"], day, keep=keep)
+        changed = tuple(
+            (kind, def_id, old_set.get(kind, {}).get(def_id, ""), sha)
+            for kind in PINNED_KINDS
+            for def_id, sha in sorted(new_set.get(kind, {}).items())
+            if old_set.get(kind, {}).get(def_id) != sha
+        )
+        try:
+            moved = Loaded(row, self.registry.pinned(repo, new, {**row, "definition_set": new_set}))
+        except NotFound as exc:
+            return MigrationItem(row["id"], state, None, (), False, exc.args[0], changed, new_set)
         invalid = []
         for form_id, saved in repo.form_answers(row["id"]).items():
-            form = self.catalog.forms.get(form_id)
-            if form_id not in new.forms or form is None:
+            form = moved.pinned.forms.get(form_id)
+            if form is None or self.check_form(repo, moved, form, saved["answers"]).problems:
                 invalid.append(form_id)
-                continue
-            if self.check_form(
-                repo, Loaded(row, new, self.registry.roles_for(new)), form, saved["answers"]
-            ).problems:
-                invalid.append(form_id)
-        old_form = self.registry.scoring_form(item.workflow, row["product_set"])
-        new_form = self.registry.scoring_form(new, row["product_set"])
+        old_form, new_form = item.pinned.scoring_form, moved.pinned.scoring_form
         redo = bool(repo.score_sheets(row["id"])) and (
-            old_form is None or new_form is None or old_form != new_form
+            old_form is None or new_form is None or old_form.source != new_form.source
         )
-        return MigrationItem(row["id"], state, target, tuple(sorted(invalid)), redo, problem)
+        return MigrationItem(
+            row["id"], state, target, tuple(sorted(invalid)), redo, problem, changed, new_set
+        )
+
+    @staticmethod
+    def _legacy_set(pinned: Pinned) -> DefinitionSet:
+        """The hashes a dossier from before pinning reads today (the running catalog's)."""
+        out: DefinitionSet = {k: {} for k in PINNED_KINDS}
+        chosen: list[tuple[str, Form | RoleSet | ScoringForm | UnitSet | None]] = [
+            ("roles", pinned.roleset),
+            ("units", pinned.units),
+            ("scoring_form", pinned.scoring_form),
+            *(("form", f) for f in pinned.forms.values()),
+        ]
+        for kind, definition in chosen:
+            if definition is not None and definition.source is not None:
+                out[kind][definition.id] = definition.source.sha256
+        return out
 
     def plan_migration(
         self,
@@ -172,10 +207,19 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
         to_version: str,
         state_map: Mapping[str, str],
         dossier_ids: Sequence[int],
+        *,
+        kinds: Collection[str] | None = None,
+        on: dt.date | None = None,
     ) -> MigrationPlan:
-        """Dry run: for every dossier the new state, the forms that become invalid and the scores to redo."""
+        """Dry run: for every dossier the new state, the definitions re-pinned, the forms that become
+        invalid and whether its score sheets must be redone.
+
+        The workflow moves to `to_version` (which may equal `from_version`); every other pinned
+        definition (or only the `kinds` named: roles, units, form, scoring_form) moves to the version
+        in effect on `on` (today by default).
+        """
         with self._tx(write=False) as repo:
-            return self._plan(repo, actor, from_version, to_version, state_map, dossier_ids)[0]
+            return self._plan(repo, actor, from_version, to_version, state_map, dossier_ids, kinds, on)[0]
 
     def apply_migration(
         self,
@@ -184,11 +228,16 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
         to_version: str,
         state_map: Mapping[str, str],
         dossier_ids: Sequence[int],
+        *,
+        kinds: Collection[str] | None = None,
+        on: dt.date | None = None,
     ) -> MigrationPlan:
         """Move the dossiers as planned, all or none, as one audited act."""
         now = self.now()
         with self._tx() as repo:
-            plan, loaded = self._plan(repo, actor, from_version, to_version, state_map, dossier_ids)
+            plan, loaded = self._plan(
+                repo, actor, from_version, to_version, state_map, dossier_ids, kinds, on
+            )
             if not plan.ok:
                 bad = [i for i in plan.items if i.to_state is None or i.problem]
                 problems = [
@@ -207,6 +256,8 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
                     "from": plan.from_hash,
                     "to": plan.to_hash,
                     "state_map": dict(state_map),
+                    "kinds": sorted(kinds) if kinds is not None else None,
+                    "on": on or now.date(),
                     "dossiers": [i.dossier_id for i in plan.items],
                 },
             )
@@ -218,6 +269,7 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
                     state=item.to_state,
                     workflow_version=plan.to_version,
                     definition_hash=plan.to_hash,
+                    definition_set=item.definition_set,
                     updated_at=now,
                 )
                 if item.invalid_forms:
@@ -235,6 +287,7 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
                         "from": plan.from_hash,
                         "invalid_forms": list(item.invalid_forms),
                         "scores_to_redo": item.scores_to_redo,
+                        "definitions": [list(c) for c in item.changed],
                     },
                 )
             return plan

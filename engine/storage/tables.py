@@ -85,6 +85,9 @@ dossiers = Table(
     Column("workflow_id", String(100), nullable=False),
     Column("workflow_version", String(50), nullable=False),
     Column("definition_hash", String(64), nullable=False),
+    # The other definitions it is pinned to: {kind: {def_id: sha256}} (roles, form, scoring_form,
+    # units); NULL only for dossiers opened before revision 0002, which read the running catalog.
+    Column("definition_set", JSON),
     Column("state", String(100), nullable=False),
     Column("product_name", String(300), nullable=False),
     Column("product_set", String(20), nullable=False),
