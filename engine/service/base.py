@@ -131,6 +131,11 @@ class ServiceBase:
             raise NotFound(f"dossier {dossier_id} not found", dossier_id=dossier_id)
         return loaded
 
+    def definitions_for(self, actor: Actor, dossier_id: int) -> Pinned:
+        """The definitions a dossier runs under: its workflow and the versions pinned for it."""
+        with self._tx(write=False) as repo:
+            return self._load(repo, actor, dossier_id).pinned
+
     def area_filter(self, actor: Actor) -> AreaFilter:
         scopes = self.registry.all_roles()
         provinces, communes, orgs = set(), set(), set()

@@ -124,7 +124,7 @@ class Driver:
         return f"{field.label.vi} — {snap.product_name}"[: field.max_length or 200]
 
     def fill_form(self, dossier_id: int, form_id: str, overrides: Mapping[str, Any] | None = None) -> None:
-        form = self.service.registry.form(form_id)
+        form = self.service.definitions_for(self._viewer(dossier_id), dossier_id).form(form_id)
         actor = self._editor(dossier_id, form)
         snap = self.service.get_dossier(actor, dossier_id)
         today = self.service.now().date()
@@ -178,10 +178,10 @@ class Driver:
 
     def score(self, dossier_id: int, stars: int | None, *, excluded: bool = False) -> int:
         """The council sitting in the dossier's state scores it; returns how many sheets were saved."""
-        snap = self.service.get_dossier(self._viewer(dossier_id), dossier_id)
-        workflow = self.service.registry.workflow(None, snap.definition_hash)
-        roleset = self.service.registry.roles_for(workflow)
-        form = self.service.registry.scoring_form(workflow, snap.product_set)
+        viewer = self._viewer(dossier_id)
+        snap = self.service.get_dossier(viewer, dossier_id)
+        pinned = self.service.definitions_for(viewer, dossier_id)
+        workflow, roleset, form = pinned.workflow, pinned.roleset, pinned.scoring_form
         if form is None:
             raise ScenarioError(f"no scoring form for product set {snap.product_set}")
         council = sitting_roles(workflow, roleset, form, snap.state)
@@ -247,8 +247,7 @@ class Driver:
         raise ScenarioError(f"dossier {snap.id}: '{target}' not reached in {MAX_STEPS} steps")
 
     def _candidates(self, snap: DossierSnapshot, transition: Transition) -> list[Actor]:
-        workflow = self.service.registry.workflow(None, snap.definition_hash)
-        roleset = self.service.registry.roles_for(workflow)
+        roleset = self.service.definitions_for(self._viewer(snap.id), snap.id).roleset
         from engine.permissions import DossierFacts
 
         facts = DossierFacts(

@@ -175,7 +175,9 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
         invalid = []
         for form_id, saved in repo.form_answers(row["id"]).items():
             form = moved.pinned.forms.get(form_id)
-            if form is None or self.check_form(repo, moved, form, saved["answers"]).problems:
+            checked = self.check_form(repo, moved, form, saved["answers"]) if form is not None else None
+            # Invalid: refused by the new version, or complete before and no longer (a new required field).
+            if checked is None or checked.problems or (saved["complete"] and not checked.complete):
                 invalid.append(form_id)
         old_form, new_form = item.pinned.scoring_form, moved.pinned.scoring_form
         redo = bool(repo.score_sheets(row["id"])) and (
