@@ -12,8 +12,10 @@
 3. `audit verify` over 200,000 events: >= 100,000 events/s (baseline: reading
    the same rows with raw sqlite3).
 
-All on SQLite files in a temporary folder, same pragmas (WAL, synchronous=FULL).
-Run: .venv/bin/python bench/bench_runtime.py [--quick]
+All on SQLite files in a temporary folder, same pragmas for the raw baseline and
+the engine (WAL, synchronous=FULL, the engine's default; `--synchronous NORMAL`
+runs both with NORMAL to show what durability costs).
+Run: .venv/bin/python bench/bench_runtime.py [--quick] [--synchronous FULL|NORMAL]
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ QUICK = "--quick" in sys.argv
 FIRES = 300 if QUICK else 1000
 DOSSIERS = 20_000 if QUICK else 100_000
 EVENTS = 50_000 if QUICK else 200_000
+SYNC = sys.argv[sys.argv.index("--synchronous") + 1].upper() if "--synchronous" in sys.argv else "FULL"
 
 
 def line(name: str, value: float, unit: str, note: str = "") -> None:
@@ -51,7 +54,7 @@ class RawSqlite:
     def __init__(self, folder: Path) -> None:
         self.conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute(f"PRAGMA synchronous={SYNC}")
         self.conn.execute("CREATE TABLE dossiers (id INTEGER PRIMARY KEY, state TEXT, version INTEGER)")
         self.conn.execute(
             "CREATE TABLE audit (seq INTEGER PRIMARY KEY, at TEXT, actor TEXT, dossier_id INTEGER, "
@@ -81,7 +84,7 @@ def engine_service(folder: Path, name: str):  # type: ignore[no-untyped-def]
     from engine.storage.db import make_engine, upgrade
     from engine.storage.repository import Database
 
-    engine = make_engine(f"sqlite:///{folder / name}")
+    engine = make_engine(f"sqlite:///{folder / name}", synchronous=SYNC)
     upgrade(engine)
     catalog = load_catalog(default_paths()).catalog
     now = [dt.datetime(2026, 7, 1, 8)]
@@ -298,10 +301,13 @@ def audit_verify(folder: Path, n: int) -> tuple[float, float]:
 
 
 def main() -> int:
+    if SYNC not in ("FULL", "NORMAL"):
+        print(f"--synchronous takes FULL or NORMAL, not '{SYNC}'", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print(
-            f"firing ({FIRES} transitions each, interleaved in rounds; SQLite WAL, synchronous=FULL; median)"
+            f"firing ({FIRES} transitions each, interleaved in rounds; SQLite WAL, synchronous={SYNC}; median)"
         )
         raw, fire, actions = firing(folder, FIRES)
         line("raw sqlite3: update state + insert audit row", raw, "fires/s", "(baseline)")

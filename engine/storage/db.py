@@ -31,13 +31,25 @@ def default_url(instance_dir: Path) -> str:
     return f"sqlite:///{(instance_dir / 'ocopflow.db').resolve()}"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def make_engine(url: str, *, echo: bool = False, synchronous: str = "FULL") -> Engine:
     """An Engine with the per-connection settings each backend needs.
 
     SQLite: WAL journal, a busy timeout, foreign keys on, and write
     transactions opened with BEGIN IMMEDIATE so writers queue instead of
     failing mid-transaction with "database is locked".
+
+    `synchronous` is SQLite's: FULL (the default) syncs the WAL at every commit,
+    so a committed fire and its audit event survive a power cut. NORMAL in WAL
+    mode never corrupts the database but may lose the last commits on power
+    loss — wrong for a legal audit trail, and measured to gain the engine little
+    (bench/bench_runtime.py --synchronous NORMAL: ~+10 % fires/s; the fire is
+    bound by its Python and SQL work, not the sync). Offered for benchmarks.
     """
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not '{synchronous}'")
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -47,12 +59,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, synchronous)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred and late).
@@ -61,7 +73,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
