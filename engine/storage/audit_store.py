@@ -68,11 +68,16 @@ class AuditStore:
     ) -> audit.AuditEvent:
         """Lock the head, chain the event to the last one, insert it and move the head."""
         postgres = self.connection.dialect.name == "postgresql"
-        head = self.connection.execute(st.HEAD_FOR_UPDATE if postgres else st.HEAD).one()
-        prev_hash = head.hash or audit.GENESIS
+        cursor = (st.PREPARED_HEAD_FOR_UPDATE if postgres else st.PREPARED_HEAD).run(self.connection)
+        heads = cursor.fetchall()
+        cursor.close()
+        if len(heads) != 1:
+            raise RuntimeError(f"the audit head row is missing or duplicated ({len(heads)} rows)")
+        head_seq, head_hash = heads[0]
+        prev_hash = head_hash or audit.GENESIS
         payload_text = canonical_payload(payload or {})
         draft = audit.AuditEvent(
-            seq=int(head.seq) + 1,
+            seq=int(head_seq) + 1,
             at=at.isoformat(timespec="microseconds"),
             actor=actor,
             action=action,
@@ -85,8 +90,8 @@ class AuditStore:
             prev_hash=prev_hash,
         )
         event = replace(draft, hash=audit.chain_hash(prev_hash, draft))
-        self.connection.execute(
-            st.INSERT_EVENT,
+        st.PREPARED_INSERT_EVENT.run(
+            self.connection,
             dict(
                 seq=event.seq,
                 at=event.at,
@@ -102,8 +107,11 @@ class AuditStore:
                 prev_hash=event.prev_hash,
                 hash=event.hash,
             ),
-        )
-        self.connection.execute(st.MOVE_HEAD, {"b_seq": event.seq, "b_hash": event.hash})
+        ).close()
+        moved = st.PREPARED_MOVE_HEAD.run(self.connection, {"b_seq": event.seq, "b_hash": event.hash})
+        if moved.rowcount != 1:
+            raise RuntimeError("the audit head row did not move")
+        moved.close()
         return event
 
     def audit_head(self) -> tuple[int, str]:
