@@ -185,36 +185,32 @@ class Registry:
         """
         keep = keep or {}
         out: DefinitionSet = {k: {} for k in PINNED_KINDS}
+        stored: dict[tuple[str, str], list[Row]] = {}
+        for r in repo.definition_heads(PINNED_KINDS):  # one query, no source texts
+            stored.setdefault((r["kind"], r["def_id"]), []).append(r)
 
-        def choose(kind: str, def_id: str) -> None:
+        def choose(kind: str, def_id: str) -> str | None:
             kept = keep.get(kind, {}).get(def_id)
-            row = None if kept else in_effect(repo.definitions(kind, def_id), day)
-            if kept or row is not None:
-                out[kind][def_id] = kept or row["sha256"]  # type: ignore[index]
+            row = None if kept else in_effect(stored.get((kind, def_id), []), day)
+            return kept or (row["sha256"] if row is not None else None)
 
-        choose("roles", workflow.roles)
+        wanted = [("roles", workflow.roles), *(("form", f) for f in workflow.forms)]
         if workflow.units:
-            choose("units", workflow.units)
-        for form_id in workflow.forms:
-            choose("form", form_id)
+            wanted.append(("units", workflow.units))
+        for kind, def_id in wanted:
+            sha = choose(kind, def_id)
+            if sha is not None:
+                out[kind][def_id] = sha
         if workflow.scoring_regime is not None:
-            kept_ids = set(keep.get("scoring_form", {}))
-            by_id: dict[str, list[Row]] = {}
-            for r in repo.definitions("scoring_form"):
-                by_id.setdefault(r["def_id"], []).append(r)
-            for def_id, rows in sorted(by_id.items()):
-                sha = keep["scoring_form"][def_id] if def_id in kept_ids else None
-                if sha is None:
-                    row = in_effect(rows, day)
-                    sha = row["sha256"] if row is not None else None
-                if sha is None:
-                    continue
-                form = self.model(repo, "scoring_form", sha)
-                assert isinstance(form, ScoringForm)
-                if form.regime == workflow.scoring_regime and any(
-                    p.code == product_set for p in form.product_sets
+            for kind, def_id in sorted(k for k in stored if k[0] == "scoring_form"):
+                sha = choose(kind, def_id)
+                form = self.model(repo, kind, sha) if sha is not None else None
+                if (
+                    isinstance(form, ScoringForm)
+                    and form.regime == workflow.scoring_regime
+                    and any(p.code == product_set for p in form.product_sets)
                 ):
-                    out["scoring_form"][def_id] = sha
+                    out[kind][def_id] = form.source.sha256 if form.source else ""
                     break
         return out
 

@@ -107,6 +107,12 @@ class Repository(AuditStore):
             q = q.where(t.definitions.c.def_id == def_id)
         return [dict(r) for r in self.connection.execute(q).mappings()]
 
+    def definition_heads(self, kinds: Sequence[str]) -> list[Row]:
+        """`definitions` of these kinds without the source text: enough to choose the version in effect."""
+        c = t.definitions.c
+        q = select(*(col for col in t.definitions.c if col.name != "source")).where(c.kind.in_(kinds))
+        return [dict(r) for r in self.connection.execute(q.order_by(c.id)).mappings()]
+
     # --- dossiers --------------------------------------------------------------------
 
     def add_dossier(self, **values: Any) -> int:
