@@ -276,6 +276,10 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
                 )
                 if item.invalid_forms:
                     repo.mark_forms_incomplete(row["id"], item.invalid_forms)
+                if item.scores_to_redo:  # scored under another scoring form: the council scores again
+                    for sheet in repo.score_sheets(row["id"]):
+                        if sheet["final"]:
+                            repo.save_score_sheet(row["id"], sheet["member"], sheet["state"], final=False)
                 repo.append_event(
                     at=now,
                     actor=actor.id,

@@ -158,7 +158,8 @@ def test_applying_a_migration_is_one_audited_act_and_the_dossier_then_uses_the_n
     moving = open_dossier(filed_on=FILED)
     driver.walk(moving.id, ["council_scoring"])
     service.save_form(people["producer1"], moving.id, FORM, {"org_name": LONG_NAME})
-    member_sheet(service, people, moving.id)
+    member, _ = member_sheet(service, people, moving.id)
+    assert member.id in service.council_result(people["admin"], moving.id).totals
     activate(new_form(service), "mau-01-v2.yaml")
     activate(new_scoring_form(service), "set-01-v2.yaml")
     clock.set(NEW_FROM + dt.timedelta(days=1))
@@ -174,6 +175,10 @@ def test_applying_a_migration_is_one_audited_act_and_the_dossier_then_uses_the_n
     assert service.form_answers(people["producer1"], moving.id)[FORM]["complete"] is False
     with pytest.raises(InvalidForm):
         service.save_form(people["producer1"], moving.id, FORM, {"org_name": LONG_NAME})
+    # The sheet scored under the old scoring form no longer counts: it must be redone.
+    assert member.id not in service.council_result(people["admin"], moving.id).totals
+    member_sheet(service, people, moving.id)
+    assert member.id in service.council_result(people["admin"], moving.id).totals
 
 
 def test_a_migration_to_an_unknown_kind_is_refused(service, people, open_dossier):
