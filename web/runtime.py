@@ -62,8 +62,15 @@ class Runtime:
                 return roleset.roles[role_id].label
         return role_id
 
-    def forms_of(self, workflow: Workflow) -> list[Form]:
-        return [self.catalog.forms[f] for f in workflow.forms if f in self.catalog.forms]
+    def pinned(self, actor: Actor, dossier: Any) -> Any:
+        """The definitions this dossier runs under (engine.service.registry.Pinned): its workflow,
+        roles, units, data forms and scoring form at the versions pinned when it was filed."""
+        return self.service.definitions_for(actor, dossier.id)
+
+    @staticmethod
+    def forms_in(pinned: Any) -> list[Form]:
+        """The pinned data forms, in the workflow's order."""
+        return [pinned.forms[f] for f in pinned.workflow.forms if f in pinned.forms]
 
     def scoring_form(self, workflow: Workflow | None, product_set: str) -> ScoringForm | None:
         if workflow is None or workflow.scoring_regime is None:

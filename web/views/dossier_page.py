@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.definitions.model import Form, Workflow
+from engine.definitions.model import Form, ScoringForm, Workflow
 from engine.errors import NotFound, OcopflowError
 from web.formdata import shown_value
 from web.i18n import tr
@@ -126,8 +126,9 @@ def render_dossier(
     service = rt.service
     actor = g.actor
     d = service.get_dossier(actor, dossier_id)
-    workflow: Workflow = rt.workflow_of(d)
-    forms = [f for f in (rt.catalog.forms.get(fid) for fid in workflow.forms) if f is not None]
+    pinned = rt.pinned(actor, d)
+    workflow: Workflow = pinned.workflow
+    forms = rt.forms_in(pinned)
     saved_forms = service.form_answers(actor, d.id)
     saved = {fid: dict(entry["answers"]) for fid, entry in saved_forms.items()}
     typed = typed or {}
@@ -145,9 +146,9 @@ def render_dossier(
     for e in evidence:
         evidence_by_type.setdefault(e["document_type"], []).append(e["filename"])
     perms = rt.permissions(actor)
-    roles_here = {r for rs in rt.roleset(workflow) for r in rs.roles if r in actor.roles}
+    roles_here = {r for r in pinned.roleset.roles if r in actor.roles}
     editable = {f.id for f in forms if "edit_forms" in perms and roles_here & set(f.editable_by)}
-    scoring_form = rt.scoring_form(workflow, d.product_set)
+    scoring_form = pinned.scoring_form
     try:
         result = service.council_result(actor, d.id) if scoring_form else None
     except (NotFound, OcopflowError):
@@ -174,7 +175,7 @@ def render_dossier(
         "shown": shown,
         "visible": visible,
         "form_errors": form_errors or {},
-        "units": rt.units(workflow),
+        "units": list(pinned.units.units.values()) if pinned.units else rt.units(workflow),
         "evidence": evidence,
         "evidence_by_type": evidence_by_type,
         "document_types": _document_types(forms),
@@ -200,7 +201,7 @@ def render_dossier(
         "who_can": lambda tid: _who_can(rt, workflow, tid),
         "kind_label": kind_label,
         "typed_comment": typed_comment or "",
-        "product_set_label": _product_set_label(rt, workflow, d.product_set),
+        "product_set_label": _product_set_label(scoring_form, d.product_set),
     }
     return render_template("dossier.html", **context), status
 
@@ -264,8 +265,7 @@ ACTION_TEXTS = {
 }
 
 
-def _product_set_label(rt: Any, workflow: Workflow, code: str) -> str:
-    form = rt.scoring_form(workflow, code)
+def _product_set_label(form: ScoringForm | None, code: str) -> str:
     if form is not None:
         for p in form.product_sets:
             if p.code == code:

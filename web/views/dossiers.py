@@ -134,7 +134,7 @@ def detail(dossier_id: int) -> ResponseReturnValue:
 def save_form(dossier_id: int, form_id: str) -> ResponseReturnValue:
     rt = runtime()
     dossier = rt.service.get_dossier(g.actor, dossier_id)  # 404 before anything else
-    form = rt.catalog.forms.get(form_id)
+    form = rt.pinned(g.actor, dossier).forms.get(form_id)
     if form is None:
         abort(404)
     answers = parse_form(form, request.form)
@@ -170,8 +170,8 @@ def visibility(dossier_id: int, form_id: str) -> ResponseReturnValue:
     """Which fields of the form show, given what has been typed so far (forms.js asks on each change)."""
     rt = runtime()
     dossier = rt.service.get_dossier(g.actor, dossier_id)
-    form = rt.catalog.forms.get(form_id)
-    if form is None or form_id not in rt.workflow_of(dossier).forms:
+    form = rt.pinned(g.actor, dossier).forms.get(form_id)
+    if form is None:
         abort(404)
     answers = {k: v for k, v in parse_form(form, request.form).items() if v not in (None, "", [])}
     return jsonify(visible=visible_fields(form, answers, dossier_namespace(dossier)))
@@ -246,9 +246,9 @@ def fire(dossier_id: int, transition_id: str) -> ResponseReturnValue:
             g.actor, dossier.id, transition_id, comment=comment, expected_version=expected
         )
     except (PermissionDenied, TransitionNotAllowed) as exc:
-        workflow = rt.workflow_of(dossier)
+        pinned = rt.pinned(g.actor, dossier)
         refused = SimpleNamespace(id=transition_id, reason=exc.reason, message=exc.message)
-        message = reason_text(refused, workflow, rt.forms_of(workflow))
+        message = reason_text(refused, pinned.workflow, rt.forms_in(pinned))
         flash(message, "error")
         status = 403 if isinstance(exc, PermissionDenied) else 422
         return render_dossier(

@@ -52,11 +52,12 @@ def _rules(form: ScoringForm, fixed: dict[str, str]) -> dict[str, Any]:
 def _context(dossier_id: int) -> dict[str, Any]:
     rt = runtime()
     d = rt.service.get_dossier(g.actor, dossier_id)
-    workflow = rt.workflow_of(d)
-    form = rt.scoring_form(workflow, d.product_set)
+    pinned = rt.pinned(g.actor, d)
+    workflow = pinned.workflow
+    form = pinned.scoring_form
     if form is None:
         abort(404)
-    roleset = rt.roleset(workflow)[0]
+    roleset = pinned.roleset
     rows = rt.service.score_sheets(g.actor, d.id)
     communal = commune_roles(form)
     commune_rows = [r for r in rows if r["role"] in communal and r["final"]]
@@ -159,7 +160,7 @@ def council(dossier_id: int) -> ResponseReturnValue:
     ctx = _context(dossier_id)
     d = ctx["d"]
     result = rt.service.council_result(g.actor, d.id)
-    forms = rt.forms_of(ctx["workflow"])
+    forms = rt.forms_in(rt.pinned(g.actor, d))
     actions = rt.service.available_actions(g.actor, d.id)
     return render_template(
         "council.html",
