@@ -93,6 +93,22 @@ class ServiceBase:
             now = now.astimezone(dt.UTC).replace(tzinfo=None)
         return now
 
+    @staticmethod
+    def record_in_place(
+        repo: Repository, actor: Actor, row: Row, action: str, payload: dict[str, Any], at: dt.datetime
+    ) -> None:
+        """Audit a change to a dossier that leaves it in its state (a form, evidence, a score sheet)."""
+        repo.append_event(
+            at=at,
+            actor=actor.id,
+            action=action,
+            dossier_id=row["id"],
+            from_state=row["state"],
+            to_state=row["state"],
+            definition_hash=row["definition_hash"],
+            payload=payload,
+        )
+
     def sync_definitions(self) -> int:
         """Store every definition of the catalog not stored yet, each with an audit event.
 

@@ -200,16 +200,8 @@ class DossierUseCases(ServiceBase):
             repo.save_form_answers(
                 row["id"], form_id, answers=clean, complete=checked.complete, saved_by=actor.id, saved_at=now
             )
-            repo.append_event(
-                at=now,
-                actor=actor.id,
-                action="save_form",
-                dossier_id=row["id"],
-                from_state=row["state"],
-                to_state=row["state"],
-                definition_hash=row["definition_hash"],
-                payload={"form": form_id, "answers": clean, "complete": checked.complete, "version": version},
-            )
+            payload = {"form": form_id, "answers": clean, "complete": checked.complete, "version": version}
+            self.record_in_place(repo, actor, row, "save_form", payload, now)
             fresh = repo.dossier(row["id"])
             assert fresh is not None
             return self._snapshots(repo, [fresh])[0]
@@ -278,16 +270,7 @@ class DossierUseCases(ServiceBase):
             record["id"] = repo.add_evidence(
                 dossier_id=row["id"], uploaded_by=actor.id, uploaded_at=now, **record
             )
-            repo.append_event(
-                at=now,
-                actor=actor.id,
-                action="attach_evidence",
-                dossier_id=row["id"],
-                from_state=row["state"],
-                to_state=row["state"],
-                definition_hash=row["definition_hash"],
-                payload=record,
-            )
+            self.record_in_place(repo, actor, row, "attach_evidence", record, now)
             return record
 
     def _evidence_problems(

@@ -93,16 +93,7 @@ class ScoringUseCases(FiringUseCases):
             }
             repo.save_score_sheet(row["id"], actor.id, row["state"], **values)
             payload = {k: values[k] for k in ("role", "answers", "flags", "final", "total")}
-            repo.append_event(
-                at=now,
-                actor=actor.id,
-                action="score",
-                dossier_id=row["id"],
-                from_state=row["state"],
-                to_state=row["state"],
-                definition_hash=row["definition_hash"],
-                payload={**payload, "form": form.id},
-            )
+            self.record_in_place(repo, actor, row, "score", {**payload, "form": form.id}, now)
             return {"member": actor.id, "state": row["state"], **payload, "stars": result.stars}
 
     def _scoring_role(self, actor: Actor, loaded: Loaded, form: ScoringForm) -> tuple[str, bool]:
