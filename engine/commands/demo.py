@@ -25,6 +25,11 @@ def default_people_file() -> Path:
     return repo_root() / "demo" / "ocop-tay-ninh.yaml"
 
 
+USER_KEYS = frozenset({"username", "roles", "area", "producer", "name"})
+PRODUCER_KEYS = frozenset({"organisation", "commune", "products"})
+PRODUCT_KEYS = frozenset({"name", "product_set"})
+
+
 class DemoDataError(Exception):
     """The demo data file is missing or malformed; the message names the file and the entry."""
 
@@ -49,6 +54,13 @@ def _text(entry: dict[str, Any], key: str, where: str, *, required: bool = True)
     return str(value)
 
 
+def _known_keys(entry: dict[str, Any], known: frozenset[str], where: str) -> None:
+    unknown = sorted(str(k) for k in entry if k not in known)
+    if unknown:
+        # In a flow mapping an unquoted comma starts a new key: `name: A, B` is name "A" and key "B".
+        raise DemoDataError(f"{where}: unknown keys {unknown} (quote a value that contains a comma)")
+
+
 def load_people(path: Path | None = None) -> People:
     import yaml
 
@@ -68,6 +80,10 @@ def load_people(path: Path | None = None) -> People:
         where = f"{path}: producers.{key}"
         if not isinstance(entry, dict) or not isinstance(entry.get("products"), list):
             raise DemoDataError(f"{where}: expected organisation, commune and a list of products")
+        _known_keys(entry, PRODUCER_KEYS, where)
+        for product in entry["products"]:
+            if isinstance(product, dict):
+                _known_keys(product, PRODUCT_KEYS, where)
         organisations[key] = str(_text(entry, "organisation", where))
         communes[key] = str(_text(entry, "commune", where))
         products[key] = [
@@ -80,6 +96,7 @@ def load_people(path: Path | None = None) -> People:
         where = f"{path}: users[{n}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("roles"), list):
             raise DemoDataError(f"{where}: expected username, roles and name")
+        _known_keys(entry, USER_KEYS, where)
         producer = _text(entry, "producer", where, required=False)
         if producer is not None and producer not in organisations:
             raise DemoDataError(f"{where}: unknown producer '{producer}'")

@@ -25,6 +25,11 @@ def test_the_shipped_demo_people_name_every_producer_they_use() -> None:
         ("users:\n  - {username: a, roles: [x]}\n", "users[0]: 'name' must be a non-empty text"),
         ("producers: {p: {organisation: O, commune: '1'}}\nusers: []\n", "producers.p"),
         ("users:\n  - {username: a, roles: [x], name: A}\n", "no user belongs to a producer"),
+        ("users:\n  - {username: a, roles: [x], name: Kiểm tra, giám sát}\n", "unknown keys ['giám sát']"),
+        (
+            "producers: {p: {organisation: HTX A, B, commune: '1', products: []}}\nusers: []\n",
+            "producers.p: unknown keys ['B']",
+        ),
     ],
 )
 def test_a_broken_demo_file_is_refused_with_the_entry_named(tmp_path: Path, text: str, message: str) -> None:
