@@ -29,7 +29,7 @@ def fill_form(p: Any, form: Form, overrides: dict[str, Any]) -> None:
     section = p.page.locator(f'[id="form-{form.id}"]')
     done: set[str] = set()
     while True:
-        p.page.wait_for_load_state("networkidle")  # forms.js has applied the visibility rules
+        settle(p)
         todo = [
             f
             for f in form.fields()
@@ -44,10 +44,19 @@ def fill_form(p: Any, form: Form, overrides: dict[str, Any]) -> None:
                 continue  # hidden meanwhile by an earlier answer
             _answer(section, form, field, overrides.get(field.id, typed_value(field, UNITS)))
             done.add(field.id)
-            p.page.wait_for_load_state("networkidle")
+            settle(p)
     section.locator("button[type=submit]").click()
     p.page.wait_for_load_state()
     assert "Đã lưu" in p.page.locator(".flash").first.inner_text(), p.page.locator(".flash").all_inner_texts()
+
+
+def settle(p: Any) -> None:
+    """Wait until forms.js has applied the visibility rules to what was typed (no form is aria-busy).
+
+    `networkidle` is not enough: it is a page-load state and does not wait for a later fetch.
+    """
+    p.page.wait_for_load_state("networkidle")
+    p.page.wait_for_function("() => !document.querySelector('form[aria-busy=true]')")
 
 
 def _answer(section: Any, form: Form, field: Any, value: Any) -> None:

@@ -6,9 +6,12 @@
     var pending = null;
     function refresh() {
       if (pending) pending.abort();
-      pending = new AbortController();
+      var mine = new AbortController();
+      pending = mine;
+      // aria-busy tells assistive technology (and the browser tests) that fields may still appear or hide.
+      form.setAttribute("aria-busy", "true");
       fetch(form.dataset.visibilityUrl, {
-        method: "POST", body: new FormData(form), credentials: "same-origin", signal: pending.signal,
+        method: "POST", body: new FormData(form), credentials: "same-origin", signal: mine.signal,
         headers: { "Accept": "application/json" },
       }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
         if (!data) return;
@@ -16,7 +19,9 @@
           var box = form.querySelector('[data-field="' + CSS.escape(id) + '"]');
           if (box) box.hidden = !data.visible[id];
         });
-      }).catch(function () { /* offline or aborted: the server re-checks on save */ });
+      }).catch(function () { /* offline or aborted: the server re-checks on save */ }).finally(function () {
+        if (pending === mine) form.removeAttribute("aria-busy");
+      });
     }
     form.addEventListener("change", refresh);
   });
