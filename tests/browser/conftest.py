@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SCREENSHOT_ATTEMPTS = 4
+NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def _install_chromium() -> str | None:
@@ -113,10 +116,32 @@ class Person:
         return self.page.goto(self.base + path)
 
     def shot(self, name: str, *, full_page: bool = False) -> None:
+        """Leave a picture of the page for a person to look at.
+
+        Headless Chromium now and then answers `Page.captureScreenshot` with
+        "Unable to capture screenshot" when no frame has been composited yet (seen
+        on the first launch after apt installed it, while fonts were cached). The
+        picture is retried after two animation frames; if Chromium still cannot
+        draw one, the journey goes on — the screenshots are for people, the
+        assertions are what the test checks — and the gap is reported as a warning.
+        """
+        from playwright.sync_api import Error as PlaywrightError
+
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         filename = f"{len(self.shots) + 1:02d}-{name}.png"
-        self.page.screenshot(path=str(SCREENSHOTS / filename), full_page=full_page)
         self.shots.append(filename)
+        last: PlaywrightError | None = None
+        for attempt in range(SCREENSHOT_ATTEMPTS):
+            try:
+                self.page.screenshot(path=str(SCREENSHOTS / filename), full_page=full_page)
+                return
+            except PlaywrightError as error:
+                if "capture screenshot" not in str(error):
+                    raise
+                last = error
+                self.page.evaluate(NEXT_FRAMES)
+                self.page.wait_for_timeout(250 * (attempt + 1))
+        warnings.warn(f"screenshot {filename} not taken: {last}", stacklevel=2)
 
     def act(self, transition: str, comment: str | None = None) -> None:
         action = self.page.locator(f"[data-testid=action-{transition}]")
