@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.errors import Conflict
 from engine.storage import statements as st
 from engine.storage import tables as t
+from engine.storage.audit_query import AuditQueries
 from engine.storage.audit_store import AuditStore
 from engine.storage.db import writer_queue
 
@@ -40,7 +41,7 @@ def _row(mapping: Mapping[Any, Any] | None) -> Row | None:
     return dict(mapping) if mapping is not None else None
 
 
-class Repository(AuditStore):
+class Repository(AuditStore, AuditQueries):
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)
         self.connection = connection

@@ -230,6 +230,10 @@ audit_events = Table(
     Column("comment", Text),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The auditors' page (storage/audit_query.py): each filter read in seq order, newest first.
+    Index("ix_audit_events_actor_seq", "actor", "seq"),
+    Index("ix_audit_events_action_seq", "action", "seq"),
+    Index("ix_audit_events_at", "at"),
 )
 
 # One row: the last sequence number and hash. Locked by every append so the chain never forks.

@@ -1,0 +1,132 @@
+"""The auditors' questions over the append-only log, answered in SQL: a filtered page, its count, the
+actions in use, the export stream and the tail that incremental verification reads. Read-only.
+
+Paging is keyset on `seq` (newest first), not LIMIT/OFFSET: a page costs the same at any depth, and
+events appended while an auditor pages do not shift rows from one page to the next (with OFFSET a
+new event pushes the last row of page 1 onto page 2, shown twice, or one is skipped). Each filter
+has an index that yields rows in seq order (revision 0003: actor, action, at; dossier_id from 0001).
+
+`at` is the ISO text that was hashed (`2026-07-01T09:00:00.000001`); a day range is a string range
+on it, which every collation orders like the dates because all values share one layout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, exists, func, select, text
+
+from engine import audit
+from engine.storage import tables as t
+
+EXPORT_BATCH = 5000  # rows per keyset batch of an export (memory stays flat)
+_COLUMNS = tuple(t.audit_events.c[name] for name in audit.ROW_FIELDS)
+
+# The distinct actions by a loose index scan: one index probe per action instead of reading every
+# row (a plain DISTINCT reads the whole index). The same SQL runs on SQLite and PostgreSQL.
+_ACTIONS = text(
+    "WITH RECURSIVE found(action) AS ("
+    " SELECT MIN(action) FROM audit_events"
+    " UNION ALL"
+    " SELECT (SELECT MIN(e.action) FROM audit_events e WHERE e.action > found.action)"
+    " FROM found WHERE found.action IS NOT NULL"
+    ") SELECT action FROM found WHERE action IS NOT NULL"
+)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which events an auditor asks for; None or empty means any. `until` is inclusive."""
+
+    actor: str | None = None
+    dossier_id: int | None = None
+    action: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def _where(f: AuditFilter) -> list[ColumnElement[bool]]:
+    c = t.audit_events.c
+    out: list[ColumnElement[bool]] = []
+    if f.actor:
+        out.append(c.actor == f.actor)
+    if f.dossier_id is not None:
+        out.append(c.dossier_id == f.dossier_id)
+    if f.action:
+        out.append(c.action == f.action)
+    if f.since is not None:
+        out.append(c.at >= f.since.isoformat())
+    if f.until is not None and f.until < dt.date.max:
+        out.append(c.at < (f.until + dt.timedelta(days=1)).isoformat())
+    return out
+
+
+class AuditQueries:
+    """Mixed into the Repository; every method runs on the repository's open transaction."""
+
+    connection: Connection
+
+    def audit_page(
+        self, f: AuditFilter, *, before: int | None = None, after: int | None = None, limit: int = 50
+    ) -> list[audit.AuditEvent]:
+        """Up to `limit` matching events, newest first: older than `before`, or the oldest ones
+        newer than `after` (the page before, when paging back towards the newest)."""
+        c = t.audit_events.c
+        q = select(*_COLUMNS).where(*_where(f)).limit(limit)
+        if after is not None:
+            q = q.where(c.seq > after).order_by(c.seq.asc())
+            rows = list(self.connection.execute(q))
+            rows.reverse()
+        else:
+            if before is not None:
+                q = q.where(c.seq < before)
+            rows = list(self.connection.execute(q.order_by(c.seq.desc())))
+        return [audit.event_from_row(row) for row in rows]
+
+    def audit_exists(self, f: AuditFilter, *, before: int | None = None, after: int | None = None) -> bool:
+        """Whether any matching event is older than `before` / newer than `after` (for the pager)."""
+        c = t.audit_events.c
+        conditions = _where(f)
+        if before is not None:
+            conditions.append(c.seq < before)
+        if after is not None:
+            conditions.append(c.seq > after)
+        return bool(self.connection.execute(select(exists().where(*conditions))).scalar())
+
+    def audit_count(self, f: AuditFilter, *, cap: int) -> int:
+        """How many events match, counted up to `cap + 1` (more than `cap` reads "more than")."""
+        counted = select(t.audit_events.c.seq).where(*_where(f)).limit(cap + 1).subquery()
+        return int(self.connection.execute(select(func.count()).select_from(counted)).scalar_one())
+
+    def audit_actions(self) -> list[str]:
+        return [str(row[0]) for row in self.connection.execute(_ACTIONS)]
+
+    def audit_export(self, f: AuditFilter, *, upto: int) -> Iterator[audit.AuditEvent]:
+        """Matching events with seq <= `upto`, oldest first, read in keyset batches."""
+        c = t.audit_events.c
+        base = select(*_COLUMNS).where(*_where(f), c.seq <= upto).order_by(c.seq.asc()).limit(EXPORT_BATCH)
+        last = 0
+        while True:
+            rows = self.connection.execute(base.where(c.seq > last)).all()
+            for row in rows:
+                yield audit.event_from_row(row)
+            if len(rows) < EXPORT_BATCH:
+                return
+            last = rows[-1][0]
+
+    def audit_tail(self, after: int, upto: int) -> Iterator[tuple[Any, ...]]:
+        """The stored rows after `after` up to `upto`, in seq order, as `audit.verify_rows` reads them
+        (ROW_FIELDS, then the payload text)."""
+        c = t.audit_events.c
+        q = select(*_COLUMNS, c.payload).where(c.seq > after, c.seq <= upto).order_by(c.seq)
+        for row in self.connection.execute(q):
+            yield tuple(row)
+
+    def audit_hash(self, seq: int) -> str | None:
+        """The stored hash of one event (None when there is no such event)."""
+        q = select(t.audit_events.c.hash).where(t.audit_events.c.seq == seq)
+        found = self.connection.execute(q).scalar()
+        return None if found is None else str(found)
