@@ -76,12 +76,13 @@ def test_bad_filters_are_named_and_do_not_fail(as_user: Any) -> None:
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "YYYY-MM-DD" in text and "Mã hồ sơ là một số." in text
+    assert 'value="tomorrow"' in text and 'value="abc"' in text and 'value="2020-01-01"' in text
 
 
-def test_the_audit_page_is_paginated_newest_first(as_user: Any, app: Flask) -> None:
+def _open(app: Flask, n: int) -> None:
     service = app.extensions["ocopflow"].service
     producer = service.actor_for_username("producer1")
-    for i in range(60):
+    for i in range(n):
         service.open_dossier(
             producer,
             product_name=f"P{i}",
@@ -89,13 +90,70 @@ def test_the_audit_page_is_paginated_newest_first(as_user: Any, app: Flask) -> N
             producer_org=producer.organisation,
             commune_code="00583",
         )
+
+
+def _seqs(page: str) -> list[int]:
+    return [int(s) for s in re.findall(r'data-seq="(\d+)"', page)]
+
+
+def _link(page: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}"', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_the_audit_page_is_paginated_newest_first(as_user: Any, app: Flask) -> None:
+    _open(app, 60)
     auditor = as_user("auditor")
-    pages = [auditor.get(f"/admin/audit?page={n}").get_data(as_text=True) for n in (1, 2)]
-    seqs = [[int(s) for s in re.findall(r'data-seq="(\d+)"', page)] for page in pages]
+    first = auditor.get("/admin/audit").get_data(as_text=True)
+    older = _link(first, "next")
+    assert older and _link(first, "prev") is None
+    second = auditor.get(older).get_data(as_text=True)
+    seqs = [_seqs(first), _seqs(second)]
     assert len(seqs[0]) == 50 and seqs[1]
     assert seqs[0] + seqs[1] == sorted(seqs[0] + seqs[1], reverse=True)
     assert seqs[0][-1] == seqs[1][0] + 1  # nothing skipped between pages
-    assert 'rel="next"' in pages[0] and 'rel="prev"' in pages[1]
+    newer = _link(second, "prev")
+    assert newer and _seqs(auditor.get(newer).get_data(as_text=True)) == seqs[0]
+    oldest = _link(first, "last")
+    assert oldest and _seqs(auditor.get(oldest).get_data(as_text=True))[-1] == 1
+
+
+def test_new_events_do_not_shift_the_older_pages(as_user: Any, app: Flask) -> None:
+    _open(app, 60)
+    auditor = as_user("auditor")
+    first = auditor.get("/admin/audit").get_data(as_text=True)
+    _open(app, 3)  # appended while the auditor reads page 1
+    second = auditor.get(_link(first, "next") or "").get_data(as_text=True)
+    assert _seqs(second)[0] == _seqs(first)[-1] - 1
+
+
+def test_the_pager_keeps_the_filters(as_user: Any, app: Flask) -> None:
+    _open(app, 60)
+    auditor = as_user("auditor")
+    first = auditor.get("/admin/audit?action=open&actor=producer1").get_data(as_text=True)
+    older = _link(first, "next") or ""
+    assert "action=open" in older and "actor=producer1" in older
+    assert "<code>create_user</code>" not in auditor.get(older).get_data(as_text=True)
+
+
+def test_a_page_past_either_end_is_not_found_and_keeps_the_form(as_user: Any) -> None:
+    auditor = as_user("auditor")
+    for cursor in ("before=1", "after=99999999"):
+        response = auditor.get(f"/admin/audit?{cursor}&actor=admin&since=2020-01-01")
+        assert response.status_code == 404
+        page = response.get_data(as_text=True)
+        assert 'data-testid="page-problem"' in page
+        assert 'value="admin"' in page and 'value="2020-01-01"' in page
+        assert _link(page, "first") == "/admin/audit?actor=admin&since=2020-01-01"
+
+
+@pytest.mark.parametrize("cursor", ["before=abc", "after=-3", "before=9" * 30, "before=5&after=2", "after=٣"])
+def test_a_bad_page_address_shows_the_newest_page_with_an_error(as_user: Any, cursor: str) -> None:
+    response = as_user("auditor").get(f"/admin/audit?{cursor}&action=create_user")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-testid="page-problem"' in page and 'value="create_user"' in page
+    assert _seqs(page) and "<code>create_user</code>" in page
 
 
 def test_the_csv_export_holds_the_filtered_events_and_defuses_formulas(as_user: Any, api: Api) -> None:
@@ -219,3 +277,53 @@ def test_an_edited_event_shows_the_chain_as_broken_at_that_event(as_user: Any, a
     assert 'data-testid="chain-status" data-ok="false"' in page
     assert f"sự kiện số {seq}" in page
     assert f'<tr data-seq="{seq}" class="broken"' in page
+
+
+def _edit(app: Flask, seq: int, column: str = "comment") -> None:
+    with app.extensions["ocopflow"].database.engine.begin() as conn:
+        conn.execute(text(f"UPDATE audit_events SET {column} = 'sửa lén' WHERE seq = :s"), {"s": seq})
+
+
+def _status(page: str) -> str:
+    found = re.search(r'data-testid="chain-status" data-ok="(\w+)"', page)
+    assert found
+    return found.group(1)
+
+
+def test_a_page_view_checks_only_new_events_and_the_full_check_finds_older_edits(
+    as_user: Any, api: Api, app: Flask
+) -> None:
+    auditor = as_user("auditor")
+    first = auditor.get("/admin/audit").get_data(as_text=True)
+    through = int(re.search(r'data-through="(\d+)"', first).group(1))  # type: ignore[union-attr]
+    assert _status(first) == "true" and through > 0 and "Chưa kiểm tra toàn bộ" in first
+    _edit(app, through // 2)  # already verified: a page view does not read it again
+    assert _status(auditor.get("/admin/audit").get_data(as_text=True)) == "true"
+    response = auditor.post("/admin/audit/verify", {"action": "open"}, page="/admin/audit")
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/audit?action=open"
+    page = auditor.get("/admin/audit").get_data(as_text=True)
+    assert _status(page) == "false" and f"sự kiện số {through // 2}" in page
+    assert "Lần kiểm tra toàn bộ gần nhất" in page
+
+
+def test_an_event_edited_after_the_last_view_is_caught_by_the_next_view(
+    as_user: Any, api: Api, app: Flask
+) -> None:
+    auditor = as_user("auditor")
+    assert _status(auditor.get("/admin/audit").get_data(as_text=True)) == "true"
+    made = _dossiers(api, 1)
+    with app.extensions["ocopflow"].database.engine.connect() as conn:
+        query = "SELECT seq FROM audit_events WHERE action = 'fire' AND dossier_id = :d"
+        seq = conn.execute(text(query), {"d": made[0]["id"]}).scalar_one()
+    _edit(app, seq, "actor")
+    page = auditor.get("/admin/audit").get_data(as_text=True)
+    assert _status(page) == "false" and f"sự kiện số {seq}" in page
+
+
+def test_the_full_check_needs_the_audit_permission_and_the_csrf_token(as_user: Any) -> None:
+    for user in ("admin", "producer1"):
+        assert as_user(user).post("/admin/audit/verify", {}, page="/dossiers").status_code == 403
+    auditor = as_user("auditor")
+    assert auditor.client.post("/admin/audit/verify", data={}).status_code == 400
+    ok = auditor.post("/admin/audit/verify", {}, page="/admin/audit", follow_redirects=True)
+    assert ok.status_code == 200 and "Đã kiểm tra toàn bộ chuỗi" in ok.get_data(as_text=True)

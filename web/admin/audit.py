@@ -1,26 +1,31 @@
-"""The audit page: events filtered by actor, dossier, action and date range; CSV and Excel export;
-the hash chain's verification status."""
+"""The audit page: events filtered by actor, dossier, action and date range (in SQL, through the
+service), newest first with keyset paging; CSV and Excel export of the same query, streamed; the
+hash chain's status as this process has verified it, and a button for a full check."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from collections import deque
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
-from flask import Response, render_template, request, stream_with_context, url_for
+from flask import Response, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from engine.errors import Conflict
+from engine.service.queries import AuditFilter
 from web.admin import bp
 from web.admin.access import requires
 from web.runtime import runtime
 
 PER_PAGE = 50
+MAX_SEQ = 2**62  # a cursor beyond any event number is not a page
 COLUMNS = (
     "seq",
     "at",
@@ -37,6 +42,7 @@ COLUMNS = (
 )
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FILTER_NAMES = ("actor", "dossier", "action", "since", "until")
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class AuditFilters:
                 except ValueError:
                     problems[name] = _("Ngày phải có dạng YYYY-MM-DD.")
         dossier = (args.get("dossier") or "").strip()[:40]
-        if dossier and not dossier.isdigit():
+        if dossier and not (dossier.isascii() and dossier.isdigit() and len(dossier) <= 18):
             problems["dossier"] = _("Mã hồ sơ là một số.")
         since, until = dates["since"], dates["until"]
         if since and until and since > until:
@@ -68,23 +74,20 @@ class AuditFilters:
         filters = cls(
             actor=(args.get("actor") or "").strip()[:80],
             dossier=dossier if "dossier" not in problems else "",
-            action=(args.get("action") or "").strip()[:80],
+            action=(args.get("action") or "").strip()[:100],
             since=since,
-            until=until,
+            until=until if "until" not in problems else None,
         )
         return filters, problems
 
-    def matches(self, event: Any) -> bool:
-        if self.actor and event.actor != self.actor:
-            return False
-        if self.dossier and str(event.dossier_id or "") != self.dossier:
-            return False
-        if self.action and event.action != self.action:
-            return False
-        day = str(event.at)[:10]
-        if self.since and day < self.since.isoformat():
-            return False
-        return not (self.until and day > self.until.isoformat())
+    def for_service(self) -> AuditFilter:
+        return AuditFilter(
+            actor=self.actor or None,
+            dossier_id=int(self.dossier) if self.dossier else None,
+            action=self.action or None,
+            since=self.since,
+            until=self.until,
+        )
 
     def query(self) -> dict[str, Any]:
         """The filters as URL parameters, for the pager and the export links."""
@@ -98,47 +101,70 @@ class AuditFilters:
         return {k: v for k, v in values.items() if v}
 
 
-def events(filters: AuditFilters) -> Iterator[Any]:
-    """Matching events, oldest first, streamed from the append-only store."""
-    with runtime().database.transaction(write=False) as repo:
-        for event in repo.iter_events():
-            if filters.matches(event):
-                yield event
+def _cursor(args: Any, problems: dict[str, str]) -> tuple[int | None, int | None]:
+    """`before` (older than this event) or `after` (newer than it); a bad value shows the newest page."""
+    found: dict[str, int | None] = {"before": None, "after": None}
+    for name in found:
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            continue
+        if raw.isascii() and raw.isdigit() and int(raw) <= MAX_SEQ:
+            found[name] = int(raw)
+        else:
+            problems["page"] = _("Địa chỉ trang không hợp lệ; đang hiện trang mới nhất.")
+            return None, None
+    if found["before"] is not None and found["after"] is not None:
+        problems["page"] = _("Địa chỉ trang không hợp lệ; đang hiện trang mới nhất.")
+        return None, None
+    return found["before"], found["after"]
 
 
 @bp.get("/audit")
 @requires("audit")
-def audit() -> str:
+def audit() -> ResponseReturnValue:
     filters, problems = AuditFilters.from_args(request.args)
-    try:
-        page = max(1, min(int(request.args.get("page", "1")), 1_000_000))
-    except ValueError:
-        page = 1
-    # Stream the log once; keep only the newest page*PER_PAGE matches (memory stays flat).
-    window: deque[Any] = deque(maxlen=page * PER_PAGE)
-    actions: set[str] = set()
-    total = 0
-    for event in events(filters):
-        window.append(event)
-        actions.add(event.action)
-        total += 1
-    pages = max(1, -(-total // PER_PAGE))
-    newest_first = list(reversed(window))
-    shown = newest_first[(page - 1) * PER_PAGE : page * PER_PAGE]
+    before, after = _cursor(request.args, problems)
+    service = runtime().service
+    log = service.audit_log(g.actor, filters.for_service(), before=before, after=after, per_page=PER_PAGE)
+    status = 200
+    if not log.events and (before is not None or after is not None):
+        # A page past either end is not a page (the pager never links to one): 404, form kept.
+        problems["page"] = _("Không có trang này: không còn sự kiện nào theo hướng đó.")
+        status = 404
+    query = filters.query()
+    events = log.events
     return render_template(
         "admin/audit.html",
-        events=shown,
+        log=log,
+        events=events,
         filters=filters,
         problems=problems,
-        values=request.args,
-        page=page,
-        pages=pages,
-        total=total,
-        actions=sorted(actions),
-        verification=runtime().service.verify_audit(),
-        page_url=lambda p: url_for("admin.audit", page=p, **filters.query()),
-        export_url=lambda fmt: url_for("admin.audit_export", fmt=fmt, **filters.query()),
-    )
+        values={name: request.args.get(name, "") for name in FILTER_NAMES},
+        actions=service.audit_actions(g.actor),
+        verification=service.audit_status(g.actor),
+        newest_url=url_for("admin.audit", **query),
+        oldest_url=url_for("admin.audit", after=0, **query),
+        newer_url=url_for("admin.audit", after=events[0].seq, **query) if log.newer else None,
+        older_url=url_for("admin.audit", before=events[-1].seq, **query) if log.older else None,
+        export_url=lambda fmt: url_for("admin.audit_export", fmt=fmt, **query),
+    ), status
+
+
+@bp.post("/audit/verify")
+@requires("audit")
+def audit_verify() -> ResponseReturnValue:
+    """Verify the whole chain now (seconds on a long history), then back to the page."""
+    try:
+        result = runtime().service.check_audit_chain(g.actor)
+    except Conflict:
+        flash(_("Một lần kiểm tra toàn bộ chuỗi đang chạy; hãy đợi rồi tải lại trang."), "error")
+    else:
+        if result.ok:
+            flash(_("Đã kiểm tra toàn bộ chuỗi: %(n)d sự kiện nguyên vẹn.", n=result.through), "success")
+        else:
+            flash(_("Chuỗi bị phá vỡ tại sự kiện số %(seq)s.", seq=result.first_broken), "error")
+    filters, _problems = AuditFilters.from_args(request.form)
+    return redirect(url_for("admin.audit", **filters.query()))
 
 
 def _cell(value: Any) -> Any:
@@ -147,12 +173,12 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _rows(filters: AuditFilters) -> Iterator[list[Any]]:
-    for event in events(filters):
+def _rows(events: Iterator[Any]) -> Iterator[list[Any]]:
+    for event in events:
         yield [_cell(getattr(event, name)) for name in COLUMNS]
 
 
-def _filename(filters: AuditFilters, ext: str) -> str:
+def _filename(ext: str) -> str:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     return f"audit-{stamp}.{ext}"
 
@@ -160,42 +186,47 @@ def _filename(filters: AuditFilters, ext: str) -> str:
 @bp.get("/audit/export.<fmt>")
 @requires("audit")
 def audit_export(fmt: str) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        return Response(_("Định dạng không hỗ trợ: chọn csv hoặc xlsx."), status=404, mimetype="text/plain")
     filters, problems = AuditFilters.from_args(request.args)
     if problems:
         return Response(
             "\n".join(f"{k}: {v}" for k, v in problems.items()), status=400, mimetype="text/plain"
         )
-    if fmt == "csv":
-        return _csv(filters)
-    if fmt == "xlsx":
-        return _xlsx(filters)
-    return Response(_("Định dạng không hỗ trợ: chọn csv hoặc xlsx."), status=404, mimetype="text/plain")
+    # The permission is checked here; the rows are read while the response is sent.
+    events = runtime().service.audit_export(g.actor, filters.for_service())
+    return _csv(events) if fmt == "csv" else _xlsx(events)
 
 
-def _csv(filters: AuditFilters) -> Response:
+def _csv(events: Iterator[Any]) -> Response:
     def generate() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")  # Excel reads UTF-8 (Vietnamese) only with the byte-order mark
         writer.writerow(COLUMNS)
-        for row in _rows(filters):
-            writer.writerow(row)
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+        try:
+            for row in _rows(events):
+                writer.writerow(row)
+                if buffer.tell() > 64_000:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+        finally:
+            getattr(events, "close", lambda: None)()  # a client that hangs up ends the read transaction
 
     response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(filters, "csv")}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
     return response
 
 
-def _xlsx(filters: AuditFilters) -> Response:
+def _xlsx(events: Iterator[Any]) -> Response:
+    """A write-only workbook (rows go to a temporary file as they come) saved to a temporary file
+    and sent in chunks: memory stays flat whatever the number of rows."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("audit")
     sheet.append(list(COLUMNS))
-    for row in _rows(filters):
+    for row in _rows(events):
         cells = []
         for value in row:
             cell = WriteOnlyCell(sheet, value=value)
@@ -203,10 +234,25 @@ def _xlsx(filters: AuditFilters) -> Response:
                 cell.data_type = "s"  # never a formula, whatever the text
             cells.append(cell)
         sheet.append(cells)
-    data = io.BytesIO()
-    book.save(data)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by _chunks once the response is sent
+    try:
+        book.save(spool)
+        size = spool.tell()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
     response = Response(
-        data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        _chunks(spool), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(filters, "xlsx")}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
+    response.headers["Content-Length"] = str(size)
     return response
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := spool.read(256 * 1024):
+            yield chunk
+    finally:
+        spool.close()
