@@ -6,16 +6,17 @@ about the dossier the caller passes in. Nothing is allowed unless some rule
 allows it, and every refusal says why with a stable reason code:
 
 `ok`, `role`, `scope`, `permission`, `duty:<id>`, `state`, `guard`,
-`form:<id>`, `evidence:<type>`, `comment`, `scores`.
+`form:<id>`, `evidence:<type>`, `comment`, `scores`, and `form_state` (the
+form may not be edited, or its evidence uploaded, in the dossier's state).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.definitions.model import Duty, Role, RoleSet, Text, Transition, Workflow
+from engine.definitions.model import Duty, Form, Role, RoleSet, Text, Transition, Workflow
 from engine.expressions import ExpressionError, truthy
 
 
@@ -148,6 +149,86 @@ def may(
             "A member of the producer may not do this on the producer's dossier.",
         )
     return OK
+
+
+def editable_in_state(workflow: Workflow, state: str, form: Form) -> Decision:
+    """May `form` be edited while a dossier is in `state` (the workflow's `editable_forms`)?"""
+    if form.id in workflow.editable_forms_in(state):
+        return OK
+    label = workflow.states[state].label if state in workflow.states else Text(state)
+    where = [s.label for s in workflow.leaves() if form.id in workflow.editable_forms_in(s.id)]
+    vi = f"Biểu mẫu '{form.title.vi}' không được sửa khi hồ sơ ở trạng thái '{label.vi}'."
+    en = f"The form '{form.title.get('en')}' cannot be edited while the dossier is '{label.get('en')}'."
+    if where:
+        vi += " Biểu mẫu được sửa khi hồ sơ ở: " + ", ".join(t.vi for t in where) + "."
+        en += " It can be edited while the dossier is: " + ", ".join(t.get("en") for t in where) + "."
+    return _deny("form_state", vi, en)
+
+
+def may_edit_form(
+    actor: Actor, workflow: Workflow, roleset: RoleSet, dossier: DossierFacts, form: Form
+) -> Decision:
+    """May the actor save `form` on this dossier now?
+
+    Checked in this order: the `edit_forms` permission in scope (and duties),
+    a role in scope that the form's `editable_by` names, then the state.
+    """
+    decision = may(actor, "edit_forms", roleset, dossier, workflow=workflow)
+    if not decision:
+        return decision
+    return _form_in_reach(actor, workflow, roleset, dossier, form)
+
+
+def _form_in_reach(
+    actor: Actor, workflow: Workflow, roleset: RoleSet, dossier: DossierFacts, form: Form
+) -> Decision:
+    editors = [
+        r for r in roles_of(actor, roleset) if r.id in form.editable_by and in_scope(actor, r, dossier)
+    ]
+    if not editors:
+        return _deny(
+            "role",
+            f"Vai trò của bạn không được sửa biểu mẫu '{form.title.vi}'.",
+            f"Your roles may not edit the form '{form.title.get('en')}'.",
+        )
+    return editable_in_state(workflow, dossier.state, form)
+
+
+def may_upload(
+    actor: Actor,
+    workflow: Workflow,
+    roleset: RoleSet,
+    dossier: DossierFacts,
+    document_type: str,
+    forms: Iterable[Form],
+) -> Decision:
+    """May the actor attach a document of this type to the dossier now?
+
+    Uploading fills an evidence field, so it is editing the forms that collect
+    the type: besides `upload_evidence`, one of those forms must be the actor's
+    to edit (`editable_by`) and editable in the dossier's state. A type that no
+    form collects (only a transition requires it) can be attached in any state
+    that is not terminal.
+    """
+    decision = may(actor, "upload_evidence", roleset, dossier, workflow=workflow)
+    if not decision:
+        return decision
+    slots = [
+        f for f in forms if any(x.type == "evidence" and x.document == document_type for x in f.fields())
+    ]
+    if not slots:
+        if workflow.is_terminal(dossier.state):
+            return _deny(
+                "form_state",
+                "Hồ sơ đã kết thúc; không tải thêm minh chứng được.",
+                "The dossier is closed; no more evidence can be attached.",
+            )
+        return OK
+    decisions = [_form_in_reach(actor, workflow, roleset, dossier, form) for form in slots]
+    if any(decisions):
+        return OK
+    # The most useful refusal: a form the actor edits, but not in this state.
+    return next((d for d in decisions if d.reason == "form_state"), decisions[0])
 
 
 def _is_producer_member(actor: Actor, dossier: DossierFacts) -> bool:

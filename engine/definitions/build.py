@@ -40,6 +40,7 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
             id=sid, label=text(sd["label"]), step=steps[sid], terminal=bool(sd.get("terminal")),
             deadline=sd.get("deadline"), pauses_clocks=sd.get("clock") == "paused", parent=parent,
             children=tuple(children.get(sid, ())), description=maybe_text(sd.get("description")),
+            editable_forms=tuple(sd["editable_forms"]) if "editable_forms" in sd else None,
         )  # fmt: skip
 
     def leaves(sid: str) -> list[str]:

@@ -128,6 +128,7 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         yield from _check_transition(t, tpath, clocks, data, refs)
     yield from _check_graph(data, states, children, edges, outgoing, initial)
     yield from _check_clocks(clocks, transitions)
+    yield from _check_editable_forms(data, states)
     duty_known = sorted(t["id"] for t in transitions)
     for i, duty in enumerate(data.get("duties", [])):
         for j, tid in enumerate(duty.get("transitions", [])):
@@ -163,6 +164,24 @@ def _check_clocks(clocks: dict[str, Any], transitions: list[dict[str, Any]]) -> 
     for clock_id in clocks:
         if clock_id not in started:
             yield Finding("W008", ("clocks", clock_id), {"id": clock_id}, at_key=True, severity="warning")
+
+
+def _check_editable_forms(data: dict[str, Any], states: list[Any]) -> Iterator[Finding]:
+    """`editable_forms` names the workflow's own forms; a workflow with forms should say where they are edited."""
+    listed = list(data.get("forms", []))
+    declared = [(sid, state, path) for sid, state, path, _ in states if "editable_forms" in state]
+    if not declared:
+        if listed:
+            yield Finding(
+                "W009", ("states",), {"id": data["id"], "forms": listed}, at_key=True, severity="warning"
+            )
+        return
+    for sid, state, path in declared:
+        for j, form_id in enumerate(state["editable_forms"]):
+            if form_id not in listed:
+                yield Finding(
+                    "E222", (*path, "editable_forms", j), {"id": form_id, "state": sid, "known": listed}
+                )
 
 
 def _check_graph(data: dict[str, Any], states: list[Any], children: dict[str, list[str]],

@@ -49,6 +49,7 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
     d = entry.definition
     if isinstance(d, m.Workflow):
         yield from _workflow(d, entry.refs, r)
+        yield from _editing(d)
     elif isinstance(d, m.Form):
         yield from _form(d, entry.refs, r)
     elif isinstance(d, m.ScoringForm):
@@ -89,6 +90,44 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
                 yield Finding("E206", ref.path, {"id": ref.id, "form": ref.context, "known": known})
         elif ref.kind == "evidence" and all(forms) and ref.id not in collected:
             yield Finding("W003", ref.path, {"id": ref.id})
+
+
+def _editing(wf: m.Workflow) -> Iterator[Finding]:
+    """Where `editable_forms` is used: every required form can be edited before it is required."""
+    if not wf.declares_editing:
+        return
+    leaves = [s.id for s in wf.leaves()]
+    editable = {sid: set(wf.editable_forms_in(sid)) for sid in leaves}
+    incoming: dict[str, set[str]] = {}
+    for t in wf.transitions:
+        for source in t.sources:
+            incoming.setdefault(t.target, set()).add(source)
+    required: set[str] = set()
+    for i, t in enumerate(wf.transitions):
+        before = _upstream(t.sources, incoming)
+        for j, form_id in enumerate(t.requires.forms):
+            required.add(form_id)
+            if form_id in wf.forms and not any(form_id in editable.get(s, ()) for s in before):
+                yield Finding(
+                    "E223",
+                    ("transitions", i, "requires", "forms", j),
+                    {"id": form_id, "transition": t.id, "state": t.sources[0] if t.sources else ""},
+                )
+    for i, form_id in enumerate(wf.forms):
+        if form_id not in required and not any(form_id in e for e in editable.values()):
+            yield Finding("W010", ("forms", i), {"id": form_id}, severity="warning")
+
+
+def _upstream(sources: tuple[str, ...], incoming: dict[str, set[str]]) -> set[str]:
+    """The sources and every state from which one of them can be reached."""
+    seen = set(sources)
+    frontier = list(sources)
+    while frontier:
+        for before in incoming.get(frontier.pop(), ()):
+            if before not in seen:
+                seen.add(before)
+                frontier.append(before)
+    return seen
 
 
 def _form(form: m.Form, refs: list[Ref], r: Resolver) -> Iterator[Finding]:
@@ -150,6 +189,7 @@ def _tests(suite: m.TestSuite, r: Resolver) -> Iterator[Finding]:
                 yield Finding(
                     "E503", (*path, "transition"), {**params, "what": "transition", "id": raw["transition"]}
                 )
+            yield from _case_editing(wf, raw, path, params, r)
             roleset: m.RoleSet | None = r.get("roles", wf.roles)
             actor = raw.get("actor")
             if roleset and isinstance(actor, dict):
@@ -160,6 +200,22 @@ def _tests(suite: m.TestSuite, r: Resolver) -> Iterator[Finding]:
                             (*path, "actor", "roles", j),
                             {"id": role, "roles": roleset.id, "known": sorted(roleset.roles)},
                         )
+
+
+def _case_editing(
+    wf: m.Workflow, raw: dict[str, Any], path: tuple[Any, ...], params: dict[str, Any], r: Resolver
+) -> Iterator[Finding]:
+    """A case's `form` is one of the workflow's forms; its `document` a type the workflow knows."""
+    if "form" in raw and raw["form"] not in wf.forms:
+        yield Finding("E503", (*path, "form"), {**params, "what": "form", "id": raw["form"]})
+    if "document" in raw:
+        forms = [r.get("forms", fid) for fid in wf.forms]
+        known = {f.document for form in forms if form for f in form.fields() if f.type == "evidence"}
+        known |= {doc for t in wf.transitions for doc in t.requires.evidence}
+        if raw["document"] not in known:
+            yield Finding(
+                "E503", (*path, "document"), {**params, "what": "document type", "id": raw["document"]}
+            )
 
 
 def _case_answers(

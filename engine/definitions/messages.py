@@ -127,6 +127,14 @@ CODES: dict[str, Message] = {
     "E221": _m("Vai trò '{role}' chấm tiêu chí nhưng thiếu quyền 'score'",
                "Role '{role}' assesses criteria but lacks the 'score' permission",
                "Thêm 'score' vào 'can' của vai trò trong '{roles}'.", "Add 'score' to the role's 'can' in '{roles}'."),
+    "E222": _m("Trạng thái '{state}' cho sửa biểu mẫu '{id}' nhưng quy trình không dùng biểu mẫu này",
+               "State '{state}' lists form '{id}' in editable_forms, but the workflow does not use it",
+               "Thêm '{id}' vào danh sách 'forms' của quy trình, hoặc sửa mã. Các biểu mẫu của quy trình: {known}.",
+               "Add '{id}' to the workflow's 'forms' list, or fix the id. The workflow's forms: {known}."),
+    "E223": _m("Chuyển tiếp '{transition}' yêu cầu biểu mẫu '{id}' nhưng không trạng thái nào trước đó cho sửa biểu mẫu này",
+               "Transition '{transition}' requires form '{id}', but no state before it lets the form be edited",
+               "Thêm '{id}' vào 'editable_forms' của trạng thái '{state}' hoặc của một trạng thái hồ sơ đi qua trước đó.",
+               "Add '{id}' to 'editable_forms' of state '{state}' or of a state the dossier passes through before it."),
     # --- E3xx: expressions ---------------------------------------------------------------
     "E301": _m("Biểu thức {where} sai cú pháp: {detail}", "Expression in {where} does not compile: {detail}",
                "Biểu thức theo cú pháp Jinja2, ví dụ: dossier.kind == 'first'.",
@@ -189,6 +197,13 @@ CODES: dict[str, Message] = {
     "W008": _m("Đồng hồ '{id}' không bao giờ được bắt đầu", "Clock '{id}' is never started",
                "Thêm hiệu ứng 'start_clock: {id}' vào chuyển tiếp bắt đầu thời hạn, hoặc xóa đồng hồ.",
                "Add 'start_clock: {id}' to the transition that starts the period, or remove the clock."),
+    "W009": _m("Quy trình '{id}' không nói biểu mẫu nào được sửa ở trạng thái nào: mọi biểu mẫu sửa được ở mọi trạng thái chưa kết thúc",
+               "Workflow '{id}' does not say in which states its forms may be edited: every form is editable in every state that is not terminal",
+               "Thêm 'editable_forms: [mã biểu mẫu]' vào các trạng thái mà biểu mẫu được điền (trạng thái con thừa hưởng); các trạng thái khác khi đó không cho sửa gì. Biểu mẫu: {forms}.",
+               "Add 'editable_forms: [form ids]' to the states where forms are filled in (nested states inherit it); every other state then edits nothing. Forms: {forms}."),
+    "W010": _m("Biểu mẫu '{id}' không được sửa ở trạng thái nào", "Form '{id}' cannot be edited in any state",
+               "Thêm '{id}' vào 'editable_forms' của các trạng thái mà biểu mẫu được điền, hoặc bỏ nó khỏi 'forms'.",
+               "Add '{id}' to 'editable_forms' of the states where it is filled in, or remove it from 'forms'."),
 }  # fmt: skip
 
 

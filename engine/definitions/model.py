@@ -95,6 +95,7 @@ class State:
     parent: str | None = None  # id of the composite state that contains it
     children: tuple[str, ...] = ()  # non-empty for a composite state
     description: Text | None = None
+    editable_forms: tuple[str, ...] | None = None  # as written on this state; None: not said here
 
     @property
     def composite(self) -> bool:
@@ -180,6 +181,44 @@ class Workflow:
 
     def leaves(self) -> list[State]:
         return [s for s in self.states.values() if not s.composite]
+
+    def _lineage(self, state_id: str) -> list[State]:
+        """The state and its enclosing composites, innermost first."""
+        chain: list[State] = []
+        state = self.states.get(state_id)
+        while state is not None and len(chain) <= len(self.states):
+            chain.append(state)
+            state = self.states.get(state.parent) if state.parent else None
+        return chain
+
+    def is_terminal(self, state_id: str) -> bool:
+        """Terminal itself or inside a terminal composite."""
+        return any(s.terminal for s in self._lineage(state_id))
+
+    @property
+    def declares_editing(self) -> bool:
+        """Does any state say which forms may be edited in it (`editable_forms`)?"""
+        return any(s.editable_forms is not None for s in self.states.values())
+
+    def editable_forms_in(self, state_id: str) -> tuple[str, ...]:
+        """The forms that may be edited while a dossier is in this state.
+
+        A state's own `editable_forms` decides; a terminal state without one edits
+        nothing; otherwise the nearest enclosing composite's list applies. When no
+        state of the workflow says anything (definitions written before the key
+        existed), every form is editable in every state that is not terminal.
+        """
+        lineage = self._lineage(state_id)
+        if not lineage:
+            return ()
+        if lineage[0].editable_forms is not None:
+            return lineage[0].editable_forms
+        if self.is_terminal(state_id):
+            return ()
+        for state in lineage[1:]:
+            if state.editable_forms is not None:
+                return state.editable_forms
+        return () if self.declares_editing else self.forms
 
     def in_effect_on(self, day: dt.date) -> bool:
         if day < self.effective_from:

@@ -138,6 +138,8 @@ def _decide(catalog: Catalog, workflow: Workflow, raw: dict[str, Any]) -> dict[s
         commune_code=d.get("commune_code", area), producer_org=d.get("producer_org", actor.organisation),
         fired={k: frozenset(v) for k, v in (d.get("fired") or {}).items()},
     )  # fmt: skip
+    if "form" in raw or "document" in raw:
+        return _may_edit(catalog, workflow, roleset, actor, facts, raw)
     if "transition" not in raw:
         decision = permissions.may(actor, str(raw.get("action", "view")), roleset, facts, workflow=workflow)
         return {"allowed": decision.allowed, "reason": decision.reason}
@@ -157,6 +159,23 @@ def _decide(catalog: Catalog, workflow: Workflow, raw: dict[str, Any]) -> dict[s
         comment=d.get("comment"), check_comment="comment" in d,
     )  # fmt: skip
     decision = permissions.may_fire(actor, workflow, roleset, facts, transition, context=context)
+    return {"allowed": decision.allowed, "reason": decision.reason}
+
+
+def _may_edit(catalog: Catalog, workflow: Workflow, roleset: Any, actor: Any, facts: Any,
+              raw: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """`form:` may the actor save this form here; `document:` may the actor attach this evidence type."""
+    permissions = _module("engine.permissions")
+    forms = {fid: catalog.forms[fid] for fid in workflow.forms if fid in catalog.forms}
+    if "form" in raw:
+        form = forms.get(str(raw["form"]))
+        if form is None:
+            raise _CannotRun(f"form '{raw['form']}' not loaded or not used by workflow '{workflow.id}'")
+        decision = permissions.may_edit_form(actor, workflow, roleset, facts, form)
+    else:
+        decision = permissions.may_upload(
+            actor, workflow, roleset, facts, str(raw["document"]), forms.values()
+        )
     return {"allowed": decision.allowed, "reason": decision.reason}
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.definitions.model import Form
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
-from engine.permissions import Actor, DossierFacts, in_scope, may, roles_of
+from engine.permissions import Actor, DossierFacts, may, may_edit_form, may_upload
 from engine.service.base import Loaded, ServiceBase, as_dict
 from engine.service.forms import FormCheck, check_answers
 from engine.service.registry import Pinned
@@ -207,15 +207,9 @@ class DossierUseCases(ServiceBase):
             return self._snapshots(repo, [fresh])[0]
 
     def _may_edit(self, actor: Actor, loaded: Loaded, form: Form) -> None:
-        decision = may(actor, "edit_forms", loaded.roleset, loaded.facts, workflow=loaded.workflow)
+        decision = may_edit_form(actor, loaded.workflow, loaded.roleset, loaded.facts, form)
         if not decision:
             raise _deny(decision)
-        editors = [r for r in roles_of(actor, loaded.roleset) if r.id in form.editable_by]
-        if not any(in_scope(actor, r, loaded.facts) for r in editors):
-            raise PermissionDenied(
-                f"your roles may not edit '{form.title.get('en')}' (editable by: {', '.join(form.editable_by)})",
-                reason="role",
-            )
 
     @staticmethod
     def _check_version(row: Mapping[str, Any], expected_version: int | None) -> None:
@@ -248,7 +242,10 @@ class DossierUseCases(ServiceBase):
         now = self.now()
         with self._tx() as repo:
             loaded = self._load(repo, actor, dossier_id)
-            decision = may(actor, "upload_evidence", loaded.roleset, loaded.facts, workflow=loaded.workflow)
+            pinned = loaded.pinned
+            decision = may_upload(
+                actor, pinned.workflow, pinned.roleset, loaded.facts, document_type, pinned.forms.values()
+            )
             if not decision:
                 raise _deny(decision)
             mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.definitions.model import Form, ScoringForm, Workflow
 from engine.errors import NotFound, OcopflowError
+from engine.permissions import DossierFacts, may_edit_form, may_upload
 from web.formdata import shown_value
 from web.i18n import tr
 from web.runtime import runtime
@@ -146,8 +147,14 @@ def render_dossier(
     for e in evidence:
         evidence_by_type.setdefault(e["document_type"], []).append(e["filename"])
     perms = rt.permissions(actor)
-    roles_here = {r for r in pinned.roleset.roles if r in actor.roles}
-    editable = {f.id for f in forms if "edit_forms" in perms and roles_here & set(f.editable_by)}
+    facts = DossierFacts(str(d.id), d.state, d.province_code, d.commune_code, d.producer_org)
+    may_edit = {f.id: may_edit_form(actor, workflow, pinned.roleset, facts, f) for f in forms}
+    editable = {fid for fid, decision in may_edit.items() if decision}
+    uploadable = [
+        (doc, label)
+        for doc, label in _document_types(forms)
+        if may_upload(actor, workflow, pinned.roleset, facts, doc, forms)
+    ]
     scoring_form = pinned.scoring_form
     try:
         result = service.council_result(actor, d.id) if scoring_form else None
@@ -166,6 +173,12 @@ def render_dossier(
         "forms": forms,
         "form_status": {f.id: _form_status(saved_forms.get(f.id)) for f in forms},
         "editable_forms": editable,
+        # a form the reader's role edits, but not in this state: shown read-only with the reason
+        "read_only_reason": {
+            fid: tr(decision.message)
+            for fid, decision in may_edit.items()
+            if decision.reason == "form_state" and decision.message
+        },
         # open what the reader has to work on: forms they edit that are not complete yet, or just typed
         "open_forms": {
             f.id
@@ -178,9 +191,9 @@ def render_dossier(
         "units": list(pinned.units.units.values()) if pinned.units else rt.units(workflow),
         "evidence": evidence,
         "evidence_by_type": evidence_by_type,
-        "document_types": _document_types(forms),
+        "document_types": uploadable,
         "document_label": _document_label(forms),
-        "can_upload": "upload_evidence" in perms and not d.terminal,
+        "can_upload": bool(uploadable),
         "upload_error": upload_error,
         "max_upload_mb": max_mb,
         "upload_types": upload_types,
