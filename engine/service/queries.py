@@ -20,7 +20,7 @@ from engine.storage.repository import Repository
 
 MY_WORK_LIMIT = 200
 AUDIT_PER_PAGE_MAX = 500
-AUDIT_COUNT_CAP = 100_000  # audit totals above this read "more than 100,000"
+AUDIT_COUNT_CAP = 10_000  # totals above this read "more than 10,000", as the dossier list does
 AUDIT_CHECK_BATCH = 5_000  # events one page view verifies at most (tens of ms); the rest on the next views
 
 

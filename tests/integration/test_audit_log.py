@@ -118,6 +118,14 @@ def test_page_boundaries_a_full_last_page_and_pages_past_either_end(service, peo
     assert service.audit_log(auditor, AuditFilter(), after=n).events == ()
 
 
+def test_a_total_past_the_cap_is_reported_as_more_than_the_cap(service, people, log, monkeypatch):
+    monkeypatch.setattr(queries, "AUDIT_COUNT_CAP", 5)
+    page = service.audit_log(people["auditor"], AuditFilter(), per_page=3)
+    assert page.total == 6 and not page.total_is_exact and page.cap == 5
+    few = service.audit_log(people["auditor"], AuditFilter(action="fire"))
+    assert few.total_is_exact and few.total == sum(e.action == "fire" for e in log) <= 5
+
+
 def test_the_actions_offered_are_the_distinct_actions_of_the_whole_log(service, people, log):
     assert service.audit_actions(people["auditor"]) == sorted({e.action for e in log})
 

@@ -127,6 +127,13 @@ def test_new_events_do_not_shift_the_older_pages(as_user: Any, app: Flask) -> No
     assert _seqs(second)[0] == _seqs(first)[-1] - 1
 
 
+def test_a_long_log_reads_more_than_the_cap(as_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.service import queries
+
+    monkeypatch.setattr(queries, "AUDIT_COUNT_CAP", 3)
+    assert "hơn 3 sự kiện" in as_user("auditor").get("/admin/audit").get_data(as_text=True)
+
+
 def test_the_pager_keeps_the_filters(as_user: Any, app: Flask) -> None:
     _open(app, 60)
     auditor = as_user("auditor")
