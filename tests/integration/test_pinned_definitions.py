@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from engine import scoring
-from engine.errors import InvalidDefinition, InvalidForm
+from engine.errors import InvalidDefinition, InvalidForm, PermissionDenied
 
 FILED = dt.date(2026, 7, 1)
 NEW_FROM = dt.date(2026, 10, 1)
@@ -107,8 +107,8 @@ def test_a_migration_dry_run_lists_the_forms_that_become_invalid_and_the_sheets_
     service, people, driver, open_dossier, activate, clock
 ):
     moving = open_dossier(filed_on=FILED)
+    driver.fill_form(moving.id, FORM, {"org_name": LONG_NAME})  # while the producer may still edit it
     driver.walk(moving.id, ["council_scoring"])
-    service.save_form(people["producer1"], moving.id, FORM, {"org_name": LONG_NAME})
     member_sheet(service, people, moving.id)
     untouched = open_dossier(filed_on=FILED, producer="producer2")
     activate(new_form(service), "mau-01-v2.yaml")
@@ -156,8 +156,8 @@ def test_applying_a_migration_is_one_audited_act_and_the_dossier_then_uses_the_n
     service, people, driver, open_dossier, activate, clock
 ):
     moving = open_dossier(filed_on=FILED)
+    driver.fill_form(moving.id, FORM, {"org_name": LONG_NAME})  # while the producer may still edit it
     driver.walk(moving.id, ["council_scoring"])
-    service.save_form(people["producer1"], moving.id, FORM, {"org_name": LONG_NAME})
     member, _ = member_sheet(service, people, moving.id)
     assert member.id in service.council_result(people["admin"], moving.id).totals
     activate(new_form(service), "mau-01-v2.yaml")
@@ -173,8 +173,10 @@ def test_applying_a_migration_is_one_audited_act_and_the_dossier_then_uses_the_n
     migrate = service.history(people["admin"], moving.id)[-1]
     assert migrate.action == "migrate"
     assert service.form_answers(people["producer1"], moving.id)[FORM]["complete"] is False
-    with pytest.raises(InvalidForm):
-        service.save_form(people["producer1"], moving.id, FORM, {"org_name": LONG_NAME})
+    # Marked incomplete, but not reopened: the council is scoring, so the producer cannot edit it here.
+    with pytest.raises(PermissionDenied) as refused:
+        service.save_form(people["producer1"], moving.id, FORM, {"org_name": "HTX"})
+    assert refused.value.reason == "form_state"
     # The sheet scored under the old scoring form no longer counts: it must be redone.
     assert member.id not in service.council_result(people["admin"], moving.id).totals
     member_sheet(service, people, moving.id)
