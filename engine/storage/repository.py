@@ -121,13 +121,13 @@ class Repository(AuditStore, AuditQueries):
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def dossier(self, dossier_id: int) -> Row | None:
-        return _row(self.connection.execute(st.DOSSIER, {"b_id": dossier_id}).mappings().first())
+        return st.DOSSIER.first(self.connection, {"b_id": dossier_id})
 
     def update_dossier(self, dossier_id: int, version: int, **values: Any) -> int:
         """Compare-and-set on the version column; a stale version raises Conflict."""
         values["version"] = version + 1
         q = st.update_dossier(values, compare_version=True)
-        if self.connection.execute(q, {"b_id": dossier_id, "b_version": version, **values}).rowcount != 1:
+        if q.rowcount(self.connection, {"b_id": dossier_id, "b_version": version, **values}) != 1:
             raise Conflict(
                 f"dossier {dossier_id} was changed by someone else (version {version} is stale)",
                 dossier_id=dossier_id,
@@ -137,8 +137,8 @@ class Repository(AuditStore, AuditQueries):
 
     def set_dossier_fields(self, dossier_id: int, **values: Any) -> None:
         """Fields written after a successful compare-and-set in the same transaction."""
-        self.connection.execute(
-            st.update_dossier(values, compare_version=False), {"b_id": dossier_id, **values}
+        st.update_dossier(values, compare_version=False).rowcount(
+            self.connection, {"b_id": dossier_id, **values}
         )
 
     def _area_clause(self, area: AreaFilter) -> Any:
@@ -217,8 +217,7 @@ class Repository(AuditStore, AuditQueries):
     # --- forms, evidence, score sheets ---------------------------------------------
 
     def form_answers(self, dossier_id: int) -> dict[str, Row]:
-        rows = self.connection.execute(st.FORM_ANSWERS, {"b_id": dossier_id}).mappings()
-        return {r["form_id"]: dict(r) for r in rows}
+        return {r["form_id"]: r for r in st.FORM_ANSWERS.rows(self.connection, {"b_id": dossier_id})}
 
     def save_form_answers(self, dossier_id: int, form_id: str, **values: Any) -> None:
         fa = t.form_answers.c
@@ -238,7 +237,7 @@ class Repository(AuditStore, AuditQueries):
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def evidence(self, dossier_id: int) -> list[Row]:
-        return [dict(r) for r in self.connection.execute(st.EVIDENCE, {"b_id": dossier_id}).mappings()]
+        return st.EVIDENCE.rows(self.connection, {"b_id": dossier_id})
 
     def save_score_sheet(self, dossier_id: int, member: str, state: str, **values: Any) -> None:
         s = t.score_sheets.c
@@ -259,11 +258,11 @@ class Repository(AuditStore, AuditQueries):
     # --- clocks, certificates, notifications -----------------------------------------
 
     def clocks(self, dossier_id: int) -> list[Row]:
-        return [dict(r) for r in self.connection.execute(st.CLOCKS, {"b_id": dossier_id}).mappings()]
+        return st.CLOCKS.rows(self.connection, {"b_id": dossier_id})
 
     def save_clock(self, dossier_id: int, name: str, **values: Any) -> None:
         q = st.update_clock(values)
-        if self.connection.execute(q, {"b_id": dossier_id, "b_name": name, **values}).rowcount == 0:
+        if q.rowcount(self.connection, {"b_id": dossier_id, "b_name": name, **values}) == 0:
             self.connection.execute(insert(t.clocks).values(dossier_id=dossier_id, name=name, **values))
 
     def running_clocks(self, area: AreaFilter) -> list[tuple[Row, Row]]:
@@ -293,9 +292,8 @@ class Repository(AuditStore, AuditQueries):
 
     def certificates_for_dossiers(self, ids: Sequence[int]) -> list[Row]:
         if len(ids) == 1:  # the common case; an expanding IN is re-rendered on every execution
-            rows = self.connection.execute(st.CERTIFICATES, {"b_id": ids[0]}).mappings()
-        else:
-            rows = self.connection.execute(st.CERTIFICATES_FOR, {"b_ids": list(ids)}).mappings()
+            return st.CERTIFICATES.rows(self.connection, {"b_id": ids[0]})
+        rows = self.connection.execute(st.CERTIFICATES_FOR, {"b_ids": list(ids)}).mappings()
         return [dict(r) for r in rows]
 
     def clocks_for_dossiers(self, ids: Sequence[int]) -> list[Row]:
@@ -315,8 +313,25 @@ class Repository(AuditStore, AuditQueries):
         q = update(t.certificates).where(t.certificates.c.id == certificate_id)
         self.connection.execute(q.values(status=status, revoked_on=revoked_on))
 
-    def add_notification(self, **values: Any) -> None:
-        self.connection.execute(st.INSERT_NOTIFICATION, values)
+    def add_notification(
+        self,
+        *,
+        dossier_id: int,
+        roles: list[str],
+        area: str | None,
+        message_vi: str,
+        message_en: str | None,
+        created_at: dt.datetime,
+    ) -> None:
+        values = dict(
+            dossier_id=dossier_id,
+            roles=roles,
+            area=area,
+            message_vi=message_vi,
+            message_en=message_en,
+            created_at=created_at,
+        )
+        st.INSERT_NOTIFICATION.run(self.connection, values).close()
 
     def notifications(self, dossier_id: int) -> list[Row]:
         q = select(t.notifications).where(t.notifications.c.dossier_id == dossier_id)
@@ -328,14 +343,14 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Writes open their connections with the option set once here, not copied per call.
+        self._write_engine = engine.execution_options(ocopflow_write=True)
         self._writers = writer_queue(engine)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Repository]:
         # SQLite writers queue for their turn before BEGIN IMMEDIATE (see db.WriterQueue).
         queue = self._writers.turn() if write and self._writers else nullcontext()
-        with queue, self.engine.connect() as connection:
-            if write:
-                connection = connection.execution_options(ocopflow_write=True)
-            with connection.begin():
-                yield Repository(connection)
+        engine = self._write_engine if write else self.engine
+        with queue, engine.connect() as connection, connection.begin():
+            yield Repository(connection)
