@@ -4,10 +4,13 @@
    audit row" in one transaction (the lower bound of any durable fire). The
    engine's full fire: load, permission, forms and guard, machine, effects,
    audit hash, commit. And SpiffWorkflow's per-transition cost for a 6-task
-   process (deserialize + complete one task + serialize) — the tool people
-   would otherwise reach for. SpiffWorkflow is NOT a dependency of ocopflow:
-   `.venv/bin/pip install spiffworkflow` to include it; without it that line is
-   skipped with a message. Goals: fire >= 50 % of raw sqlite3, >= 3x SpiffWorkflow.
+   process — the tool people would otherwise reach for — twice: in memory
+   (deserialize + complete one task + serialize; it persists nothing), and with
+   its serialized state read from and written back to SQLite in one transaction
+   per step (same pragmas), the way a deployment keeps a process; no audit row.
+   SpiffWorkflow is NOT a dependency of ocopflow: `.venv/bin/pip install
+   spiffworkflow` to include it; without it those lines are skipped with a
+   message. Goals: fire >= 50 % of raw sqlite3, >= 3x SpiffWorkflow (in memory).
 2. The dossier list over 100,000 dossiers, per reader (area filters): p95 <= 30 ms.
 3. `audit verify` over 200,000 events: >= 100,000 events/s (baseline: reading
    the same rows with raw sqlite3).
@@ -97,8 +100,8 @@ def engine_service(folder: Path, name: str):  # type: ignore[no-untyped-def]
     return service, engine
 
 
-def firing(folder: Path, n: int, rounds: int = 10) -> tuple[float, float, float]:
-    """Raw and engine fires interleaved in rounds, so machine noise hits both alike; median rates."""
+def firing(folder: Path, n: int, rounds: int = 10) -> dict[str, float]:
+    """Raw, engine and SpiffWorkflow steps interleaved in rounds, so machine noise hits all alike; median rates."""
     from engine.commands.demo import COMMUNES, ORGANISATIONS, seed_users
     from engine.service.scenario import Driver
 
@@ -116,7 +119,9 @@ def firing(folder: Path, n: int, rounds: int = 10) -> tuple[float, float, float]
     # A cycle the shipped 26/2026 workflow allows: return for supplementation, resubmit.
     cycle = [(people["commune1"], "commune_return", "thiếu giấy tờ"), (people["producer1"], "resubmit", None)]
     per_round = max(2, n // rounds // 2 * 2)
+    spiffs = {"memory": Spiff(None), "stored": Spiff(folder)} if Spiff.available() else {}
     raw_rates, fire_rates = [], []
+    spiff_rates: dict[str, list[float]] = {name: [] for name in spiffs}
     for _ in range(rounds):
         start = time.perf_counter()
         for _ in range(per_round):
@@ -127,6 +132,11 @@ def firing(folder: Path, n: int, rounds: int = 10) -> tuple[float, float, float]
             actor, transition, comment = cycle[i % 2]
             service.fire(actor, dossier.id, transition, comment=comment)
         fire_rates.append(per_round / (time.perf_counter() - start))
+        for name, spiff in spiffs.items():
+            start = time.perf_counter()
+            for _ in range(per_round):
+                spiff.step()
+            spiff_rates[name].append(per_round / (time.perf_counter() - start))
     start = time.perf_counter()
     for _ in range(n // 4):
         service.available_actions(people["producer1"], dossier.id)
@@ -134,7 +144,14 @@ def firing(folder: Path, n: int, rounds: int = 10) -> tuple[float, float, float]
     assert service.verify_audit().ok
     engine.dispose()
     raw.conn.close()
-    return statistics.median(raw_rates), statistics.median(fire_rates), actions
+    for spiff in spiffs.values():
+        spiff.close()
+    rates = {
+        "raw": raw_rates,
+        "fire": fire_rates,
+        **{f"spiff_{name}": values for name, values in spiff_rates.items()},
+    }
+    return {name: statistics.median(values) for name, values in rates.items()} | {"actions": actions}
 
 
 SPIFF_TASKS = 6
@@ -156,32 +173,78 @@ def spiff_bpmn() -> str:
     )
 
 
-def spiff_transitions(n: int) -> float | None:
-    try:
+class Spiff:
+    """SpiffWorkflow running the 6-task process, one task completed per step.
+
+    `folder` None: the state is kept in memory between steps (SpiffWorkflow alone).
+    Otherwise each step is one SQLite transaction on its own file, WAL and the same
+    synchronous setting as the engine: read the serialized state, deserialize,
+    complete the task, serialize, write it back, commit. A finished process is
+    replaced by a new one (stored in its own transaction), in both modes.
+    """
+
+    @staticmethod
+    def available() -> bool:
+        try:
+            import SpiffWorkflow  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def __init__(self, folder: Path | None) -> None:
         from SpiffWorkflow.bpmn import BpmnWorkflow
         from SpiffWorkflow.bpmn.parser import BpmnParser
         from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
         from SpiffWorkflow.util.task import TaskState
-    except ImportError:
-        return None
-    parser = BpmnParser()
-    parser.add_bpmn_str(spiff_bpmn().encode())
-    spec = parser.get_spec("dossier")
-    serializer = BpmnWorkflowSerializer()
-    done = 0
-    start = time.perf_counter()
-    while done < n:
-        workflow = BpmnWorkflow(spec)
+
+        parser = BpmnParser()
+        parser.add_bpmn_str(spiff_bpmn().encode())
+        self.spec = parser.get_spec("dossier")
+        self.workflow_class, self.ready = BpmnWorkflow, TaskState.READY
+        self.serializer = BpmnWorkflowSerializer()
+        self.conn = None if folder is None else sqlite3.connect(folder / "spiff.db", isolation_level=None)
+        if self.conn is not None:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute(f"PRAGMA synchronous={SYNC}")
+            self.conn.execute("CREATE TABLE processes (id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+        self.state, self.id, self.left = "", 0, 0
+
+    def _start(self) -> None:
+        workflow = self.workflow_class(self.spec)
         workflow.do_engine_steps()
-        state = serializer.serialize_json(workflow)
-        for _ in range(SPIFF_TASKS):
-            workflow = serializer.deserialize_json(state)
-            task = workflow.get_next_task(state=TaskState.READY, manual=True)
-            task.run()
-            workflow.do_engine_steps()
-            state = serializer.serialize_json(workflow)
-            done += 1
-    return done / (time.perf_counter() - start)
+        state = self.serializer.serialize_json(workflow)
+        if self.conn is None:
+            self.state = state
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.id = self.conn.execute("INSERT INTO processes (state) VALUES (?)", (state,)).lastrowid or 0
+            self.conn.execute("COMMIT")
+        self.left = SPIFF_TASKS
+
+    def step(self) -> None:
+        if self.left == 0:
+            self._start()
+        conn = self.conn
+        if conn is None:
+            state = self.state
+        else:
+            conn.execute("BEGIN IMMEDIATE")
+            (state,) = conn.execute("SELECT state FROM processes WHERE id = ?", (self.id,)).fetchone()
+        workflow = self.serializer.deserialize_json(state)
+        task = workflow.get_next_task(state=self.ready, manual=True)
+        task.run()
+        workflow.do_engine_steps()
+        state = self.serializer.serialize_json(workflow)
+        if conn is None:
+            self.state = state
+        else:
+            conn.execute("UPDATE processes SET state = ? WHERE id = ?", (state, self.id))
+            conn.execute("COMMIT")
+        self.left -= 1
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
 
 
 # --- 2. the dossier list --------------------------------------------------------------
@@ -300,6 +363,39 @@ def audit_verify(folder: Path, n: int) -> tuple[float, float]:
     return n / elapsed, count / raw_elapsed
 
 
+def spiff_report(raw: float, fire: float, memory: float, stored: float) -> None:
+    """The two SpiffWorkflow lines, and plainly whether the 3x goal is met and why not."""
+    line(
+        f"SpiffWorkflow {SPIFF_TASKS}-task process: load+complete+save",
+        memory,
+        "trans/s",
+        f"ocopflow is {fire / memory:.1f}x (goal >= 3x)",
+    )
+    line(
+        "SpiffWorkflow, same + state committed to SQLite",
+        stored,
+        "trans/s",
+        f"ocopflow is {fire / stored:.1f}x",
+    )
+    wanted = 3 * memory
+    if fire >= wanted:
+        print(f"  -> goal >= 3x SpiffWorkflow: met ({fire / memory:.1f}x).")
+        return
+    print(
+        f"  -> goal >= 3x SpiffWorkflow: NOT MET ({fire / memory:.1f}x; 3x would be {wanted:,.0f} fires/s)."
+    )
+    if wanted > raw:
+        print(
+            f"     No fire that commits can reach it here: raw sqlite3's bare UPDATE + INSERT commits\n"
+            f"     {raw:,.0f}/s ({raw / memory:.1f}x SpiffWorkflow), each commit waiting for the disk"
+            f" (synchronous={SYNC}),\n     while that SpiffWorkflow line persists nothing."
+        )
+    print(
+        f"     Storing its state durably too, SpiffWorkflow is {stored:,.0f}/s: ocopflow is {fire / stored:.1f}x,"
+        " and also checks\n     permissions, runs effects and appends a hash-chained audit event."
+    )
+
+
 def main() -> int:
     if SYNC not in ("FULL", "NORMAL"):
         print(f"--synchronous takes FULL or NORMAL, not '{SYNC}'", file=sys.stderr)
@@ -309,20 +405,18 @@ def main() -> int:
         print(
             f"firing ({FIRES} transitions each, interleaved in rounds; SQLite WAL, synchronous={SYNC}; median)"
         )
-        raw, fire, actions = firing(folder, FIRES)
+        rates = firing(folder, FIRES)
+        raw, fire = rates["raw"], rates["fire"]
+        met = "met" if fire / raw >= 0.5 else "NOT MET"
         line("raw sqlite3: update state + insert audit row", raw, "fires/s", "(baseline)")
-        line("ocopflow Service.fire (full)", fire, "fires/s", f"{fire / raw:.0%} of raw (goal >= 50 %)")
-        line("ocopflow available_actions (read only)", actions, "calls/s")
-        spiff = spiff_transitions(FIRES)
-        if spiff is None:
+        line(
+            "ocopflow Service.fire (full)", fire, "fires/s", f"{fire / raw:.0%} of raw (goal >= 50 %: {met})"
+        )
+        line("ocopflow available_actions (read only)", rates["actions"], "calls/s")
+        if "spiff_memory" not in rates:
             print("  SpiffWorkflow not installed: skipped (bench only: .venv/bin/pip install spiffworkflow)")
         else:
-            line(
-                f"SpiffWorkflow {SPIFF_TASKS}-task process: load+complete+save",
-                spiff,
-                "trans/s",
-                f"ocopflow is {fire / spiff:.1f}x (goal >= 3x)",
-            )
+            spiff_report(raw, fire, rates["spiff_memory"], rates["spiff_stored"])
         print(f"\ndossier list over {DOSSIERS:,} dossiers (50 per page, p95 of 60 queries; goal <= 30 ms)")
         for name, p95 in list_query(folder, DOSSIERS).items():
             line(name, p95, "ms p95", "ok" if p95 <= 30 else "OVER GOAL")
