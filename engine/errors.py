@@ -1,9 +1,18 @@
-"""One small exception tree. Data lives in attributes; str() is safe to show a user."""
+"""One small exception tree. Data lives in attributes; str() is safe to show a user.
+
+An error is raised with a message that knows its languages (`engine.messages.say`
+or a definition's `Text`): `.text` is it, `.message` and str() its English for
+logs and callers that read one language. A plain string still works (older
+callers; it reads the same in both languages, or `message_vi=` gives the Vietnamese).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from engine.definitions.model import Text
+from engine.messages import Localized, Message
 
 
 class OcopflowError(Exception):
@@ -11,10 +20,19 @@ class OcopflowError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Localized, **details: Any) -> None:
+        vietnamese = details.pop("message_vi", None)
+        text: Localized = Text(str(vietnamese or message), message) if isinstance(message, str) else message
+        english = text.get("en")
+        super().__init__(english)
+        self.message = english
+        self.text = text
         self.details = details
+
+    @property
+    def message_code(self) -> str | None:
+        """The catalog code of the message (`engine.messages`), when it has one."""
+        return self.text.code if isinstance(self.text, Message) else None
 
 
 class NotFound(OcopflowError):
@@ -26,7 +44,7 @@ class PermissionDenied(OcopflowError):
 
     code = "permission_denied"
 
-    def __init__(self, message: str, reason: str, **details: Any) -> None:
+    def __init__(self, message: str | Localized, reason: str, **details: Any) -> None:
         super().__init__(message, reason=reason, **details)
         self.reason = reason
 
@@ -36,19 +54,19 @@ class TransitionNotAllowed(OcopflowError):
 
     code = "transition_not_allowed"
 
-    def __init__(self, message: str, reason: str, **details: Any) -> None:
+    def __init__(self, message: str | Localized, reason: str, **details: Any) -> None:
         super().__init__(message, reason=reason, **details)
         self.reason = reason
 
 
 class InvalidForm(OcopflowError):
-    """Answers that do not fit the form; `problems` maps field id -> message."""
+    """Answers that do not fit the form; `problems` maps field id -> a message (code and params)."""
 
     code = "invalid_form"
 
-    def __init__(self, message: str, problems: dict[str, str]) -> None:
-        super().__init__(message, problems=problems)
-        self.problems = problems
+    def __init__(self, message: str | Localized, problems: Mapping[str, Message]) -> None:
+        super().__init__(message, problems=dict(problems))
+        self.problems = dict(problems)
 
 
 class Conflict(OcopflowError):
@@ -62,6 +80,6 @@ class InvalidDefinition(OcopflowError):
 
     code = "invalid_definition"
 
-    def __init__(self, message: str, problems: Sequence[Any]) -> None:
+    def __init__(self, message: str | Localized, problems: Sequence[Any]) -> None:
         super().__init__(message, problems=list(problems))
         self.problems = list(problems)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.definitions.model import Criterion, ScoringForm, StarBand
+from engine.messages import Message, say
 from engine.scoring_text import Note, describe
 
 _EPS_DIGITS = 9
@@ -67,7 +68,7 @@ class SheetResult:
     rejected: tuple[str, ...]
     stopped_at: str | None
     from_commune: tuple[str, ...]
-    invalid: Mapping[str, str]  # criterion or flag id -> what was wrong with the answer
+    invalid: Mapping[str, Message]  # criterion or flag id -> what was wrong with the answer
     explanation: tuple[Note, ...]
 
     @property
@@ -155,18 +156,18 @@ def known_flags(form: ScoringForm) -> set[str]:
     return ids
 
 
-def validate_sheet(form: ScoringForm, sheet: Sheet) -> dict[str, str]:
+def validate_sheet(form: ScoringForm, sheet: Sheet) -> dict[str, Message]:
     """Problems with a sheet, by criterion or flag id (empty when it fits the form)."""
     criteria = {c.id: c for c in form.criteria()}
-    problems: dict[str, str] = {}
+    problems: dict[str, Message] = {}
     for cid, oid in sheet.answers.items():
         criterion = criteria.get(cid)
         if criterion is None:
-            problems[cid] = f"unknown criterion '{cid}'"
+            problems[cid] = say("scoring.criterion_unknown", criterion=cid)
         elif not any(o.id == oid for o in criterion.options):
-            problems[cid] = f"criterion '{cid}' has no option '{oid}'"
+            problems[cid] = say("scoring.option_unknown", criterion=cid, option=oid)
     for flag in sorted(sheet.flags - known_flags(form)):
-        problems[flag] = f"unknown box '{flag}'"
+        problems[flag] = say("scoring.flag_unknown", flag=flag)
     return problems
 
 

@@ -109,6 +109,8 @@ def _option_label(form: ScoringForm, criterion: str, option: str, lang: str) -> 
 
 def _show(value: Any, names: Mapping[str, str], lang: str) -> str:
     en = lang == "en"
+    if hasattr(value, "vi") and callable(getattr(value, "get", None)):  # a message that knows its languages
+        return str(value.get(lang))
     if isinstance(value, bool) or value is None:
         return _WORDS[value][en]
     if isinstance(value, float | int):

@@ -16,6 +16,7 @@ from engine.errors import (
     PermissionDenied,
     TransitionNotAllowed,
 )
+from web.problems import error_text
 
 STATUS = {
     NotFound: 404,
@@ -42,7 +43,7 @@ def init_errors(app: Flask, json_blueprints: set[str]) -> None:
             return _page(
                 404, _("Không tìm thấy"), _("Không có trang hoặc hồ sơ này, hoặc bạn không được xem nó.")
             )
-        return _page(status, _("Không thực hiện được"), exc.message)
+        return _page(status, _("Không thực hiện được"), error_text(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:

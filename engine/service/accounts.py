@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from engine.errors import InvalidForm, NotFound, PermissionDenied
+from engine.messages import Message, say
 from engine.permissions import Actor, may
 from engine.service.base import ServiceBase
 from engine.service.snapshots import UserSnapshot
@@ -71,17 +72,19 @@ class AccountUseCases(ServiceBase):
     def require(self, actor: Actor | None, permission: str) -> None:
         """A catalog-wide permission (administer, audit): some roles file must grant it to the actor."""
         if actor is None:
-            raise PermissionDenied("you are not signed in", reason="role")
+            raise PermissionDenied(say("access.signed_out"), reason="role")
         decisions = [may(actor, permission, roleset, None) for roleset in self.catalog.roles.values()]
         if not any(decisions):
             reason = decisions[0].reason if decisions else "role"
-            raise PermissionDenied(f"the '{permission}' permission is needed", reason=reason)
+            raise PermissionDenied(say("access.permission_needed", permission=permission), reason=reason)
 
     def _known_roles(self, roles: Iterable[str]) -> list[str]:
         known = self.registry.all_roles()
         wrong = [r for r in roles if r not in known]
         if wrong:
-            raise InvalidForm("unknown roles", {"roles": f"unknown roles: {', '.join(wrong)}"})
+            raise InvalidForm(
+                say("user.roles_unknown", roles=wrong), {"roles": say("user.roles_unknown", roles=wrong)}
+            )
         return sorted(set(roles))
 
     def create_user(
@@ -96,13 +99,13 @@ class AccountUseCases(ServiceBase):
     ) -> UserSnapshot:
         """Create a user. With no user in the database yet, the first one needs no actor (bootstrap)."""
         now = self.now()
-        problems = {}
+        problems: dict[str, Message] = {}
         if not username or not username.strip() or len(username) > 80:
-            problems["username"] = "is required (at most 80 characters)"
+            problems["username"] = say("user.username_required", max=80)
         if not password or len(password) < 4:
-            problems["password"] = "must have at least 4 characters"
+            problems["password"] = say("user.password_short", min=4)
         if problems:
-            raise InvalidForm("the user cannot be created", problems)
+            raise InvalidForm(say("user.not_created"), problems)
         role_list = self._known_roles(roles)
         with self._tx() as repo:
             if actor is not None or repo.users():
@@ -144,7 +147,7 @@ class AccountUseCases(ServiceBase):
             self.require(actor, "administer")
             row = repo.user_by_username(username)
             if row is None:
-                raise NotFound(f"user {username!r} not found")
+                raise NotFound(say("user.not_found", username=username))
             changes: dict[str, Any] = {"roles": role_list}
             if area is not None:
                 changes["area"] = area or None
@@ -182,7 +185,7 @@ class AccountUseCases(ServiceBase):
         with self._tx() as repo:
             row = repo.user_by_username(actor.id)
             if row is None or not row["active"]:
-                raise PermissionDenied("only an active user can have an API token", reason="role")
+                raise PermissionDenied(say("access.token_inactive_user"), reason="role")
             repo.add_token(row["id"], _token_hash(token), self.now())
             repo.append_event(
                 at=self.now(), actor=actor.id, action="issue_api_token", payload={"user": actor.id}

@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.definitions.model import Form
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
+from engine.messages import Message, say
 from engine.permissions import Actor, DossierFacts, may, may_edit_form, may_upload
 from engine.service.base import Loaded, ServiceBase, as_dict
 from engine.service.forms import FormCheck, check_answers
@@ -24,10 +25,7 @@ MAX_PER_PAGE = 200
 
 
 def _deny(decision: Any) -> PermissionDenied:
-    message = decision.message.get("en") if decision.message else decision.reason
-    return PermissionDenied(
-        message, reason=decision.reason, message_vi=decision.message.vi if decision.message else ""
-    )
+    return PermissionDenied(decision.message or decision.reason, reason=decision.reason)
 
 
 class DossierUseCases(ServiceBase):
@@ -54,24 +52,24 @@ class DossierUseCases(ServiceBase):
                 repo, workflow, {"definition_set": definition_set, "product_set": product_set}
             )
             roleset = pinned.roleset
-            problems: dict[str, str] = {}
+            problems: dict[str, Message] = {}
             if not product_name or not product_name.strip():
-                problems["product_name"] = "is required"
+                problems["product_name"] = say("field.required")
             if not producer_org or not producer_org.strip():
-                problems["producer_org"] = "is required"
+                problems["producer_org"] = say("field.required")
             if kind not in KINDS:
-                problems["kind"] = f"must be one of: {', '.join(KINDS)}"
+                problems["kind"] = say("field.one_of", values=KINDS)
             units = pinned.units
             unit = units.units.get(commune_code) if units else None
             if unit is None or unit.level != "commune" or unit.parent is None:
-                problems["commune_code"] = f"'{commune_code}' is not a known commune code"
+                problems["commune_code"] = say("dossier.commune_unknown", commune=commune_code)
             sets = pinned.scoring_form.product_sets if pinned.scoring_form else ()
             group = next((p.group for p in sets if p.code == product_set), None)
             if group is None:
-                problems["product_set"] = f"'{product_set}' is not a product set of workflow '{workflow.id}'"
+                problems["product_set"] = say("dossier.product_set_unknown", product_set=product_set)
             stars = self._renewed_stars(repo, kind, renews_certificate, filed_on, problems)
             if problems:
-                raise InvalidForm("the dossier cannot be opened", problems)
+                raise InvalidForm(say("dossier.not_opened"), problems)
             assert unit is not None and unit.parent is not None and group is not None
             facts = DossierFacts("new", workflow.initial, unit.parent, commune_code, producer_org)
             decision = may(actor, "edit_forms", roleset, facts, workflow=workflow)
@@ -117,19 +115,19 @@ class DossierUseCases(ServiceBase):
 
     @staticmethod
     def _renewed_stars(
-        repo: Repository, kind: str, number: str | None, filed_on: dt.date, problems: dict[str, str]
+        repo: Repository, kind: str, number: str | None, filed_on: dt.date, problems: dict[str, Message]
     ) -> int | None:
         """Upgrade and re-evaluation dossiers carry the stars of the certificate they renew."""
         if not number:
             return None
         cert = repo.certificate_by_number(number)
         if cert is None or cert["status"] != "valid" or cert["expires_on"] < filed_on:
-            problems["renews_certificate"] = f"'{number}' is not a valid certificate"
+            problems["renews_certificate"] = say("dossier.certificate_invalid", number=number)
             return None
         opens, closes = cert["reevaluation_opens"], cert["reevaluation_closes"]
         if kind == "reevaluation" and opens and closes and not (opens <= filed_on <= closes):
-            problems["filed_on"] = (
-                f"a re-evaluation of {number} is filed between {opens.isoformat()} and {closes.isoformat()}"
+            problems["filed_on"] = say(
+                "dossier.reevaluation_window", number=number, opens=opens, closes=closes
             )
         return int(cert["stars"])
 
@@ -191,7 +189,8 @@ class DossierUseCases(ServiceBase):
             checked = self.check_form(repo, loaded, form, answers)
             if checked.problems:
                 raise InvalidForm(
-                    f"{len(checked.problems)} answers of {form_id} do not fit the form", checked.problems
+                    say("form.answers_do_not_fit", count=len(checked.problems), form=form.title),
+                    checked.problems,
                 )
             row = loaded.row
             self._check_version(row, expected_version)
@@ -215,7 +214,7 @@ class DossierUseCases(ServiceBase):
     def _check_version(row: Mapping[str, Any], expected_version: int | None) -> None:
         if expected_version is not None and int(expected_version) != row["version"]:
             raise Conflict(
-                f"dossier {row['id']} is at version {row['version']}, not {expected_version}: reload and retry",
+                say("dossier.stale", dossier_id=row["id"], version=row["version"], expected=expected_version),
                 dossier_id=row["id"],
                 version=row["version"],
             )
@@ -251,7 +250,7 @@ class DossierUseCases(ServiceBase):
             mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
             problems = self._evidence_problems(loaded.pinned, document_type, filename, data, mime)
             if problems:
-                raise InvalidForm("the file cannot be attached", problems)
+                raise InvalidForm(say("evidence.not_attached"), problems)
             self._check_version(loaded.row, expected_version)
             digest = hashlib.sha256(data).hexdigest()
             self._store_blob(digest, data)
@@ -272,18 +271,18 @@ class DossierUseCases(ServiceBase):
 
     def _evidence_problems(
         self, pinned: Pinned, document_type: str, filename: str, data: bytes, mime: str
-    ) -> dict[str, str]:
-        problems: dict[str, str] = {}
+    ) -> dict[str, Message]:
+        problems: dict[str, Message] = {}
         if document_type not in self.document_types(pinned):
-            problems["document_type"] = (
-                f"'{document_type}' is not a document type of workflow '{pinned.workflow.id}'"
+            problems["document_type"] = say(
+                "evidence.type_unknown", document_type=document_type, workflow=pinned.workflow.id
             )
         if not data:
-            problems["file"] = "the file is empty"
+            problems["file"] = say("evidence.empty")
         elif len(data) > self.max_evidence_bytes:
-            problems["file"] = f"the file is {len(data)} bytes; the limit is {self.max_evidence_bytes}"
+            problems["file"] = say("evidence.too_large", size=len(data), limit=self.max_evidence_bytes)
         if mime not in self.evidence_types:
-            problems["filename"] = f"files of type {mime} are not accepted"
+            problems["filename"] = say("evidence.file_type", mime=mime)
         return problems
 
     def _store_blob(self, digest: str, data: bytes) -> None:
@@ -302,13 +301,13 @@ class DossierUseCases(ServiceBase):
             loaded = self._load(repo, actor, dossier_id)
             record = next((e for e in repo.evidence(loaded.row["id"]) if e["sha256"] == sha256), None)
         if record is None:
-            raise NotFound("no such file on this dossier")
+            raise NotFound(say("evidence.not_on_dossier"))
         return self.evidence_path(sha256), record
 
     def evidence_path(self, sha256: str) -> Any:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise NotFound("no such file")
+            raise NotFound(say("evidence.not_found"))
         path = self.evidence_dir / sha256
         if not path.exists():
-            raise NotFound("no such file")
+            raise NotFound(say("evidence.not_found"))
         return path

@@ -16,12 +16,13 @@ from typing import Any
 from engine import expressions
 from engine.definitions.model import Field, Form, UnitSet
 from engine.expressions import Namespace
+from engine.messages import Message, say
 
 
 @dataclass(frozen=True)
 class FormCheck:
     answers: dict[str, Any]
-    problems: dict[str, str]  # wrong values: the save is refused
+    problems: dict[str, Message]  # wrong values: the save is refused
     missing: tuple[str, ...]  # required and visible but empty: the form stays incomplete
 
     @property
@@ -33,59 +34,59 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
-def _number(f: Field, value: Any) -> tuple[Any, str | None]:
+def _number(f: Field, value: Any) -> tuple[Any, Message | None]:
     if isinstance(value, bool):
-        return value, "must be a number"
+        return value, say("field.number")
     try:
         number = float(value) if not isinstance(value, int | float) else value
     except (TypeError, ValueError):
-        return value, "must be a number"
+        return value, say("field.number")
     if f.integer and float(number) != int(number):
-        return value, "must be a whole number"
+        return value, say("field.whole_number")
     if f.integer:
         number = int(number)
     if isinstance(f.min, int | float) and number < f.min:
-        return number, f"must be at least {f.min:g}"
+        return number, say("field.at_least", min=f.min)
     if isinstance(f.max, int | float) and number > f.max:
-        return number, f"must be at most {f.max:g}"
+        return number, say("field.at_most", max=f.max)
     return number, None
 
 
-def _date(f: Field, value: Any) -> tuple[Any, str | None]:
+def _date(f: Field, value: Any) -> tuple[Any, Message | None]:
     if isinstance(value, dt.date):
         day = value
     else:
         try:
             day = dt.date.fromisoformat(str(value))
         except ValueError:
-            return value, "must be a date (YYYY-MM-DD)"
+            return value, say("field.date")
     if isinstance(f.min, dt.date) and day < f.min:
-        return value, f"must be on or after {f.min.isoformat()}"
+        return value, say("field.on_or_after", day=f.min)
     if isinstance(f.max, dt.date) and day > f.max:
-        return value, f"must be on or before {f.max.isoformat()}"
+        return value, say("field.on_or_before", day=f.max)
     return day.isoformat(), None
 
 
 def _check_value(
     f: Field, value: Any, units: UnitSet | None, evidence: frozenset[str]
-) -> tuple[Any, str | None]:
+) -> tuple[Any, Message | None]:
     allowed = {o.value for o in f.options}
     if f.type in ("text", "long_text"):
         if not isinstance(value, str):
-            return value, "must be text"
+            return value, say("field.text")
         if f.max_length is not None and len(value) > f.max_length:
-            return value, f"must be at most {f.max_length} characters"
+            return value, say("field.max_length", max=f.max_length)
         return value, None
     if f.type == "number":
         return _number(f, value)
     if f.type == "date":
         return _date(f, value)
     if f.type == "choice":
-        return value, None if value in allowed else f"must be one of: {', '.join(sorted(allowed))}"
+        return value, None if value in allowed else say("field.one_of", values=sorted(allowed))
     if f.type == "multi_choice":
         values = value if isinstance(value, list | tuple) else [value]
         wrong = [v for v in values if v not in allowed]
-        return list(values), f"not an option: {', '.join(map(str, wrong))}" if wrong else None
+        return list(values), say("field.not_options", values=wrong) if wrong else None
     if f.type == "yes_no":
         if isinstance(value, bool):
             return value, None
@@ -93,18 +94,18 @@ def _check_value(
             return True, None
         if value in ("no", "false", "0", "off"):
             return False, None
-        return value, "must be yes or no"
+        return value, say("field.yes_no")
     if f.type == "admin_unit":
         unit = units.units.get(str(value)) if units else None
         if unit is None or (f.level and unit.level != f.level):
-            return value, f"is not a known {f.level or 'administrative unit'} code"
+            return value, say("field.unit_unknown")
         return str(value), None
     if f.type == "evidence":
         # The answer points at an attached document; attaching is a separate step.
         if f.document and f.document not in evidence:
-            return value, f"attach a '{f.document}' document first"
+            return value, say("field.evidence_first", document=f.document)
         return value, None
-    return value, f"unsupported field type {f.type}"  # pragma: no cover - the loader refuses it
+    return value, say("field.type_unsupported", type=f.type)  # pragma: no cover - the loader refuses it
 
 
 def check_answers(
@@ -117,11 +118,11 @@ def check_answers(
     evidence: frozenset[str] = frozenset(),
 ) -> FormCheck:
     fields = {f.id: f for f in form.fields()}
-    problems: dict[str, str] = {}
+    problems: dict[str, Message] = {}
     cleaned: dict[str, Any] = {}
     for key in answers:
         if key not in fields:
-            problems[key] = "is not a field of this form"
+            problems[key] = say("field.unknown")
     for f in fields.values():
         value = answers.get(f.id)
         if _empty(value):

@@ -10,6 +10,7 @@ from typing import Any
 
 from engine import audit
 from engine.errors import Conflict, NotFound
+from engine.messages import say
 from engine.permissions import Actor
 from engine.service.base import certificate_snapshot
 from engine.service.effects import clock_state
@@ -87,7 +88,7 @@ class QueryUseCases(ScoringUseCases):
         with self._tx(write=False) as repo:
             row = repo.certificate_by_number(number)
         if row is None:
-            raise NotFound(f"certificate {number!r} not found")
+            raise NotFound(say("certificate.not_found", number=number))
         return certificate_snapshot(row, self.now().date())
 
     def certificates(self, actor: Actor, dossier_id: int) -> list[CertificateSnapshot]:

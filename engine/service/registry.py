@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.definitions.model import Catalog, Form, RoleSet, ScoringForm, UnitSet, Workflow
 from engine.errors import InvalidDefinition, NotFound
+from engine.messages import say
 from engine.storage.repository import Repository, Row
 
 KINDS: dict[type, str] = {
@@ -47,7 +48,7 @@ class Pinned:
     def form(self, form_id: str) -> Form:
         form = self.forms.get(form_id)
         if form is None:
-            raise NotFound(f"form '{form_id}' is not used by workflow '{self.workflow.id}'", form_id=form_id)
+            raise NotFound(say("form.not_used", form=form_id, workflow=self.workflow.id), form_id=form_id)
         return form
 
 
@@ -87,7 +88,7 @@ class Registry:
     @staticmethod
     def hash_of(definition: Workflow | RoleSet | Form | ScoringForm | UnitSet) -> str:
         if definition.source is None:
-            raise InvalidDefinition(f"definition '{definition.id}' has no source text to pin", problems=[])
+            raise InvalidDefinition(say("definition.no_source", definition=definition.id), problems=[])
         return definition.source.sha256
 
     def definitions(self) -> list[Workflow | RoleSet | Form | ScoringForm | UnitSet]:
@@ -155,7 +156,7 @@ class Registry:
             return found
         row = repo.definition_by_hash(kind, sha256) if repo is not None else None
         if row is None:
-            raise NotFound(f"{kind} version {sha256[:12]} is not stored")
+            raise NotFound(say("definition.version_not_stored", kind=kind, sha=sha256[:12]))
         loaded = self.load_text(row["source"], row["file"])
         candidates: list[Definition] = [
             *loaded.roles.values(),
@@ -165,7 +166,7 @@ class Registry:
         ]
         found = next((c for c in candidates if c.source is not None and c.source.sha256 == sha256), None)
         if found is None:
-            raise NotFound(f"{kind} version {sha256[:12]} does not load as a {kind}")
+            raise NotFound(say("definition.version_unloadable", kind=kind, sha=sha256[:12]))
         self._remember([found])
         return found
 
@@ -228,7 +229,7 @@ class Registry:
 
         roleset = get("roles", workflow.roles)
         if roleset is None:
-            raise NotFound(f"roles '{workflow.roles}' of dossier {row.get('id')} are not pinned")
+            raise NotFound(say("definition.roles_not_pinned", roles=workflow.roles, dossier_id=row.get("id")))
         forms = {f: get("form", f) for f in workflow.forms if f in hashes.get("form", {})}
         sheets = [self.model(repo, "scoring_form", s) for s in hashes.get("scoring_form", {}).values()]
         scoring_form = sheets[0] if sheets and isinstance(sheets[0], ScoringForm) else None
@@ -247,8 +248,11 @@ class Registry:
             and (r["effective_until"] is None or day < r["effective_until"])
         ]
         if not rows:
-            which = f"'{workflow_id}'" if workflow_id else "any workflow"
-            raise NotFound(f"no version of {which} is in effect on {day.isoformat()}", day=day.isoformat())
+            if workflow_id:
+                raise NotFound(
+                    say("definition.none_in_effect", workflow=workflow_id, day=day), day=day.isoformat()
+                )
+            raise NotFound(say("definition.no_workflow_in_effect", day=day), day=day.isoformat())
         best = max(rows, key=lambda r: (r["effective_from"], r["id"]))
         return self.workflow(repo, best["sha256"]), best
 
@@ -258,10 +262,10 @@ class Registry:
         if wf is not None:
             return wf
         if repo is None:
-            raise NotFound(f"workflow version {sha256[:12]} is not loaded")
+            raise NotFound(say("definition.workflow_not_loaded", sha=sha256[:12]))
         row = repo.definition_by_hash("workflow", sha256)
         if row is None:
-            raise NotFound(f"workflow version {sha256[:12]} is not stored")
+            raise NotFound(say("definition.workflow_not_stored", sha=sha256[:12]))
         wf = self.load_workflow_text(row["source"], row["file"])
         with self._lock:
             self._by_hash[sha256] = wf
@@ -270,7 +274,7 @@ class Registry:
     def load_workflow_text(self, text: str, filename: str) -> Workflow:
         result = self.load_text(text, filename)
         if len(result.workflows) != 1:
-            raise InvalidDefinition(f"{filename} does not define exactly one workflow", problems=[])
+            raise InvalidDefinition(say("definition.not_one_workflow", filename=filename), problems=[])
         return next(iter(result.workflows.values()))
 
     def load_text(self, text: str, filename: str) -> Catalog:
@@ -279,14 +283,16 @@ class Registry:
         result = load_text(text, filename, context=self.catalog)
         if not result.ok:
             errors = [p for p in result.problems if p.severity == "error"]
-            raise InvalidDefinition(f"{filename} does not validate ({len(errors)} errors)", problems=errors)
+            raise InvalidDefinition(
+                say("definition.invalid", filename=filename, count=len(errors)), problems=errors
+            )
         catalog: Catalog = result.catalog
         return catalog
 
     def roles_for(self, workflow: Workflow) -> RoleSet:
         roleset = self.catalog.roles.get(workflow.roles)
         if roleset is None:
-            raise NotFound(f"roles '{workflow.roles}' of workflow '{workflow.id}' are not loaded")
+            raise NotFound(say("definition.roles_not_loaded", roles=workflow.roles, workflow=workflow.id))
         return roleset
 
     def units_for(self, workflow: Workflow) -> UnitSet | None:
@@ -309,7 +315,7 @@ class Registry:
     def form(self, form_id: str) -> Form:
         form = self.catalog.forms.get(form_id)
         if form is None:
-            raise NotFound(f"form '{form_id}' is not loaded")
+            raise NotFound(say("definition.form_not_loaded", form=form_id))
         return form
 
     def all_roles(self) -> dict[str, str]:

@@ -150,7 +150,8 @@ class Driver:
                     raise
                 for key in problems:
                     answers.pop(key, None)
-        raise ScenarioError(f"form {form_id} could not be filled: {problems}")
+        said = "; ".join(f"{key}: {problem}" for key, problem in problems.items())
+        raise ScenarioError(f"form {form_id} could not be filled: {said}")
 
     def _editor(self, dossier_id: int, form: Form) -> Actor:
         for actor in self.actors:

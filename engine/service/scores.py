@@ -16,6 +16,7 @@ from typing import Any
 from engine import scoring
 from engine.definitions.model import RoleSet, ScoringForm, Workflow
 from engine.errors import InvalidForm, NotFound, PermissionDenied
+from engine.messages import say
 from engine.permissions import Actor, in_scope, may, roles_of
 from engine.service.base import Loaded
 from engine.service.firing import FiringUseCases
@@ -53,7 +54,7 @@ class ScoringUseCases(FiringUseCases):
     def _scoring_form(self, loaded: Loaded) -> ScoringForm:
         form = loaded.pinned.scoring_form
         if form is None:
-            raise NotFound(f"no scoring form for product set '{loaded.row['product_set']}'")
+            raise NotFound(say("scoring.no_form", product_set=loaded.row["product_set"]))
         return form
 
     def save_score_sheet(
@@ -71,14 +72,15 @@ class ScoringUseCases(FiringUseCases):
             loaded = self._load(repo, actor, dossier_id)
             decision = may(actor, "score", loaded.roleset, loaded.facts, workflow=loaded.workflow)
             if not decision:
-                message = decision.message.get("en") if decision.message else decision.reason
-                raise PermissionDenied(message, reason=decision.reason)
+                raise PermissionDenied(decision.message or decision.reason, reason=decision.reason)
             form = self._scoring_form(loaded)
             role, chair = self._scoring_role(actor, loaded, form)
             sheet = scoring.Sheet(answers=dict(answers), flags=frozenset(flags))
             problems = scoring.validate_sheet(form, sheet)
             if problems:
-                raise InvalidForm(f"{len(problems)} answers do not fit {form.id}", problems)
+                raise InvalidForm(
+                    say("form.answers_do_not_fit", count=len(problems), form=form.title), problems
+                )
             result = scoring.score_sheet(form, sheet)
             row = loaded.row
             repo.update_dossier(row["id"], row["version"], updated_at=now)
@@ -114,7 +116,7 @@ class ScoringUseCases(FiringUseCases):
             loaded = self._load(repo, actor, dossier_id)
             result = self.council_for(repo, loaded)
             if result is None:
-                raise NotFound(f"no scoring form for product set '{loaded.row['product_set']}'")
+                raise NotFound(say("scoring.no_form", product_set=loaded.row["product_set"]))
             return result
 
     def score_sheets(self, actor: Actor, dossier_id: int) -> list[Row]:

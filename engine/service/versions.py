@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from engine.definitions.model import Form, RoleSet, ScoringForm, UnitSet, Workflow
 from engine.errors import InvalidDefinition, NotFound
+from engine.messages import say
 from engine.permissions import Actor
 from engine.service.accounts import AccountUseCases
 from engine.service.base import Loaded
@@ -47,7 +48,7 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
             *loaded.units.values(),
         ]
         if not definitions:
-            raise InvalidDefinition(f"{filename} defines nothing that can be activated", problems=[])
+            raise InvalidDefinition(say("definition.nothing_to_activate", filename=filename), problems=[])
         now = self.now()
         out = []
         with self._tx() as repo:
@@ -87,7 +88,7 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
                 row = repo.definition_by_hash(kind, sha256)
                 if row is not None:
                     return str(row["source"])
-        raise NotFound(f"definition {sha256[:12]} is not stored")
+        raise NotFound(say("definition.not_stored", sha=sha256[:12]))
 
     # --- migration ---------------------------------------------------------------
 
@@ -99,7 +100,7 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
             if r["sha256"].startswith(version) or r["version"] == version
         ]
         if not rows:
-            raise NotFound(f"workflow '{workflow_id}' has no stored version '{version}'")
+            raise NotFound(say("definition.workflow_version_unknown", workflow=workflow_id, version=version))
         row = max(rows, key=lambda r: r["id"])
         return self.registry.workflow(repo, row["sha256"]), row
 
@@ -118,11 +119,11 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
         unknown = set(kinds or ()) - set(PINNED_KINDS)
         if unknown:
             raise InvalidDefinition(
-                f"unknown kinds {sorted(unknown)}: choose among {', '.join(PINNED_KINDS)}", problems=[]
+                say("migration.kinds_unknown", kinds=sorted(unknown), known=PINNED_KINDS), problems=[]
             )
         loaded = [self._load(repo, actor, d) for d in dossier_ids]
         if not loaded:
-            raise NotFound("no dossier chosen")
+            raise NotFound(say("migration.no_dossier"))
         workflow_id = loaded[0].row["workflow_id"]
         old, old_row = self._resolve(repo, workflow_id, from_version)
         new, new_row = self._resolve(repo, workflow_id, to_version)
@@ -246,7 +247,7 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
                     i.problem or f"dossier {i.dossier_id}: no state for '{i.from_state}'" for i in bad
                 ]
                 raise InvalidDefinition(
-                    "the migration cannot be applied: " + "; ".join(problems), problems=problems
+                    say("migration.refused", problems="; ".join(problems)), problems=problems
                 )
             summary = repo.append_event(
                 at=now,

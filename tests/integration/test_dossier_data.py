@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied, TransitionNotAllowed
+from engine.messages import say
 from engine.workdays import working_days_between
 
 
@@ -31,7 +32,9 @@ def test_wrong_answers_are_refused_with_one_problem_per_field(service, people, d
         )
     problems = refused.value.problems
     assert set(problems) == {"year", "registration_kind", "commune", "signed_on", "nope"}
-    assert "2026" in problems["year"]
+    assert problems["year"] == say("field.at_least", min=2026)
+    assert problems["registration_kind"].code == "field.one_of"
+    assert (problems["signed_on"].code, problems["nope"].code) == ("field.date", "field.unknown")
 
 
 def test_a_partial_form_is_saved_but_stays_incomplete(service, people, dossier):

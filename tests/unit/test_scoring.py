@@ -22,6 +22,7 @@ from engine.definitions.model import (
     StarBand,
     Text,
 )
+from engine.messages import say
 from engine.scoring import (
     Note,
     Sheet,
@@ -248,12 +249,15 @@ def test_answers_that_do_not_fit_the_form_are_reported_and_count_as_missing() ->
     bad = Sheet({**ALL_MAX, "1.2": "z", "9.9": "a"}, frozenset({"nonsense"}))
     problems = validate_sheet(FORM, bad)
     assert problems == {
-        "1.2": "criterion '1.2' has no option 'z'",
-        "9.9": "unknown criterion '9.9'",
-        "nonsense": "unknown box 'nonsense'",
+        "1.2": say("scoring.option_unknown", criterion="1.2", option="z"),
+        "9.9": say("scoring.criterion_unknown", criterion="9.9"),
+        "nonsense": say("scoring.flag_unknown", flag="nonsense"),
     }
+    assert problems["1.2"].get("vi") == "Tiêu chí 1.2 không có lựa chọn z."
     result = score_sheet(FORM, bad)
     assert result.missing == ("1.2",) and result.invalid == problems
+    assert "Câu trả lời không hợp lệ (9.9): Không có tiêu chí 9.9." in result.describe("vi")
+    assert "Invalid answer (9.9): Unknown criterion '9.9'." in result.describe("en")
     assert validate_sheet(FORM, sheet()) == {}
 
 

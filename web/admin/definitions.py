@@ -18,6 +18,7 @@ from web.admin import bp
 from web.admin.access import requires
 from web.admin.diagram import render as render_diagram
 from web.i18n import current_language
+from web.problems import error_text
 from web.runtime import runtime
 
 MAX_UPLOAD = 1_000_000  # bytes: the largest shipped definition is a fraction of this
@@ -216,7 +217,7 @@ def activate_definition() -> ResponseReturnValue:
         flash(_("Định nghĩa chưa hợp lệ; chưa kích hoạt."), "error")
         return _check_page(text, filename, list(exc.problems), status=422)
     except PermissionDenied as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("admin.definitions"))
     flash(_("Đã kích hoạt, có hiệu lực từ %(day)s.", day=effective_from.isoformat()), "success")
     return redirect(url_for("admin.definitions"))

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from web.admin import bp
 from web.admin.access import requires
+from web.problems import error_text, field_problems
 from web.runtime import runtime
 
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -96,9 +97,9 @@ def create_user() -> ResponseReturnValue:
         except Conflict:
             problems["username"] = _("Tên đăng nhập này đã có.")
         except InvalidForm as exc:
-            problems.update(exc.problems)
+            problems.update(field_problems(exc.problems))
         except PermissionDenied as exc:
-            flash(str(exc), "error")
+            flash(error_text(exc), "error")
             return redirect(url_for("admin.users"))
     if problems:
         values.pop("password", None)  # never echoed back into the page
@@ -121,7 +122,7 @@ def edit_user(username: str) -> ResponseReturnValue:
     except NotFound:
         flash(_("Không có người dùng %(name)s.", name=username), "error")
     except (InvalidForm, PermissionDenied, Conflict) as exc:
-        flash(f"{username}: {exc}", "error")
+        flash(f"{username}: {error_text(exc)}", "error")
     else:
         flash(_("Đã cập nhật vai trò của %(name)s.", name=username), "success")
     return redirect(url_for("admin.users"))

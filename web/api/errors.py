@@ -88,15 +88,20 @@ def _api_error(exc: ApiError) -> Response:
     return error_response(exc.status, exc.code, exc.message, exc.details)
 
 
+def client_language() -> str:
+    """English unless the client asks for Vietnamese (Accept-Language: vi)."""
+    return "vi" if request.accept_languages.best_match(["en", "vi"]) == "vi" else "en"
+
+
 @bp.errorhandler(engine_errors.OcopflowError)
 def _engine_error(exc: engine_errors.OcopflowError) -> Response:
-    message = exc.message
-    # The engine speaks English and carries the Vietnamese text alongside; a client that asks
-    # for Vietnamese (Accept-Language: vi) gets it.
-    vietnamese = exc.details.get("message_vi")
-    if vietnamese and request.accept_languages.best_match(["en", "vi"]) == "vi":
-        message = str(vietnamese)
-    return error_response(status_for(exc), exc.code, message, exc.details)
+    # The engine's messages know both languages; the message and the field problems
+    # are told in the client's.
+    lang = client_language()
+    details = dict(exc.details)
+    if isinstance(exc, engine_errors.InvalidForm):
+        details["problems"] = {field: problem.get(lang) for field, problem in exc.problems.items()}
+    return error_response(status_for(exc), exc.code, exc.text.get(lang), details)
 
 
 @bp.errorhandler(HTTPException)

@@ -32,7 +32,7 @@ from engine.errors import Conflict, InvalidForm, PermissionDenied, TransitionNot
 from web.auth import login_required
 from web.formdata import parse_form
 from web.i18n import tr
-from web.problems import field_problems
+from web.problems import error_text, field_problems
 from web.runtime import runtime
 from web.views.dossier_page import dossier_namespace, reason_text, render_dossier, visible_fields
 from web.views.listing import clean_args, filter_choices, service_filters
@@ -113,9 +113,9 @@ def new() -> ResponseReturnValue:
                 )
             except InvalidForm as exc:
                 errors.update(field_problems(exc.problems))
-                errors.setdefault("_", exc.message)
+                errors.setdefault("_", error_text(exc))
             except PermissionDenied as exc:
-                errors["_"] = exc.message
+                errors["_"] = error_text(exc)
             else:
                 flash(_("Đã lập hồ sơ #%(id)d.", id=dossier.id), "success")
                 return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
@@ -158,7 +158,7 @@ def save_form(dossier_id: int, form_id: str) -> ResponseReturnValue:
         )
         return render_dossier(dossier_id, typed={form_id: answers}, status=409)
     except PermissionDenied as exc:
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return render_dossier(dossier_id, typed={form_id: answers}, status=403)
     flash(_("Đã lưu %(form)s.", form=tr(form.title)), "success")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id, _anchor=f"form-{form_id}"))
@@ -211,9 +211,9 @@ def upload_evidence(dossier_id: int) -> ResponseReturnValue:
         try:
             rt.service.attach_evidence(g.actor, dossier.id, document_type, upload.filename, data)
         except InvalidForm as exc:
-            problem = "; ".join(field_problems(exc.problems).values()) or exc.message
+            problem = "; ".join(field_problems(exc.problems).values()) or error_text(exc)
         except PermissionDenied as exc:
-            problem = exc.message
+            problem = error_text(exc)
     if problem:
         flash(problem, "error")
         return render_dossier(dossier_id, upload_error=problem, status=422)
@@ -247,7 +247,7 @@ def fire(dossier_id: int, transition_id: str) -> ResponseReturnValue:
         )
     except (PermissionDenied, TransitionNotAllowed) as exc:
         pinned = rt.pinned(g.actor, dossier)
-        refused = SimpleNamespace(id=transition_id, reason=exc.reason, message=exc.message)
+        refused = SimpleNamespace(id=transition_id, reason=exc.reason, message=error_text(exc))
         message = reason_text(refused, pinned.workflow, rt.forms_in(pinned))
         flash(message, "error")
         status = 403 if isinstance(exc, PermissionDenied) else 422

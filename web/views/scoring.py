@@ -14,7 +14,7 @@ from engine.errors import InvalidForm, PermissionDenied
 from engine.service.scores import commune_roles, council_roles
 from web.auth import login_required
 from web.i18n import current_language, tr
-from web.problems import field_problems
+from web.problems import error_text, field_problems
 from web.runtime import runtime
 from web.views.dossier_page import reason_text
 
@@ -147,7 +147,7 @@ def sheet(dossier_id: int) -> ResponseReturnValue:
         )
         return _render(ctx, answers, flags, status=422)
     except PermissionDenied as exc:
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return _render(ctx, answers, flags, status=403)
     flash(_("Đã nộp phiếu chấm điểm.") if final else _("Đã lưu nháp phiếu chấm điểm."), "success")
     return redirect(url_for("scoring.sheet", dossier_id=dossier_id))
