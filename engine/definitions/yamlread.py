@@ -149,10 +149,21 @@ def parse(text: str | bytes) -> Parsed:
         mark = exc.problem_mark or exc.context_mark
         reason = " ".join(x for x in (exc.context, exc.problem) if x) or "syntax error"
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        return Parsed(None, [*findings, Finding("E101", params={"reason": reason}, line=line, column=col)])
+        return Parsed(None, [*findings, _syntax_finding(reason, line, col)])
     except yaml.YAMLError as exc:  # reader errors: control characters and the like
-        return Parsed(None, [*findings, Finding("E101", params={"reason": str(exc).splitlines()[0]})])
+        return Parsed(None, [*findings, _syntax_finding(str(exc).splitlines()[0], 0, 0)])
     return Parsed(data, findings)
+
+
+def _syntax_finding(reason: str, line: int, column: int) -> Finding:
+    """E101 for a syntax error; E104 when libyaml itself refused the nesting.
+
+    libyaml 0.2.6 (PyYAML >= 6.0.3 wheels) stops at its own depth limit before our
+    event walk sees the levels, and says so only in words.
+    """
+    if "maximum nesting depth" in reason:
+        return Finding("E104", params={"limit": MAX_DEPTH}, line=line, column=column)
+    return Finding("E101", params={"reason": reason}, line=line, column=column)
 
 
 class _Builder:
