@@ -11,6 +11,7 @@ from typing import Any
 from engine import expressions
 from engine.definitions.model import Effect, Workflow
 from engine.errors import TransitionNotAllowed
+from engine.messages import say
 from engine.storage.repository import Repository, Row
 from engine.workdays import ClockState
 
@@ -64,10 +65,18 @@ def save_clock(ctx: EffectContext, clock: ClockState) -> None:
         "due_on": clock.due_date(),
     }
     dossier_id = ctx.dossier["id"]
-    ctx.repo.save_clock(dossier_id, clock.name, **values)
+    old = ctx.clock_rows.get(clock.name) if ctx.clock_rows is not None else None
+    if old is None:
+        ctx.repo.save_clock(dossier_id, clock.name, **values)
+    else:
+        # A row read in this fire: write only the columns that change. Leaving due_on out of
+        # a pause keeps its index untouched, one page less to write at the commit.
+        changed = {k: v for k, v in values.items() if old.get(k) != v}
+        if changed:
+            ctx.repo.save_clock(dossier_id, clock.name, **changed)
     if ctx.clock_rows is not None:
-        old = ctx.clock_rows.get(clock.name, {"dossier_id": dossier_id, "name": clock.name})
-        ctx.clock_rows[clock.name] = {**old, **values}
+        base = old or {"dossier_id": dossier_id, "name": clock.name}
+        ctx.clock_rows[clock.name] = {**base, **values}
 
 
 def _clocks(ctx: EffectContext) -> dict[str, ClockState]:
@@ -148,7 +157,7 @@ def _council_stars(ctx: EffectContext) -> tuple[int, float | None]:
     if stars is None:
         stars = ctx.value("stars")
     if stars is None:
-        raise TransitionNotAllowed("there is no council result to take the stars from", reason="scores")
+        raise TransitionNotAllowed(say("transition.no_council_result"), reason="scores")
     return int(stars), getattr(result, "total", None) if result is not None else None
 
 
@@ -163,7 +172,7 @@ def issue_certificate(ctx: EffectContext, effect: Effect) -> None:
     policy = ctx.workflow.certificate
     if policy is None:
         raise TransitionNotAllowed(
-            f"workflow '{ctx.workflow.id}' defines no certificate policy", reason="state"
+            say("transition.no_certificate_policy", workflow=ctx.workflow.id), reason="state"
         )
     stars, _ = _council_stars(ctx)
     d = ctx.dossier
@@ -245,5 +254,5 @@ def run(ctx: EffectContext, effects: tuple[Effect, ...]) -> None:
     for effect in effects:
         handler = EFFECTS.get(effect.name)
         if handler is None:  # the loader refuses unknown names; never trust that alone
-            raise TransitionNotAllowed(f"unknown effect '{effect.name}'", reason="state")
+            raise TransitionNotAllowed(say("transition.effect_unknown", effect=effect.name), reason="state")
         handler(ctx, effect)

@@ -9,12 +9,13 @@ from engine.definitions.model import Text, Transition
 from engine.errors import NotFound, PermissionDenied, TransitionNotAllowed
 from engine.expressions import Namespace
 from engine.machine import compile_workflow
+from engine.messages import say
 from engine.permissions import Actor, Decision, DossierFacts, FireContext, may_fire
 from engine.service import effects
 from engine.service.base import Loaded
 from engine.service.dossiers import DossierUseCases
 from engine.service.snapshots import Action, DossierSnapshot
-from engine.storage.repository import Repository
+from engine.storage.repository import Repository, Row
 
 # Refusals that are about who you are; the rest are about the dossier's state.
 _PERMISSION_REASONS = ("role", "scope", "permission")
@@ -31,6 +32,7 @@ def _error(decision: Decision, transition: Transition) -> Exception:
 
 class FiringUseCases(DossierUseCases):
     council_for: Callable[[Repository, Loaded], Any]  # provided by the scoring use cases
+    final_sheets: Callable[..., frozenset[str]]  # provided by the scoring use cases
 
     def _fire_context(
         self,
@@ -48,7 +50,11 @@ class FiringUseCases(DossierUseCases):
             if d.rule == "different_actor" and transition.id in d.transitions
             for other in d.transitions
         }
-        targets = {t.target for t in loaded.workflow.transitions if t.id in duty_transitions}
+        targets = (
+            {t.target for t in loaded.workflow.transitions if t.id in duty_transitions}
+            if duty_transitions
+            else set()
+        )
         facts = DossierFacts(
             str(dossier_id),
             row["state"],
@@ -57,16 +63,18 @@ class FiringUseCases(DossierUseCases):
             row["producer_org"],
             repo.fired_by(dossier_id, targets) if targets else {},
         )
-        # Read forms and evidence only when this transition looks at them: firing is the hot path.
+        # Read forms and evidence only when this transition looks at them, and the answers
+        # (JSON to parse) only when its guard does: firing is the hot path.
         guard = transition.guard or ""
-        needs_forms = bool(transition.requires.forms) or "forms" in guard
+        saved: dict[str, Row] = {}
+        complete: frozenset[str] = frozenset()
+        if "forms" in guard:
+            saved = repo.form_answers(dossier_id)
+            complete = frozenset(fid for fid, r in saved.items() if r["complete"])
+        elif transition.requires.forms:
+            complete = repo.complete_forms(dossier_id)
         needs_evidence = bool(transition.requires.evidence) or "evidence" in guard
-        saved = repo.form_answers(dossier_id) if needs_forms else {}
-        evidence = (
-            frozenset(e["document_type"] for e in repo.evidence(dossier_id))
-            if needs_evidence
-            else frozenset()
-        )
+        evidence = repo.evidence_types(dossier_id) if needs_evidence else frozenset()
         cache: dict[str, Any] = {}
 
         def council() -> Any:
@@ -96,10 +104,15 @@ class FiringUseCases(DossierUseCases):
             form = loaded.pinned.forms.get(fid)
             if form is not None:
                 labels[fid] = form.title
+        needs_sheets = transition.requires.sheets
+        for role in needs_sheets:
+            if role in loaded.roleset.roles:
+                labels[f"sheet:{role}"] = loaded.roleset.roles[role].label
         context = FireContext(
-            complete_forms=frozenset(fid for fid, r in saved.items() if r["complete"]),
+            complete_forms=complete,
             evidence=evidence,
             scores_final=bool(result is not None and getattr(result, "final", False)),
+            final_sheets=self.final_sheets(repo, loaded, needs_sheets) if needs_sheets else frozenset(),
             guard_context=guard_context,
             comment=comment,
             check_comment=check_comment,
@@ -124,7 +137,7 @@ class FiringUseCases(DossierUseCases):
             self._check_version(row, expected_version)
             transition = workflow.transition(transition_id)
             if transition is None:
-                raise NotFound(f"workflow '{workflow.id}' has no transition '{transition_id}'")
+                raise NotFound(say("transition.unknown", workflow=workflow.id, transition=transition_id))
             facts, context, council = self._fire_context(repo, loaded, transition, comment, True)
             decision = may_fire(actor, workflow, loaded.roleset, facts, transition, context=context)
             if not decision:

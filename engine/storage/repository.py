@@ -219,6 +219,11 @@ class Repository(AuditStore, AuditQueries):
     def form_answers(self, dossier_id: int) -> dict[str, Row]:
         return {r["form_id"]: r for r in st.FORM_ANSWERS.rows(self.connection, {"b_id": dossier_id})}
 
+    def complete_forms(self, dossier_id: int) -> frozenset[str]:
+        """Ids of the dossier's forms saved complete (no answers read)."""
+        rows = st.FORM_COMPLETE.rows(self.connection, {"b_id": dossier_id})
+        return frozenset(r["form_id"] for r in rows if r["complete"])
+
     def save_form_answers(self, dossier_id: int, form_id: str, **values: Any) -> None:
         fa = t.form_answers.c
         q = update(t.form_answers).where(fa.dossier_id == dossier_id, fa.form_id == form_id).values(**values)
@@ -238,6 +243,12 @@ class Repository(AuditStore, AuditQueries):
 
     def evidence(self, dossier_id: int) -> list[Row]:
         return st.EVIDENCE.rows(self.connection, {"b_id": dossier_id})
+
+    def evidence_types(self, dossier_id: int) -> frozenset[str]:
+        """The document types the dossier holds evidence for."""
+        return frozenset(
+            r["document_type"] for r in st.EVIDENCE_TYPES.rows(self.connection, {"b_id": dossier_id})
+        )
 
     def save_score_sheet(self, dossier_id: int, member: str, state: str, **values: Any) -> None:
         s = t.score_sheets.c

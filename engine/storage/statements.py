@@ -230,7 +230,9 @@ FIRED = select(ae.actor, ae.payload).where(
 # What a fire reads and writes besides the audit append.
 DOSSIER = Prepared(select(t.dossiers).where(d.id == bindparam("b_id")))
 FORM_ANSWERS = Prepared(select(t.form_answers).where(fa.dossier_id == bindparam("b_id")).order_by(fa.id))
+FORM_COMPLETE = Prepared(select(fa.form_id, fa.complete).where(fa.dossier_id == bindparam("b_id")))
 EVIDENCE = Prepared(select(t.evidence).where(ev.dossier_id == bindparam("b_id")).order_by(ev.id))
+EVIDENCE_TYPES = Prepared(select(ev.document_type).where(ev.dossier_id == bindparam("b_id")).distinct())
 CLOCKS = Prepared(select(t.clocks).where(ck.dossier_id == bindparam("b_id")).order_by(ck.id))
 CERTIFICATES = Prepared(select(t.certificates).where(ce.dossier_id == bindparam("b_id")).order_by(ce.id))
 NOTIFICATION_KEYS = ("dossier_id", "roles", "area", "message_vi", "message_en", "created_at")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine.errors import Conflict
+from engine.errors import Conflict, TransitionNotAllowed
 from engine.storage import statements as st
 from engine.storage import tables as t
 from tests.conftest import is_postgres
@@ -58,11 +58,13 @@ def test_every_prepared_read_returns_the_rows_and_python_types_sqlalchemy_return
         expected = through_sqlalchemy(repo, t.form_answers, t.form_answers.c.dossier_id == certified.id)
         assert forms == {r["form_id"]: r for r in expected} and len(forms) >= 2
         assert all(type(f["complete"]) is bool and isinstance(f["answers"], dict) for f in forms.values())
+        assert repo.complete_forms(certified.id) == {fid for fid, f in forms.items() if f["complete"]}
 
         evidence = repo.evidence(certified.id)
         assert evidence == through_sqlalchemy(repo, t.evidence, t.evidence.c.dossier_id == certified.id)
         assert "labour_list" in {e["document_type"] for e in evidence}
         assert all(type(e["uploaded_at"]) is dt.datetime for e in evidence)
+        assert repo.evidence_types(certified.id) == {e["document_type"] for e in evidence}
 
         certificates = repo.certificates_for_dossiers([certified.id])
         assert certificates == through_sqlalchemy(
@@ -80,6 +82,22 @@ def test_notifications_written_by_fires_read_back_with_their_roles_and_the_fires
     assert all(isinstance(n["roles"], list) and n["roles"] for n in notes)
     fired_at = {e.at for e in service.history(people["minister"], certified.id) if e.action == "fire"}
     assert {n["created_at"].isoformat(timespec="microseconds") for n in notes} <= fired_at
+
+
+def test_a_fire_waits_until_the_forms_it_requires_are_saved_complete(service, people, driver, open_dossier):
+    dossier = open_dossier(filed_on=dt.date(2026, 7, 1))
+    driver.walk(dossier.id, ["preparing"])
+    producer = people["producer1"]
+    service.save_form(producer, dossier.id, "ocop-2026-mau-01", {"org_name": "HTX Bánh tráng"})  # incomplete
+    with pytest.raises(TransitionNotAllowed) as refused:
+        service.fire(producer, dossier.id, "submit")
+    assert refused.value.reason == "form:ocop-2026-mau-01"
+    driver.fill_form(dossier.id, "ocop-2026-mau-01")
+    with pytest.raises(TransitionNotAllowed) as refused:
+        service.fire(producer, dossier.id, "submit")
+    assert refused.value.reason == "form:ocop-2026-mau-02"
+    driver.fill_form(dossier.id, "ocop-2026-mau-02")
+    assert service.fire(producer, dossier.id, "submit").state == "commune_check"
 
 
 def test_a_prepared_write_stores_exactly_what_sqlalchemy_stores(database, open_dossier):
