@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -59,3 +61,62 @@ def test_only_sqlite_files_get_a_queue_and_one_per_database(tmp_path: Path) -> N
     assert writer_queue(create_engine(url)) is writer_queue(create_engine(url))
     assert writer_queue(create_engine("sqlite://")) is None
     assert writer_queue(create_engine("postgresql+psycopg://u@localhost/db")) is None
+
+
+# A writer in another process: says it is about to queue, then notes its entry and exit in a log.
+CHILD = """
+import sys, time
+from pathlib import Path
+from engine.storage.db import WriterQueue
+
+database, log, rounds = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+queue = WriterQueue(database)
+with log.open("a") as fh:
+    fh.write("queued\\n")
+for _ in range(rounds):
+    with queue.turn():
+        with log.open("a") as fh:
+            fh.write("in\\n")
+        time.sleep(0.002)
+        with log.open("a") as fh:
+            fh.write("out\\n")
+"""
+
+
+def _writer_process(database: Path, log: Path, rounds: int) -> subprocess.Popen[bytes]:
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(database), str(log), str(rounds)], cwd=root)
+
+
+def _wait_for(path: Path, text: str) -> None:
+    for _ in range(3000):
+        if path.exists() and text in path.read_text():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{path} never said {text!r}")
+
+
+def test_a_writer_in_another_process_waits_until_this_one_has_finished(tmp_path: Path) -> None:
+    database, log = tmp_path / "a.db", tmp_path / "child.log"
+    child = None
+    try:
+        with WriterQueue(database).turn():
+            child = _writer_process(database, log, 1)
+            _wait_for(log, "queued")
+            time.sleep(0.3)  # room for the child to get in, if the lock did not hold it back
+            assert log.read_text() == "queued\n"
+        assert child.wait(60) == 0
+    finally:
+        if child is not None and child.poll() is None:
+            child.kill()
+            child.wait()
+    assert log.read_text() == "queued\nin\nout\n"
+
+
+def test_writers_in_two_processes_never_overlap(tmp_path: Path) -> None:
+    database, log = tmp_path / "a.db", tmp_path / "both.log"
+    children = [_writer_process(database, log, 40) for _ in range(2)]
+    assert [c.wait(120) for c in children] == [0, 0]
+    turns = [line for line in log.read_text().splitlines() if line != "queued"]
+    assert len(turns) == 2 * 2 * 40
+    assert turns == ["in", "out"] * (2 * 40)
