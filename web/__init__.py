@@ -43,6 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (auth.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)
+    app.session_interface = auth.PageSessions(
+        tuple(str(app.blueprints[name].url_prefix) for name in sorted(TOKEN_BLUEPRINTS & optional))
+    )
     init_errors(app, json_blueprints=TOKEN_BLUEPRINTS & optional)
     _template_helpers(app, optional)
 
@@ -51,7 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if g.get("actor") is not None:
+        # what a signed-in person or a token holder reads is theirs: no shared cache keeps it
+        if g.get("actor") is not None or g.get("api_actor") is not None:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
