@@ -8,7 +8,9 @@ Measures, in one run, requests per second and latency of
     bench/fixtures/bench-pingpong.yaml, whose dossiers go back and forth between
     two states so they never run out.
 Prints req/s, p50/p99 latency, the ratio transition/health and the goals
-(transition >= 50 % of health, p99 < 50 ms). Standalone:
+(transition >= 50 % of health, p99 < 50 ms), and (on Linux) the gunicorn workers'
+CPU time per request and how idle the machine was: on a machine shared with other
+work req/s moves with their load, CPU per request much less. Standalone:
 
     .venv/bin/python bench/bench_web.py [--seconds 5] [--clients 8] [--dossiers 400]
 """
@@ -58,7 +60,7 @@ def settings(instance: Path) -> dict[str, str]:
     }
 
 
-def prepare(instance: Path, dossiers: int) -> tuple[str, list[int], dict[str, float]]:
+def prepare(instance: Path, dossiers: int) -> tuple[str, list[int], dict[str, tuple[float, float]]]:
     """Migrate, add a commune officer, open the dossiers; returns (bearer token, dossier ids, in-process
     milliseconds per call of the service methods one API transition uses)."""
     os.environ.update(settings(instance))
@@ -87,16 +89,19 @@ def prepare(instance: Path, dossiers: int) -> tuple[str, list[int], dict[str, fl
     return token, ids, parts
 
 
-def _service_parts(service: object, officer: object, token: str, ids: list[int]) -> dict[str, float]:
-    """Where a transition's time goes, in process: each service call the API makes, alone."""
+def _service_parts(
+    service: object, officer: object, token: str, ids: list[int]
+) -> dict[str, tuple[float, float]]:
+    """Where a transition's time goes, in process: each service call the API makes, alone
+    (wall and CPU ms per call; the wall time of a fire includes waiting for the disk's sync)."""
     n = min(100, len(ids) // 2)
     s: Any = service
 
-    def per_call(fn: Callable[[int], object]) -> float:
-        t0 = time.perf_counter()
+    def per_call(fn: Callable[[int], object]) -> tuple[float, float]:
+        t0, c0 = time.perf_counter(), time.process_time()
         for i in range(n):
             fn(i)
-        return (time.perf_counter() - t0) / n * 1000
+        return (time.perf_counter() - t0) / n * 1000, (time.process_time() - c0) / n * 1000
 
     parts = {
         "service.fire (take)": per_call(lambda i: s.fire(officer, ids[i], "take")),
@@ -156,8 +161,52 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 Request = Callable[[http.client.HTTPConnection], int]
 
 
+class CpuMeter:
+    """CPU seconds of the gunicorn workers and the machine's idle share, read from /proc (Linux)."""
+
+    def __init__(self, master: int) -> None:
+        self.master = master
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.available = Path("/proc/stat").exists()
+
+    def _workers_cpu(self) -> float:
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # a process that ended meanwhile
+            if int(fields[1]) == self.master:  # ppid: a worker of this gunicorn
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / self.tick
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(values), values[3] + values[4]  # all, idle + iowait
+
+    def sample(self) -> tuple[float, int, int] | None:
+        return (self._workers_cpu(), *self._machine()) if self.available else None
+
+    @staticmethod
+    def between(
+        before: tuple[float, int, int] | None, after: tuple[float, int, int] | None
+    ) -> dict[str, float]:
+        if before is None or after is None:
+            return {}
+        total = after[1] - before[1]
+        return {
+            "cpu_s": after[0] - before[0],
+            "idle": (after[2] - before[2]) / total if total else float("nan"),
+        }
+
+
 def run_clients(
-    port: int, clients: int, seconds: float, make_request: Callable[[int], Request]
+    port: int,
+    clients: int,
+    seconds: float,
+    make_request: Callable[[int], Request],
+    meter: CpuMeter | None = None,
 ) -> dict[str, float]:
     """`clients` threads, each with one keep-alive connection, for `seconds`; latencies in ms."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
@@ -183,11 +232,13 @@ def run_clients(
     for t in threads:
         t.start()
     stop_at[0] = time.perf_counter() + seconds
+    before = meter.sample() if meter else None
     began = time.perf_counter()
     start_gate.wait()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
+    used = CpuMeter.between(before, meter.sample() if meter else None)
     every = sorted(x for per in latencies for x in per)
     if not every:
         raise SystemExit("no request completed")
@@ -197,6 +248,8 @@ def run_clients(
         "rps": len(every) / elapsed,
         "p50": statistics.median(every),
         "p99": every[min(len(every) - 1, int(len(every) * 0.99))],
+        "cpu_ms": used["cpu_s"] * 1000 / len(every) if used else float("nan"),
+        "idle": used.get("idle", float("nan")),
     }
 
 
@@ -264,25 +317,42 @@ def main(argv: list[str] | None = None) -> int:
             f"gunicorn: {args.workers} {args.worker_class} workers x {args.threads} threads on 127.0.0.1:{port}; "
             f"{args.clients} keep-alive clients, {args.seconds:.0f} s per endpoint"
         )
+        meter = CpuMeter(process.pid)
         run_clients(port, args.clients, 1.0, health_request)  # warm-up: imports, caches, connections
-        health = run_clients(port, args.clients, args.seconds, health_request)
-        fire = run_clients(port, args.clients, args.seconds, transition_request(token, ids, args.clients))
+        health = run_clients(port, args.clients, args.seconds, health_request, meter)
+        fire = run_clients(
+            port, args.clients, args.seconds, transition_request(token, ids, args.clients), meter
+        )
     finally:
         if process is not None:
             stop(process)
         shutil.rmtree(instance, ignore_errors=True)
 
-    print(f"\n{'endpoint':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(
+        f"\n{'endpoint':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'CPU ms/req':>12}{'idle':>7}"
+    )
     for name, r in (("GET /api/v1/health (baseline)", health), ("POST .../transitions/{take|release}", fire)):
-        print(f"{name:<44}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>8.0f}")
+        print(
+            f"{name:<44}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>8.0f}"
+            f"{r['cpu_ms']:>12.2f}{r['idle']:>7.0%}"
+        )
+    print(
+        "  (CPU ms/req: the gunicorn workers' user + system time per request; idle: the machine's idle share "
+        "during the run)"
+    )
     print("\nin process, per call (what one API transition does besides HTTP and JSON):")
-    for name, ms in parts.items():
-        print(f"  {name:<40}{ms:>8.2f} ms")
+    for name, (ms, cpu_ms) in parts.items():
+        print(f"  {name:<40}{ms:>8.2f} ms  ({cpu_ms:.2f} ms CPU)")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"  (CPUs: {os.cpu_count()}, load average: {load:.1f}; the clients share the CPUs with the server)")
     ratio = fire["rps"] / health["rps"]
     print(f"\ntransition / health: {ratio:.1%}  (goal >= 50 %: {'met' if ratio >= 0.5 else 'NOT met'})")
     print(f"transition p99: {fire['p99']:.1f} ms  (goal < 50 ms: {'met' if fire['p99'] < 50 else 'NOT met'})")
+    if fire["cpu_ms"] == fire["cpu_ms"]:  # measured (not NaN)
+        print(
+            f"server CPU per request, health / transition: {health['cpu_ms'] / fire['cpu_ms']:.1%} "
+            "(about the req/s ratio when the CPUs, not the write lock, are the limit)"
+        )
     return 1 if health["errors"] or fire["errors"] else 0
 
 
