@@ -64,6 +64,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Form '{form}' is not used by workflow '{workflow}'.",
     ),
     # --- dossiers ----------------------------------------------------------------------
+    "dossier.not_found": _t("Không tìm thấy hồ sơ {dossier_id}.", "Dossier {dossier_id} not found."),
     "dossier.not_opened": _t("Chưa lập được hồ sơ.", "The dossier cannot be opened."),
     "dossier.commune_unknown": _t(
         "Không có xã, phường mã {commune}.", "There is no commune with code {commune}."
@@ -97,6 +98,19 @@ CATALOG: dict[str, tuple[str, str]] = {
     "evidence.file_type": _t("Không nhận tệp loại {mime}.", "Files of type {mime} are not accepted."),
     "evidence.not_on_dossier": _t("Hồ sơ này không có tệp đó.", "No such file on this dossier."),
     "evidence.not_found": _t("Không có tệp này.", "No such file."),
+    # --- transitions ---------------------------------------------------------------------
+    "transition.unknown": _t(
+        "Quy trình {workflow} không có thao tác {transition}.",
+        "Workflow '{workflow}' has no transition '{transition}'.",
+    ),
+    "transition.no_council_result": _t(
+        "Chưa có kết quả của Hội đồng để lấy hạng sao.", "There is no council result to take the stars from."
+    ),
+    "transition.no_certificate_policy": _t(
+        "Quy trình {workflow} không quy định việc cấp giấy chứng nhận.",
+        "Workflow '{workflow}' defines no certificate policy.",
+    ),
+    "transition.effect_unknown": _t("Không có hiệu ứng {effect}.", "Unknown effect '{effect}'."),
     # --- scoring -------------------------------------------------------------------------
     "scoring.no_form": _t(
         "Không có phiếu chấm điểm cho bộ sản phẩm {product_set}.",

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from engine.definitions.model import Catalog, RoleSet, Text, Workflow
 from engine.errors import Conflict, NotFound
 from engine.expressions import Namespace
+from engine.messages import say
 from engine.permissions import Actor, DossierFacts, visible
 from engine.service.effects import clock_state
 from engine.service.registry import Pinned, Registry
@@ -140,11 +141,11 @@ class ServiceBase:
         """The dossier if the actor may see it; NotFound otherwise (ids leak nothing)."""
         row = repo.dossier(int(dossier_id)) if str(dossier_id).isdigit() else None
         if row is None:
-            raise NotFound(f"dossier {dossier_id} not found", dossier_id=dossier_id)
+            raise NotFound(say("dossier.not_found", dossier_id=dossier_id), dossier_id=dossier_id)
         workflow = self.registry.workflow(repo, row["definition_hash"])
         loaded = Loaded(row, self.registry.pinned(repo, workflow, row))
         if not visible(actor, loaded.roleset, loaded.facts):
-            raise NotFound(f"dossier {dossier_id} not found", dossier_id=dossier_id)
+            raise NotFound(say("dossier.not_found", dossier_id=dossier_id), dossier_id=dossier_id)
         return loaded
 
     def definitions_for(self, actor: Actor, dossier_id: int) -> Pinned:

@@ -103,3 +103,16 @@ def test_the_api_tells_field_problems_in_the_language_the_client_asks_for(
     assert response.status_code == 422 and error["code"] == "invalid_form"
     assert error["details"]["problems"]["registration_kind"].startswith(expected)
     assert ("câu trả lời" in error["message"]) == (language == "vi")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("vi", "Không tìm thấy hồ sơ 999999."), ("en", "Dossier 999999 not found.")]
+)
+def test_the_api_tells_an_unknown_dossier_in_the_clients_language(
+    app: Flask, language: str, expected: str
+) -> None:
+    api = Api(app.test_client())
+    response = api.call("GET", "/dossiers/999999", "producer1", headers={"Accept-Language": language})
+    error = response.get_json()["error"]
+    assert (response.status_code, error["code"], error["message"]) == (404, "not_found", expected)
+    assert error["details"] == {"dossier_id": 999999}
