@@ -6,8 +6,10 @@ about the dossier the caller passes in. Nothing is allowed unless some rule
 allows it, and every refusal says why with a stable reason code:
 
 `ok`, `role`, `scope`, `permission`, `duty:<id>`, `state`, `guard`,
-`form:<id>`, `evidence:<type>`, `comment`, `scores`, and `form_state` (the
-form may not be edited, or its evidence uploaded, in the dossier's state).
+`form:<id>`, `evidence:<type>`, `sheet:<role>` (that assessor's sheet is not
+final), `comment`, `scores`, `form_state` (the form may not be edited, or its
+evidence uploaded, in the dossier's state) and `sitting` (the actor does not
+sit on the council scoring in the dossier's state).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.definitions.model import Duty, Form, Role, RoleSet, Text, Transition, Workflow
+from engine.definitions.model import Council, Duty, Form, Role, RoleSet, Text, Transition, Workflow
 from engine.expressions import ExpressionError, truthy
 
 
@@ -61,12 +63,16 @@ class FireContext:
     exists and is final; `guard_context`: the names of GUARD_NAMES for the guard;
     `comment`: the comment given with the fire. `check_comment=False` when only
     listing what an actor could do (the comment is typed afterwards).
-    `labels` optionally names forms and evidence types in messages.
+    `final_sheets`: the assessor roles (of `requires.sheets`) whose final sheet
+    answers every criterion the dossier's scoring form gives them.
+    `labels` optionally names forms, evidence types and (keyed `sheet:<role>`)
+    assessors in messages.
     """
 
     complete_forms: frozenset[str] = frozenset()
     evidence: frozenset[str] = frozenset()
     scores_final: bool = False
+    final_sheets: frozenset[str] = frozenset()
     guard_context: Mapping[str, Any] = field(default_factory=dict)
     comment: str | None = None
     check_comment: bool = True
@@ -231,6 +237,70 @@ def may_upload(
     return next((d for d in decisions if d.reason == "form_state"), decisions[0])
 
 
+def scoring_role(
+    actor: Actor,
+    workflow: Workflow,
+    roleset: RoleSet,
+    dossier: DossierFacts,
+    sittings: Mapping[str, Council],
+    assessors: frozenset[str],
+) -> str | None:
+    """The role the actor's sheet is recorded under in the dossier's state, if any.
+
+    Where a council sits (`sittings`: leaf state -> council), one of its roles the
+    actor holds in scope with `score` — the chair's first, so a chair who also
+    holds a member role signs; in any other state that is not terminal, a role
+    the scoring form gives criteria of its own (`assessors`), in a state that a
+    transition requiring its sheet (`requires.sheets`) leaves — or anywhere, when
+    no transition waits for it.
+    """
+    roles = [r.id for r in roles_of(actor, roleset) if "score" in r.can and in_scope(actor, r, dossier)]
+    council = sittings.get(dossier.state)
+    if council is not None:
+        return next((r for r in (council.chair, *council.members) if r in roles), None)
+    if workflow.is_terminal(dossier.state):
+        return None
+    return next((r for r in roles if r in assessors and _awaited_here(workflow, r, dossier.state)), None)
+
+
+def _awaited_here(workflow: Workflow, role: str, state: str) -> bool:
+    """An assessor scores where a transition waits for its sheet; never waited for, anywhere."""
+    waiting = [t for t in workflow.transitions if role in t.requires.sheets]
+    return not waiting or any(state in t.sources for t in waiting)
+
+
+def may_score(
+    actor: Actor,
+    workflow: Workflow,
+    roleset: RoleSet,
+    dossier: DossierFacts,
+    sittings: Mapping[str, Council],
+    assessors: frozenset[str],
+) -> Decision:
+    """May the actor save a score sheet on this dossier now?
+
+    The `score` permission in scope (and duties) first, then the sitting
+    (`scoring_role`): refused with `sitting`, naming where the actor's council sits.
+    """
+    decision = may(actor, "score", roleset, dossier, workflow=workflow)
+    if not decision:
+        return decision
+    if scoring_role(actor, workflow, roleset, dossier, sittings, assessors) is not None:
+        return OK
+    mine = {r.id for r in roles_of(actor, roleset) if in_scope(actor, r, dossier)}
+    where = [
+        workflow.states[sid].label
+        for sid, council in sittings.items()
+        if sid in workflow.states and mine & set(council.roles)
+    ]
+    vi = "Bạn không chấm điểm hồ sơ ở bước này."
+    en = "You do not score the dossier at this step."
+    if where:
+        vi += " Hội đồng của bạn chấm khi hồ sơ ở: " + ", ".join(t.vi for t in where) + "."
+        en += " Your council scores while the dossier is: " + ", ".join(t.get("en") for t in where) + "."
+    return _deny("sitting", vi, en)
+
+
 def _is_producer_member(actor: Actor, dossier: DossierFacts) -> bool:
     return actor.organisation is not None and actor.organisation == dossier.producer_org
 
@@ -248,7 +318,7 @@ def may_fire(
 
     Checked in this order, the first failure decides: scope, state, role, the
     `fire` permission, separation of duties, required forms / evidence /
-    final scores, the guard, then the comment.
+    assessors' sheets / final scores, the guard, then the comment.
     """
     ctx = context or FireContext()
     roles = [r for r in roles_of(actor, roleset) if in_scope(actor, r, dossier)]
@@ -327,6 +397,11 @@ def _label(ctx: FireContext, key: str, lang: str) -> str:
     return text.get(lang) if text is not None else key
 
 
+def _sheet_label(ctx: FireContext, role: str, lang: str) -> str:
+    text = ctx.labels.get(f"sheet:{role}")
+    return text.get(lang) if text is not None else role
+
+
 def _requirements(transition: Transition, ctx: FireContext) -> Decision | None:
     needs = transition.requires
     for form_id in needs.forms:
@@ -342,6 +417,13 @@ def _requirements(transition: Transition, ctx: FireContext) -> Decision | None:
                 f"evidence:{doc}",
                 f"Thiếu tài liệu minh chứng '{_label(ctx, doc, 'vi')}'.",
                 f"The evidence '{_label(ctx, doc, 'en')}' is missing.",
+            )
+    for role in needs.sheets:
+        if role not in ctx.final_sheets:
+            return _deny(
+                f"sheet:{role}",
+                f"Phiếu chấm của '{_sheet_label(ctx, role, 'vi')}' chưa có, chưa đủ tiêu chí hoặc chưa chính thức.",
+                f"The score sheet of '{_sheet_label(ctx, role, 'en')}' is missing, incomplete or not final.",
             )
     if needs.scores and not ctx.scores_final:
         return _deny(

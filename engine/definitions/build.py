@@ -41,6 +41,7 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
             deadline=sd.get("deadline"), pauses_clocks=sd.get("clock") == "paused", parent=parent,
             children=tuple(children.get(sid, ())), description=maybe_text(sd.get("description")),
             editable_forms=tuple(sd["editable_forms"]) if "editable_forms" in sd else None,
+            council=_council(sd["council"]) if "council" in sd else None,
         )  # fmt: skip
 
     def leaves(sid: str) -> list[str]:
@@ -55,7 +56,8 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
         transitions.append(m.Transition(
             id=t["id"], label=text(t["label"]), sources=sources, target=t["to"], roles=tuple(t.get("roles", [])),
             guard=t.get("guard"), guard_message=maybe_text(t.get("guard_message")),
-            requires=m.Requirements(tuple(req.get("forms", [])), tuple(req.get("evidence", [])), bool(req.get("scores"))),
+            requires=m.Requirements(tuple(req.get("forms", [])), tuple(req.get("evidence", [])), bool(req.get("scores")),
+                                    tuple(req.get("sheets", []))),
             comment=t.get("comment", "optional"), effects=tuple(_effect(e) for e in t.get("effects", [])),
         ))  # fmt: skip
     cert = data.get("certificate")
@@ -76,6 +78,10 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
                             maybe_text(d.get("message"))) for d in data.get("duties", [])),
         source=source,
     )  # fmt: skip
+
+
+def _council(raw: dict[str, Any]) -> m.Council:
+    return m.Council(tuple(dict.fromkeys(raw["members"])), raw["chair"])
 
 
 def _effect(raw: Any) -> m.Effect:

@@ -25,7 +25,8 @@ NO_ARG_EFFECTS = tuple(e for e in EFFECTS if e not in CLOCK_EFFECTS and e != "no
 class Ref:
     """A reference to something defined in another file, resolved later."""
 
-    kind: str  # roles_file | units_file | form | workflow | role | fire_role | field | evidence | assessor | editor
+    kind: str  # roles_file | units_file | form | workflow | role | fire_role | field | evidence | assessor
+    # | editor | member | chair (of a state's council) | sheet (an assessor a transition waits for)
     id: str
     path: Path
     context: str = ""  # e.g. the form id of a field, the transition of a fire_role
@@ -129,6 +130,7 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     yield from _check_graph(data, states, children, edges, outgoing, initial)
     yield from _check_clocks(clocks, transitions)
     yield from _check_editable_forms(data, states)
+    yield from _check_councils(states, children, refs)
     duty_known = sorted(t["id"] for t in transitions)
     for i, duty in enumerate(data.get("duties", [])):
         for j, tid in enumerate(duty.get("transitions", [])):
@@ -184,6 +186,20 @@ def _check_editable_forms(data: dict[str, Any], states: list[Any]) -> Iterator[F
                 )
 
 
+def _check_councils(states: list[Any], children: dict[str, list[str]], refs: list[Ref]) -> Iterator[Finding]:
+    """A council sits in a leaf state (its sheets are stored per state); its roles are resolved later."""
+    for sid, state, path, _ in states:
+        council = state.get("council")
+        if council is None:
+            continue
+        if sid in children:
+            params = {"id": sid, "where": "'council'", "known": children[sid]}
+            yield Finding("E210", (*path, "council"), params, at_key=True)
+        for j, role in enumerate(council["members"]):
+            refs.append(Ref("member", role, (*path, "council", "members", j), sid))
+        refs.append(Ref("chair", council["chair"], (*path, "council", "chair"), sid))
+
+
 def _check_graph(data: dict[str, Any], states: list[Any], children: dict[str, list[str]],
                  edges: dict[str, set[str]], outgoing: dict[str, list[str]], initial: str) -> Iterator[Finding]:  # fmt: skip
     terminal: dict[str, bool] = {}
@@ -228,6 +244,8 @@ def _check_transition(t: dict[str, Any], tpath: Path, clocks: dict[str, Any], da
             yield Finding("E205", (*tpath, "requires", "forms", j), {"id": form_id})
     for j, doc in enumerate(requires.get("evidence", [])):
         refs.append(Ref("evidence", doc, (*tpath, "requires", "evidence", j)))
+    for j, role in enumerate(requires.get("sheets", [])):
+        refs.append(Ref("sheet", role, (*tpath, "requires", "sheets", j), t["id"]))
     for j, effect in enumerate(t.get("effects", [])):
         yield from _check_effect(effect, (*tpath, "effects", j), clocks, data, refs)
 

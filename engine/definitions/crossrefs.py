@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.definitions import councils
 from engine.definitions import model as m
 from engine.definitions.checks import Ref
 from engine.definitions.yamlread import Finding
@@ -50,6 +51,7 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
     if isinstance(d, m.Workflow):
         yield from _workflow(d, entry.refs, r)
         yield from _editing(d)
+        yield from _sittings(d, r)
     elif isinstance(d, m.Form):
         yield from _form(d, entry.refs, r)
     elif isinstance(d, m.ScoringForm):
@@ -90,6 +92,70 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
                 yield Finding("E206", ref.path, {"id": ref.id, "form": ref.context, "known": known})
         elif ref.kind == "evidence" and all(forms) and ref.id not in collected:
             yield Finding("W003", ref.path, {"id": ref.id})
+        elif ref.kind in ("member", "chair", "sheet") and roleset is not None:
+            yield from _council_ref(wf, ref, roleset, r)
+
+
+def _council_ref(wf: m.Workflow, ref: Ref, roleset: m.RoleSet, r: Resolver) -> Iterator[Finding]:
+    """A council's members score and its chair chairs; a required sheet is an assessor's."""
+    role = roleset.roles.get(ref.id)
+    if role is None:
+        yield Finding("E204", ref.path, {"id": ref.id, "roles": roleset.id, "known": sorted(roleset.roles)})
+        return
+    params: dict[str, Any] = {"role": ref.id, "state": ref.context, "roles": roleset.id}
+    if ref.kind in ("member", "chair") and "score" not in role.can:
+        yield Finding("E224", ref.path, params)
+    if ref.kind == "chair" and "chair" not in role.can:
+        yield Finding("E225", ref.path, params)
+    if ref.kind == "sheet":
+        forms = _regime_forms(wf, r)
+        known = sorted({a for sf in forms for a in sf.assessors()})
+        if forms and ref.id not in known:
+            sheet = {"transition": ref.context, "id": ref.id, "regime": wf.scoring_regime, "known": known}
+            yield Finding("E227", ref.path, sheet)
+
+
+def _regime_forms(wf: m.Workflow, r: Resolver) -> list[m.ScoringForm]:
+    return [sf for sf in r.all("scoring_forms") if wf.scoring_regime and sf.regime == wf.scoring_regime]
+
+
+def _sittings(wf: m.Workflow, r: Resolver) -> Iterator[Finding]:
+    """Scores are awaited only where a council sat; a council sits only where its result is awaited."""
+    deciding = [(i, t) for i, t in enumerate(wf.transitions) if t.requires.scores]
+    if not wf.declares_councils:
+        roleset: m.RoleSet | None = r.get("roles", wf.roles)
+        if deciding and roleset is not None:
+            assessors = frozenset(a for sf in _regime_forms(wf, r) for a in sf.assessors())
+            inferred = [
+                f"{sid} (members: {' '.join(c.members) or '-'}; chair: {c.chair or '-'})"
+                for sid, c in councils.inferred(wf, roleset, assessors).items()
+            ]
+            yield Finding(
+                "W012", ("states",), {"id": wf.id, "inferred": inferred}, at_key=True, severity="warning"
+            )
+        return
+    seated = {sid for sid, s in wf.states.items() if s.council is not None}
+    incoming: dict[str, set[str]] = {}
+    for t in wf.transitions:
+        for source in t.sources:
+            incoming.setdefault(t.target, set()).add(source)
+    for i, t in deciding:
+        if not (_upstream(t.sources, incoming) & seated):
+            params = {"transition": t.id, "state": t.sources[0] if t.sources else ""}
+            yield Finding("E226", ("transitions", i, "requires", "scores"), params)
+    for sid in sorted(seated, key=list(wf.states).index):
+        if not any(sid in t.sources for _, t in deciding):
+            yield Finding(
+                "W011", (*_state_path(wf, sid), "council"), {"id": sid}, at_key=True, severity="warning"
+            )
+
+
+def _state_path(wf: m.Workflow, state_id: str) -> tuple[str, ...]:
+    """The data path of a (nested) state: states/<outer>/states/<inner>/…"""
+    path: tuple[str, ...] = ()
+    for state in wf.lineage(state_id):
+        path = ("states", state.id, *path)
+    return path
 
 
 def _editing(wf: m.Workflow) -> Iterator[Finding]:

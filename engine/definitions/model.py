@@ -85,6 +85,19 @@ class Clock:
 
 
 @dataclass(frozen=True)
+class Council:
+    """Who sits in one state to score: member roles and the chair's role (a member too)."""
+
+    members: tuple[str, ...]
+    chair: str | None = None  # None only for a sitting inferred from an older definition
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Every role whose holders sit: the members, then the chair."""
+        return tuple(dict.fromkeys((*self.members, *((self.chair,) if self.chair else ()))))
+
+
+@dataclass(frozen=True)
 class State:
     id: str
     label: Text
@@ -96,6 +109,7 @@ class State:
     children: tuple[str, ...] = ()  # non-empty for a composite state
     description: Text | None = None
     editable_forms: tuple[str, ...] | None = None  # as written on this state; None: not said here
+    council: Council | None = None  # the sitting in this (leaf) state; never inherited
 
     @property
     def composite(self) -> bool:
@@ -115,6 +129,7 @@ class Requirements:
     forms: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     scores: bool = False
+    sheets: tuple[str, ...] = ()  # assessor roles whose final sheet must be on the dossier
 
 
 @dataclass(frozen=True)
@@ -182,7 +197,7 @@ class Workflow:
     def leaves(self) -> list[State]:
         return [s for s in self.states.values() if not s.composite]
 
-    def _lineage(self, state_id: str) -> list[State]:
+    def lineage(self, state_id: str) -> list[State]:
         """The state and its enclosing composites, innermost first."""
         chain: list[State] = []
         state = self.states.get(state_id)
@@ -193,7 +208,7 @@ class Workflow:
 
     def is_terminal(self, state_id: str) -> bool:
         """Terminal itself or inside a terminal composite."""
-        return any(s.terminal for s in self._lineage(state_id))
+        return any(s.terminal for s in self.lineage(state_id))
 
     @property
     def declares_editing(self) -> bool:
@@ -208,7 +223,7 @@ class Workflow:
         state of the workflow says anything (definitions written before the key
         existed), every form is editable in every state that is not terminal.
         """
-        lineage = self._lineage(state_id)
+        lineage = self.lineage(state_id)
         if not lineage:
             return ()
         if lineage[0].editable_forms is not None:
@@ -219,6 +234,16 @@ class Workflow:
             if state.editable_forms is not None:
                 return state.editable_forms
         return () if self.declares_editing else self.forms
+
+    @property
+    def declares_councils(self) -> bool:
+        """Does any state say which council sits in it (`council`)?"""
+        return any(s.council is not None for s in self.states.values())
+
+    def council_in(self, state_id: str) -> Council | None:
+        """The council declared on this state itself (a sitting is not inherited)."""
+        state = self.states.get(state_id)
+        return state.council if state is not None else None
 
     def in_effect_on(self, day: dt.date) -> bool:
         if day < self.effective_from:
@@ -398,6 +423,16 @@ class ScoringForm:
 
     def criteria(self) -> list[Criterion]:
         return [c for p in self.parts for g in p.groups for c in g.criteria]
+
+    def assessors(self) -> frozenset[str]:
+        """Roles that `assessed_by` gives criteria of their own (not the default assessor)."""
+        return frozenset(
+            c.assessed_by for c in self.criteria() if c.assessed_by and c.assessed_by != self.default_assessor
+        )
+
+    def assessed_by(self, role: str) -> list[Criterion]:
+        """The criteria this role assesses (the default assessor: those naming no one)."""
+        return [c for c in self.criteria() if (c.assessed_by or self.default_assessor) == role]
 
 
 # --- administrative units ---------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from engine.definitions import locate, messages
+from engine.definitions import councils, locate, messages
 from engine.definitions.model import Catalog, ScoringForm, TestCase, TestSuite, Workflow
 from engine.definitions.problems import Problem
 
@@ -140,6 +140,17 @@ def _decide(catalog: Catalog, workflow: Workflow, raw: dict[str, Any]) -> dict[s
     )  # fmt: skip
     if "form" in raw or "document" in raw:
         return _may_edit(catalog, workflow, roleset, actor, facts, raw)
+    if "transition" not in raw and raw.get("action") == "score":
+        # Scoring depends on the sitting: the dossier's state's council, or the form's own assessors.
+        assessors = frozenset(
+            a
+            for f in catalog.scoring_forms.values()
+            if f.regime == workflow.scoring_regime
+            for a in f.assessors()
+        )
+        sittings = councils.sittings(workflow, roleset, assessors)
+        decision = permissions.may_score(actor, workflow, roleset, facts, sittings, assessors)
+        return {"allowed": decision.allowed, "reason": decision.reason}
     if "transition" not in raw:
         decision = permissions.may(actor, str(raw.get("action", "view")), roleset, facts, workflow=workflow)
         return {"allowed": decision.allowed, "reason": decision.reason}
@@ -156,6 +167,7 @@ def _decide(catalog: Catalog, workflow: Workflow, raw: dict[str, Any]) -> dict[s
         complete_forms=frozenset(d.get("complete_forms", transition.requires.forms)),
         evidence=frozenset(d.get("evidence", transition.requires.evidence)),
         scores_final=bool(d.get("scores_final", True)), guard_context=guard_context,
+        final_sheets=frozenset(d.get("sheets", transition.requires.sheets)),
         comment=d.get("comment"), check_comment="comment" in d,
     )  # fmt: skip
     decision = permissions.may_fire(actor, workflow, roleset, facts, transition, context=context)

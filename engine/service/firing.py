@@ -32,6 +32,7 @@ def _error(decision: Decision, transition: Transition) -> Exception:
 
 class FiringUseCases(DossierUseCases):
     council_for: Callable[[Repository, Loaded], Any]  # provided by the scoring use cases
+    final_sheets: Callable[..., frozenset[str]]  # provided by the scoring use cases
 
     def _fire_context(
         self,
@@ -103,10 +104,15 @@ class FiringUseCases(DossierUseCases):
             form = loaded.pinned.forms.get(fid)
             if form is not None:
                 labels[fid] = form.title
+        needs_sheets = transition.requires.sheets
+        for role in needs_sheets:
+            if role in loaded.roleset.roles:
+                labels[f"sheet:{role}"] = loaded.roleset.roles[role].label
         context = FireContext(
             complete_forms=complete,
             evidence=evidence,
             scores_final=bool(result is not None and getattr(result, "final", False)),
+            final_sheets=self.final_sheets(repo, loaded, needs_sheets) if needs_sheets else frozenset(),
             guard_context=guard_context,
             comment=comment,
             check_comment=check_comment,

@@ -3,8 +3,9 @@
 Used by `ocopflow demo` and by the lifecycle tests. At each step it picks the
 transition that brings the dossier closest to the target, finds an actor in
 the pool who may fire it, and satisfies what the refusal names: it fills the
-form (`form:<id>`), attaches the document (`evidence:<type>`), or has the
-council score (`scores`). Guards it cannot satisfy make it try the next
+form (`form:<id>`), attaches the document (`evidence:<type>`), has an
+assessor save its sheet (`sheet:<role>`), or has the council sitting in the
+dossier's state score (`scores`). Guards it cannot satisfy make it try the next
 transition. Nothing here names an OCOP state, role or form.
 """
 
@@ -16,11 +17,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from engine import scoring
+from engine.definitions.councils import sittings
 from engine.definitions.model import Field, Form, ScoringForm, Transition, Workflow
 from engine.errors import OcopflowError
 from engine.permissions import Actor, in_scope, roles_of
 from engine.service import Service
-from engine.service.scores import sitting_roles
 from engine.service.snapshots import DossierSnapshot
 
 MAX_STEPS = 60
@@ -185,17 +186,39 @@ class Driver:
         workflow, roleset, form = pinned.workflow, pinned.roleset, pinned.scoring_form
         if form is None:
             raise ScenarioError(f"no scoring form for product set {snap.product_set}")
-        council = sitting_roles(workflow, roleset, form, snap.state)
+        council = sittings(workflow, roleset, form.assessors()).get(snap.state)
+        if council is None:
+            return 0
         answers, flags = answers_for_stars(form, stars, excluded=excluded)
         scored = 0
         for actor in self.actors:
-            if actor.roles & council:
+            if actor.roles & set(council.roles):
                 try:
                     self.service.save_score_sheet(actor, dossier_id, answers, flags, final=True)
                     scored += 1
                 except OcopflowError:
                     continue
         return scored
+
+    def assess(self, dossier_id: int, role: str, stars: int | None, *, excluded: bool = False) -> bool:
+        """An actor holding `role` saves a final sheet of the criteria the scoring form gives it.
+
+        Its answers are those of the council's sheet for `stars`, so the result is unchanged.
+        """
+        form = self.service.definitions_for(self._viewer(dossier_id), dossier_id).scoring_form
+        if form is None:
+            raise ScenarioError(f"dossier {dossier_id} has no scoring form")
+        answers, _ = answers_for_stars(form, stars, excluded=excluded)
+        mine = {c.id: answers[c.id] for c in form.assessed_by(role) if c.id in answers}
+        for actor in self.actors:
+            if role not in actor.roles:
+                continue
+            try:
+                self.service.save_score_sheet(actor, dossier_id, mine, final=True)
+                return True
+            except OcopflowError:
+                continue
+        return False
 
     def _viewer(self, dossier_id: int) -> Actor:
         for actor in self.actors:
@@ -269,6 +292,7 @@ class Driver:
         reasons: list[str],
     ) -> DossierSnapshot | None:
         scored = False
+        assessed: set[str] = set()
         for actor in self._candidates(snap, transition):
             for _ in range(12):
                 action = next(
@@ -285,6 +309,11 @@ class Driver:
                     self.fill_form(snap.id, reason.removeprefix("form:"))
                 elif reason.startswith("evidence:"):
                     self.attach(snap.id, reason.removeprefix("evidence:"))
+                elif reason.startswith("sheet:") and reason not in assessed:
+                    assessed.add(reason)
+                    if not self.assess(snap.id, reason.removeprefix("sheet:"), stars, excluded=excluded):
+                        reasons.append(f"{transition.id}: nobody in the pool may {reason}")
+                        break
                 elif reason == "scores" and not scored:
                     scored = True
                     if not self.score(snap.id, stars, excluded=excluded):

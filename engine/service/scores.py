@@ -1,11 +1,15 @@
-"""Council scoring: members' sheets, the commune's sheet, and the council result.
+"""Council scoring: members' sheets, assessors' sheets, and the council result.
 
-Which sheets form "the council" is read from the definitions, not named here:
-a council role is a role with the `score` permission that is not the assessor
-of commune criteria (`assessed_by` in the scoring form); a council sits in the
-state its sheets were saved in, so a provincial and a central council scoring
-the same dossier in different states never mix. The result is computed from
-the final sheets saved in the most recent scoring state.
+Who sits where is the workflow's (`council:` on a state, engine.definitions.councils;
+inferred for an older definition that declares none). A sheet is saved against
+the dossier's current state under the role the actor sits there with
+(`permissions.scoring_role`): a council's member or chair where a council sits,
+elsewhere an assessor of criteria of its own (`assessed_by` in the scoring
+form, e.g. the commune). The council result counts the final sheets of the
+members of one sitting: the current state's if a council sits there, else the
+last state in which a council scored — so district, provincial and central
+councils scoring the same dossier never mix, and each quorum counts only its
+own members.
 """
 
 from __future__ import annotations
@@ -14,40 +18,32 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine import scoring
-from engine.definitions.model import RoleSet, ScoringForm, Workflow
+from engine.definitions import councils
+from engine.definitions.model import Council, RoleSet, ScoringForm
 from engine.errors import InvalidForm, NotFound, PermissionDenied
 from engine.messages import say
-from engine.permissions import Actor, in_scope, may, roles_of
+from engine.permissions import Actor, in_scope, may_score, roles_of, scoring_role
 from engine.service.base import Loaded
 from engine.service.firing import FiringUseCases
 from engine.storage.repository import Repository, Row
 
 
 def commune_roles(form: ScoringForm) -> set[str]:
-    return {
-        c.assessed_by for c in form.criteria() if c.assessed_by and c.assessed_by != form.default_assessor
-    }
+    """Roles the scoring form gives criteria of their own (`assessed_by`), e.g. the commune."""
+    return set(form.assessors())
 
 
 def council_roles(form: ScoringForm, roleset: RoleSet) -> set[str]:
-    communal = commune_roles(form)
+    """Scoring roles that are not the form's own assessors: those that may sit on a council."""
+    communal = form.assessors()
     return {r.id for r in roleset.roles.values() if "score" in r.can and r.id not in communal}
 
 
-def is_scoring_state(workflow: Workflow, roleset: RoleSet, state: str) -> bool:
-    """A council sits here: a transition leaving it needs final scores and is fired by a scoring role."""
-    return any(
-        t.requires.scores and any(r in roleset.roles and "score" in roleset.roles[r].can for r in t.roles)
-        for t in workflow.transitions
-        if state in t.sources
-    )
-
-
-def sitting_roles(workflow: Workflow, roleset: RoleSet, form: ScoringForm, state: str) -> set[str]:
-    """The council roles of the sitting in `state`: those of the same scope as the roles deciding there."""
-    deciders = {r for t in workflow.transitions if state in t.sources and t.requires.scores for r in t.roles}
-    scopes = {roleset.roles[r].scope for r in deciders if r in roleset.roles}
-    return {r for r in council_roles(form, roleset) if roleset.roles[r].scope in scopes}
+def _sittings(loaded: Loaded) -> dict[str, Council]:
+    """The councils of the dossier's pinned workflow, by the state they sit in."""
+    form = loaded.pinned.scoring_form
+    assessors = form.assessors() if form is not None else frozenset()
+    return councils.sittings(loaded.workflow, loaded.roleset, assessors)
 
 
 class ScoringUseCases(FiringUseCases):
@@ -70,11 +66,17 @@ class ScoringUseCases(FiringUseCases):
         now = self.now()
         with self._tx() as repo:
             loaded = self._load(repo, actor, dossier_id)
-            decision = may(actor, "score", loaded.roleset, loaded.facts, workflow=loaded.workflow)
-            if not decision:
+            pinned = loaded.pinned.scoring_form
+            sittings = _sittings(loaded)
+            assessors = pinned.assessors() if pinned is not None else frozenset()
+            args = (actor, loaded.workflow, loaded.roleset, loaded.facts, sittings, assessors)
+            decision = may_score(*args)
+            role = scoring_role(*args)  # never None once allowed
+            if not decision or role is None:
                 raise PermissionDenied(decision.message or decision.reason, reason=decision.reason)
             form = self._scoring_form(loaded)
-            role, chair = self._scoring_role(actor, loaded, form)
+            council = sittings.get(loaded.row["state"])
+            chair = council is not None and role == council.chair
             sheet = scoring.Sheet(answers=dict(answers), flags=frozenset(flags))
             problems = scoring.validate_sheet(form, sheet)
             if problems:
@@ -98,19 +100,6 @@ class ScoringUseCases(FiringUseCases):
             self.record_in_place(repo, actor, row, "score", {**payload, "form": form.id}, now)
             return {"member": actor.id, "state": row["state"], **payload, "stars": result.stars}
 
-    def _scoring_role(self, actor: Actor, loaded: Loaded, form: ScoringForm) -> tuple[str, bool]:
-        roles = [
-            r
-            for r in roles_of(actor, loaded.roleset)
-            if "score" in r.can and in_scope(actor, r, loaded.facts)
-        ]
-        council = council_roles(form, loaded.roleset)
-        roles.sort(key=lambda r: (r.id not in council, "chair" not in r.can, r.id))
-        chair = any(
-            "chair" in r.can for r in roles_of(actor, loaded.roleset) if in_scope(actor, r, loaded.facts)
-        )
-        return roles[0].id, chair
-
     def council_result(self, actor: Actor, dossier_id: int) -> scoring.CouncilResult:
         with self._tx(write=False) as repo:
             loaded = self._load(repo, actor, dossier_id)
@@ -129,29 +118,40 @@ class ScoringUseCases(FiringUseCases):
         if form is None:
             return None
         rows = repo.score_sheets(loaded.row["id"])
-        communal = commune_roles(form)
-        commune_rows = [r for r in rows if r["role"] in communal and r["final"]]
-        commune_sheet = _sheet(commune_rows[-1]) if commune_rows else None
-        council = council_roles(form, loaded.roleset)
-        council_rows = [r for r in rows if r["role"] in council]
-        sitting = self._sitting(loaded, council_rows)
-        members = sitting_roles(loaded.workflow, loaded.roleset, form, sitting)
-        final_rows = [r for r in council_rows if r["state"] == sitting and r["final"]]
+        commune_sheet = _latest_final(rows, form.assessors())
+        sittings = _sittings(loaded)
+        council_rows = [r for r in rows if r["state"] in sittings and r["role"] in sittings[r["state"]].roles]
+        state = loaded.row["state"]
+        if state not in sittings and council_rows:
+            state = max(council_rows, key=lambda r: (r["saved_at"], r["id"]))["state"]
+        council = sittings.get(state)
+        final_rows = [r for r in council_rows if r["state"] == state and r["final"]]
         sheets = {r["member"]: scoring.score_sheet(form, _sheet(r), commune_sheet) for r in final_rows}
         return scoring.council_result(
             form,
             sheets,
-            members=self._council_size(repo, loaded, members),
+            members=self._council_size(repo, loaded, set(council.roles)) if council else 0,
             chair_signed=any(r["chair"] for r in final_rows),
         )
 
-    @staticmethod
-    def _sitting(loaded: Loaded, council_rows: list[Row]) -> str:
-        """The state whose council counts: the current one if the council decides here, else the last that scored."""
-        state = loaded.row["state"]
-        if is_scoring_state(loaded.workflow, loaded.roleset, state) or not council_rows:
-            return str(state)
-        return str(max(council_rows, key=lambda r: (r["saved_at"], r["id"]))["state"])
+    def final_sheets(self, repo: Repository, loaded: Loaded, roles: Iterable[str]) -> frozenset[str]:
+        """Which of these assessor roles have a final sheet answering every criterion they assess.
+
+        A role the dossier's scoring form gives no criteria has nothing to assess: its
+        sheet is never missing.
+        """
+        form = loaded.pinned.scoring_form
+        wanted = set(roles)
+        if form is None:
+            return frozenset(wanted)
+        rows = repo.score_sheets(loaded.row["id"])
+        done: set[str] = set()
+        for role in wanted:
+            criteria = {c.id for c in form.assessed_by(role)}
+            row = _latest_final(rows, {role})
+            if not criteria or (row is not None and criteria <= set(row.answers)):
+                done.add(role)
+        return frozenset(done)
 
     def _council_size(self, repo: Repository, loaded: Loaded, roles: set[str]) -> int:
         """Active users holding a council role whose scope covers the dossier."""
@@ -165,6 +165,13 @@ class ScoringUseCases(FiringUseCases):
             ):
                 count += 1
         return count
+
+
+def _latest_final(rows: list[Row], roles: Iterable[str]) -> scoring.Sheet | None:
+    """The last final sheet saved under one of these roles (sheets come oldest first)."""
+    wanted = set(roles)
+    final = [r for r in rows if r["role"] in wanted and r["final"]]
+    return _sheet(max(final, key=lambda r: (r["saved_at"], r["id"]))) if final else None
 
 
 def _sheet(row: Row) -> scoring.Sheet:

@@ -37,6 +37,24 @@ def test_a_2026_dossier_goes_from_idea_to_a_certificate_step_by_step(
     assert submitted.product_code == "80-25708-001-2026"
     assert [c.name for c in submitted.clocks] == ["commune_review"]
     driver.fill_form(dossier.id, "ocop-2026-mau-03")
+    # Art. 7.2a–b: the commune assesses its criteria before it forwards (requires.sheets).
+    with pytest.raises(TransitionNotAllowed) as refused:
+        fire("commune1", "commune_forward")
+    assert refused.value.reason == "sheet:commune_officer"
+    assert "Commune officer" in refused.value.message
+    form = service.definitions_for(commune, dossier.id).scoring_form
+    assert form is not None
+    own = {c.id: c.options[-1].id for c in form.assessed_by("commune_officer")}
+    first = sorted(own)[0]
+    service.save_score_sheet(commune, dossier.id, {first: own[first]}, final=True)  # not every criterion
+    with pytest.raises(TransitionNotAllowed) as refused:
+        fire("commune1", "commune_forward")
+    assert refused.value.reason == "sheet:commune_officer"
+    service.save_score_sheet(commune, dossier.id, own, final=False)  # every criterion, not final
+    with pytest.raises(TransitionNotAllowed):
+        fire("commune1", "commune_forward")
+    saved = service.save_score_sheet(commune, dossier.id, own, final=True)
+    assert (saved["role"], saved["state"]) == ("commune_officer", "commune_check")
     assert fire("commune1", "commune_forward").state == "province_intake"
     fire("province1", "province_accept")
     fire("advisory1", "advisory_forward")

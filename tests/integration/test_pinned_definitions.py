@@ -51,10 +51,25 @@ def versions(service, people, dossier_id):  # type: ignore[no-untyped-def]
     return pinned.form(FORM).version, pinned.scoring_form.version
 
 
+def sheet_answers(service, people, dossier_id):  # type: ignore[no-untyped-def]
+    """The lowest answers, with criterion 1.1 at option a."""
+    form = service.definitions_for(people["admin"], dossier_id).scoring_form
+    return {**scoring.lowest_answers(form), "1.1": "a"}
+
+
+def walk_to_council(service, people, driver, dossier_id):  # type: ignore[no-untyped-def]
+    """The commune gives its criteria the same answers as the member's sheet, so merging changes nothing."""
+    driver.walk(dossier_id, ["commune_check"])
+    form = service.definitions_for(people["admin"], dossier_id).scoring_form
+    answers = sheet_answers(service, people, dossier_id)
+    own = {c.id: answers[c.id] for c in form.assessed_by("commune_officer")}
+    service.save_score_sheet(people["commune1"], dossier_id, own, final=True)
+    driver.walk(dossier_id, ["council_scoring"])
+
+
 def member_sheet(service, people, dossier_id):  # type: ignore[no-untyped-def]
     """One council member's sheet: the lowest answers, with criterion 1.1 at option a."""
-    form = service.definitions_for(people["admin"], dossier_id).scoring_form
-    answers = {**scoring.lowest_answers(form), "1.1": "a"}
+    answers = sheet_answers(service, people, dossier_id)
     member = next(a for a in people.values() if "council_member" in a.roles)
     service.save_score_sheet(member, dossier_id, answers, final=True)
     return member, scoring.Sheet(answers=answers, flags=frozenset())
@@ -90,7 +105,7 @@ def test_an_open_dossier_keeps_scoring_under_its_pinned_scoring_form(
 ):
     before = open_dossier(filed_on=FILED)
     old_form = service.definitions_for(people["admin"], before.id).scoring_form
-    driver.walk(before.id, ["council_scoring"])
+    walk_to_council(service, people, driver, before.id)
     activate(new_scoring_form(service), "set-01-v2.yaml")
     clock.set(NEW_FROM + dt.timedelta(days=1))
     after = open_dossier(filed_on=NEW_FROM + dt.timedelta(days=1))

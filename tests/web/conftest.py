@@ -216,4 +216,9 @@ def walk(app: Flask) -> Any:
             driver.walk(snap.id, [state])
         return int(snap.id)
 
+    def more(dossier_id: int, state: str) -> None:
+        """Drive a dossier already opened further on."""
+        driver.walk(dossier_id, [state])
+
+    to.more = more  # type: ignore[attr-defined]
     return to

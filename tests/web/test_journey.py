@@ -88,14 +88,21 @@ def test_a_dossier_goes_from_filing_to_a_public_certificate(app: Flask, as_user:
         form_post(mau03, units(app), {"conclusion": "propose", "dossier_complete": "yes"}),
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+    refused = fire(commune, dossier_id, "commune_forward")  # its own criteria are not assessed yet
+    assert refused.status_code == 422
+    assert "Phiếu chấm của &#39;Cán bộ UBND cấp xã&#39; chưa có" in refused.get_data(as_text=True)
+    form = catalog.scoring_form_for(WORKFLOW, PRODUCT_SET)
+    answers = answers_for_stars(form, 4)
+    own = {f"c.{c.id}": answers[c.id] for c in form.assessed_by("commune_officer")}
+    assert commune.get(f"/dossiers/{dossier_id}/score").status_code == 200
+    response = commune.post(f"/dossiers/{dossier_id}/score", {**own, "final": "1"})
+    assert response.status_code == 302, response.get_data(as_text=True)
     assert fire(commune, dossier_id, "commune_forward").status_code == 302
 
     province = as_user("province1")
     assert fire(province, dossier_id, "province_accept").status_code == 302
     assert fire(province, dossier_id, "advisory_forward").status_code == 302
 
-    form = catalog.scoring_form_for(WORKFLOW, PRODUCT_SET)
-    answers = answers_for_stars(form, 4)
     for member in COUNCIL:
         b = as_user(member)
         page = b.get(f"/dossiers/{dossier_id}/score")
