@@ -1,5 +1,5 @@
-"""The main journey in Chromium: a producer files a dossier with evidence, the commune checks and
-forwards it, five council members and the chair score it, the chair proposes, the provincial chair
+"""The main journey in Chromium: a producer files a dossier with evidence, the commune checks it,
+scores its own criteria and forwards it, five council members and the chair score it, the chair proposes, the provincial chair
 certifies, the public checks the certificate and the auditor reads and exports the history."""
 
 from __future__ import annotations
@@ -139,6 +139,16 @@ def test_the_main_journey_from_filing_to_a_verified_certificate(
     fill_form(
         commune, catalog.forms["ocop-2026-mau-03"], {"conclusion": "propose", "dossier_complete": "yes"}
     )
+    # Art. 7.2a: the commune assesses its own criteria before it forwards (requires.sheets).
+    form = catalog.scoring_form_for(WORKFLOW, PRODUCT_SET)
+    answers = answers_for_stars(form, 4)
+    commune.go(path + "/score")
+    for criterion in form.assessed_by("commune_officer"):
+        commune.page.locator(f'input[name="c.{criterion.id}"][value="{answers[criterion.id]}"]').check()
+    commune.shot("commune-scoring-its-criteria", full_page=False)
+    commune.page.click("[data-testid=save-final]")
+    commune.page.wait_for_load_state()
+    commune.go(path)
     commune.act("commune_forward")
     commune.shot("commune-forwarded")
 
@@ -148,8 +158,6 @@ def test_the_main_journey_from_filing_to_a_verified_certificate(
     province.act("advisory_forward")
     province.shot("province-sent-to-council")
 
-    form = catalog.scoring_form_for(WORKFLOW, PRODUCT_SET)
-    answers = answers_for_stars(form, 4)
     for n, username in enumerate(SCORERS):
         member = person(username)
         member.go(path + "/score")
