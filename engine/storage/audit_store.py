@@ -166,9 +166,12 @@ class AuditStore:
         transitions a duty names, so a long history costs nothing here.
         """
         out: dict[str, set[str]] = {}
-        params = {"b_id": dossier_id, "b_states": sorted(set(to_states))}
-        for row in self.connection.execute(st.FIRED, params):
-            transition = _loads(row.payload).get("transition")
+        states = sorted(set(to_states))
+        if not states:
+            return {}
+        params: dict[str, Any] = {"b_id": dossier_id, **{f"b_state{i}": s for i, s in enumerate(states)}}
+        for row in st.fired(len(states)).rows(self.connection, params):
+            transition = _loads(row["payload"]).get("transition")
             if transition:
-                out.setdefault(transition, set()).add(row.actor)
+                out.setdefault(transition, set()).add(row["actor"])
         return {k: frozenset(v) for k, v in out.items()}

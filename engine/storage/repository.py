@@ -262,12 +262,7 @@ class Repository(AuditStore, AuditQueries):
             )
 
     def score_sheets(self, dossier_id: int) -> list[Row]:
-        q = (
-            select(t.score_sheets)
-            .where(t.score_sheets.c.dossier_id == dossier_id)
-            .order_by(t.score_sheets.c.id)
-        )
-        return [dict(r) for r in self.connection.execute(q).mappings()]
+        return st.SCORE_SHEETS.rows(self.connection, {"b_id": dossier_id})
 
     # --- clocks, certificates, notifications -----------------------------------------
 

@@ -30,10 +30,11 @@ def cached(key: tuple[str, ...], build: Callable[[], Any]) -> Any:
     return statement
 
 
-d, fa, ev, ck, ce, ae, ah = (
+d, fa, ev, ss, ck, ce, ae, ah = (
     t.dossiers.c,
     t.form_answers.c,
     t.evidence.c,
+    t.score_sheets.c,
     t.clocks.c,
     t.certificates.c,
     t.audit_events.c,
@@ -216,15 +217,25 @@ def update_clock(keys: Iterable[str]) -> Prepared:
     return prepared
 
 
+def fired(states: int) -> Prepared:
+    """Fire events of a dossier into any of `states` target states: one statement per list length."""
+
+    def build() -> Prepared:
+        targets: list[Any] = [bindparam(f"b_state{i}") for i in range(states)]
+        return Prepared(
+            select(ae.actor, ae.payload).where(
+                ae.dossier_id == bindparam("b_id"), ae.action == "fire", ae.to_state.in_(targets)
+            )
+        )
+
+    prepared: Prepared = cached(("fired", str(states)), build)
+    return prepared
+
+
 # Expanding IN lists: rendered per call, so they stay on Connection.execute.
 CLOCKS_FOR = select(t.clocks).where(ck.dossier_id.in_(bindparam("b_ids", expanding=True))).order_by(ck.id)
 CERTIFICATES_FOR = (
     select(t.certificates).where(ce.dossier_id.in_(bindparam("b_ids", expanding=True))).order_by(ce.id)
-)
-FIRED = select(ae.actor, ae.payload).where(
-    ae.dossier_id == bindparam("b_id"),
-    ae.action == "fire",
-    ae.to_state.in_(bindparam("b_states", expanding=True)),
 )
 
 # What a fire reads and writes besides the audit append.
@@ -234,6 +245,7 @@ FORM_COMPLETE = Prepared(select(fa.form_id, fa.complete).where(fa.dossier_id == 
 EVIDENCE = Prepared(select(t.evidence).where(ev.dossier_id == bindparam("b_id")).order_by(ev.id))
 EVIDENCE_TYPES = Prepared(select(ev.document_type).where(ev.dossier_id == bindparam("b_id")).distinct())
 CLOCKS = Prepared(select(t.clocks).where(ck.dossier_id == bindparam("b_id")).order_by(ck.id))
+SCORE_SHEETS = Prepared(select(t.score_sheets).where(ss.dossier_id == bindparam("b_id")).order_by(ss.id))
 CERTIFICATES = Prepared(select(t.certificates).where(ce.dossier_id == bindparam("b_id")).order_by(ce.id))
 NOTIFICATION_KEYS = ("dossier_id", "roles", "area", "message_vi", "message_en", "created_at")
 # inline(): no RETURNING of the new id (PostgreSQL would add one); nobody reads it.

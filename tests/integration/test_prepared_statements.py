@@ -66,6 +66,19 @@ def test_every_prepared_read_returns_the_rows_and_python_types_sqlalchemy_return
         assert all(type(e["uploaded_at"]) is dt.datetime for e in evidence)
         assert repo.evidence_types(certified.id) == {e["document_type"] for e in evidence}
 
+        sheets = repo.score_sheets(certified.id)
+        assert sheets == through_sqlalchemy(repo, t.score_sheets, t.score_sheets.c.dossier_id == certified.id)
+        assert sheets and all(type(s["final"]) is bool and isinstance(s["answers"], dict) for s in sheets)
+
+        targets = {"commune_check", "province_intake", "certified"}
+        expected: dict[str, set[str]] = {}
+        for event, payload in repo.dossier_events(certified.id):
+            if event.action == "fire" and event.to_state in targets:
+                expected.setdefault(payload["transition"], set()).add(event.actor)
+        assert len(expected) >= 2
+        assert repo.fired_by(certified.id, targets) == {k: frozenset(v) for k, v in expected.items()}
+        assert repo.fired_by(certified.id, []) == {}
+
         certificates = repo.certificates_for_dossiers([certified.id])
         assert certificates == through_sqlalchemy(
             repo, t.certificates, t.certificates.c.dossier_id == certified.id
@@ -162,7 +175,7 @@ def test_a_driver_error_is_raised_as_sqlalchemy_raises_it_and_rolls_the_transact
 
 def test_a_statement_with_an_expanding_list_cannot_be_prepared(database):
     with database.transaction(write=False) as repo, pytest.raises(ValueError, match="expanding"):
-        st.Prepared(st.FIRED).rows(repo.connection, {"b_id": 1, "b_states": ["a"]})
+        st.Prepared(st.CLOCKS_FOR).rows(repo.connection, {"b_ids": [1, 2]})
 
 
 @pytest.mark.skipif(is_postgres(), reason="SQLite's write lock")
