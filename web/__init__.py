@@ -118,7 +118,7 @@ def _template_helpers(app: Flask, optional: set[str]) -> None:
             try:
                 value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError:
-                return value
+                return str(value)
         if isinstance(value, dt.datetime):
             return value.strftime("%d/%m/%Y %H:%M")
         if isinstance(value, dt.date):

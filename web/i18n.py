@@ -35,7 +35,7 @@ def safe_next(target: str | None) -> str:
 def current_language() -> str:
     languages = current_app.config["LANGUAGES"]
     lang = session.get("lang") or request.cookies.get(LANG_COOKIE)
-    return lang if lang in languages else current_app.config["DEFAULT_LANGUAGE"]
+    return str(lang) if lang in languages else str(current_app.config["DEFAULT_LANGUAGE"])
 
 
 def tr(text: Any) -> str:

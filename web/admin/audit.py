@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from engine.errors import Conflict
-from engine.service.queries import AuditFilter
+from engine.storage.audit_query import AuditFilter
 from web.admin import bp
 from web.admin.access import requires
 from web.runtime import runtime

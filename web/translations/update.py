@@ -24,11 +24,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
         config = str(ROOT / "web" / "babel.cfg")
-        cli.run(
+        cli.run(  # type: ignore[no-untyped-call]
             ["pybabel", "-q", "extract", "-F", config, "-k", "_l", "--no-location", "-o", str(pot), str(ROOT)]
         )
         if "--check" not in sys.argv:
-            cli.run(
+            cli.run(  # type: ignore[no-untyped-call]
                 [
                     "pybabel",
                     "-q",

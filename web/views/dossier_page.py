@@ -62,10 +62,10 @@ def reason_text(action: Any, workflow: Workflow, forms: list[Form]) -> str:
             return tr(duty.message)
     if kind == "form":
         title = next((tr(f.title) for f in forms if f.id == ref), ref)
-        return _("Cần hoàn thành biểu mẫu: %(form)s.", form=title)
+        return str(_("Cần hoàn thành biểu mẫu: %(form)s.", form=title))
     if kind == "evidence":
         label = dict(_document_types(forms)).get(ref, ref)
-        return _("Cần tải lên minh chứng: %(doc)s.", doc=label)
+        return str(_("Cần tải lên minh chứng: %(doc)s.", doc=label))
     if reason in REASON_TEXTS:
         return str(REASON_TEXTS[reason])
     return str(action.message or reason)
@@ -239,12 +239,13 @@ def _who_can(rt: Any, workflow: Workflow, transition_id: str) -> str:
 
 
 def certificate_status(status: str) -> str:
-    return {
+    texts: dict[str, Any] = {
         "valid": _("Còn hiệu lực"),
         "expired": _("Đã hết hạn"),
         "revoked": _("Đã thu hồi"),
         "superseded": _("Đã được thay thế"),
-    }.get(status, status)
+    }
+    return str(texts.get(status, status))
 
 
 def _document_types(forms: list[Form]) -> list[tuple[str, str]]:

@@ -55,7 +55,8 @@ def index() -> ResponseReturnValue:
     )
 
     def page_url(n: int) -> str:
-        return url_for("dossiers.index", page=n, **{k: v for k, v in args.items() if v})
+        query: dict[str, Any] = {k: v for k, v in args.items() if v}
+        return url_for("dossiers.index", page=n, **query)
 
     return render_template(
         "dossiers.html",
