@@ -227,6 +227,7 @@ def verify_chain(transaction: Any) -> audit.VerifyResult:
     """
     bad_payload: list[int] = []
     with transaction(write=False) as repo:
+        repo.snapshot_reads()
         result = audit.verify_rows(repo.chain_rows(), bad_payloads=bad_payload)
         head_seq, head_hash = repo.audit_head()
         last = repo.last_events(1) if result.ok else []

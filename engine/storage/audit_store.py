@@ -130,6 +130,16 @@ class AuditStore:
                 yield _event(row)
             last = rows[-1].seq
 
+    def snapshot_reads(self) -> None:
+        """Let every later read of this transaction see one snapshot; call it before any read.
+
+        SQLite's read transaction already holds one snapshot from its first read. PostgreSQL's
+        default READ COMMITTED takes a new one per statement: a verification that streams the
+        chain and then reads the head would count events appended in between as a deleted tail.
+        """
+        if self.connection.dialect.name == "postgresql":
+            self.connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
     def chain_rows(self) -> Iterator[tuple[Any, ...]]:
         """Every stored event as a plain tuple (audit.ROW_FIELDS, then the payload text), in seq order.
 

@@ -127,3 +127,30 @@ def test_no_code_path_updates_or_deletes_audit_rows():
         source = path.read_text(encoding="utf-8")
         assert "update(t.audit_events" not in source and "delete(t.audit_events" not in source, path
         assert "DELETE FROM audit_events" not in source and "UPDATE audit_events" not in source, path
+
+
+def test_events_appended_while_the_chain_is_read_are_not_taken_for_a_deleted_tail(
+    history, service, open_dossier, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """The full check reads the chain, then the head: both must come from one snapshot.
+
+    On PostgreSQL's per-statement snapshots an event committed between the two reads
+    made the head run ahead of the chain, reported as 'events … deleted'.
+    """
+    from engine import audit
+    from engine.service import queries
+
+    real = audit.verify_rows
+
+    def verify_then_append(rows, **kwargs):  # type: ignore[no-untyped-def]
+        result = real(rows, **kwargs)
+        open_dossier(producer="producer2", product_name="Appended during the check")
+        return result
+
+    monkeypatch.setattr(queries.audit, "verify_rows", verify_then_append)
+    during = service.verify_audit()
+    monkeypatch.undo()
+    assert during.ok, during.problem
+    assert during.events == history
+    after = service.verify_audit()
+    assert after.ok and after.events > history
