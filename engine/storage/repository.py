@@ -80,12 +80,7 @@ class Repository(AuditStore, AuditQueries):
         )
 
     def user_for_token(self, token_hash: str) -> Row | None:
-        q = (
-            select(t.users)
-            .join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)
-            .where(t.api_tokens.c.token_hash == token_hash, t.api_tokens.c.revoked.is_(False))
-        )
-        return _row(self.connection.execute(q).mappings().first())
+        return st.USER_FOR_TOKEN.first(self.connection, {"b_hash": token_hash})
 
     # --- definitions -----------------------------------------------------------------
 

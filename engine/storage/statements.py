@@ -246,6 +246,11 @@ EVIDENCE = Prepared(select(t.evidence).where(ev.dossier_id == bindparam("b_id"))
 EVIDENCE_TYPES = Prepared(select(ev.document_type).where(ev.dossier_id == bindparam("b_id")).distinct())
 CLOCKS = Prepared(select(t.clocks).where(ck.dossier_id == bindparam("b_id")).order_by(ck.id))
 SCORE_SHEETS = Prepared(select(t.score_sheets).where(ss.dossier_id == bindparam("b_id")).order_by(ss.id))
+USER_FOR_TOKEN = Prepared(  # every bearer-token API call resolves its caller with this
+    select(t.users)
+    .join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)
+    .where(t.api_tokens.c.token_hash == bindparam("b_hash"), t.api_tokens.c.revoked.is_(False))
+)
 CERTIFICATES = Prepared(select(t.certificates).where(ce.dossier_id == bindparam("b_id")).order_by(ce.id))
 NOTIFICATION_KEYS = ("dossier_id", "roles", "area", "message_vi", "message_en", "created_at")
 # inline(): no RETURNING of the new id (PostgreSQL would add one); nobody reads it.

@@ -44,3 +44,20 @@ def test_a_failed_sign_in_does_the_same_password_work_whether_or_not_the_user_ex
     assert service.authenticate(username, password) is None
     assert len(password_checks) == 1
     assert password_checks[0].startswith("scrypt$")
+
+
+def test_a_token_resolves_to_the_user_as_stored_now(service, admin, make_actor) -> None:  # type: ignore[no-untyped-def]
+    """The token look-up (a prepared statement) reads roles, area and activity on every call."""
+    officer = make_actor("commune1", ["commune_officer"], area="25708", organisation="UBND xã")
+    token = service.issue_api_token(officer)
+    assert service.actor_for_token(token) == officer
+    assert service.actor_for_token(token + "x") is None
+    assert service.actor_for_token("") is None
+
+    service.set_roles(admin, "commune1", ["commune_officer", "auditor"], area="25717")
+    moved = service.actor_for_token(token)
+    assert moved is not None
+    assert moved.roles == frozenset({"commune_officer", "auditor"}) and moved.area == "25717"
+
+    service.set_roles(admin, "commune1", ["commune_officer"], active=False)
+    assert service.actor_for_token(token) is None
