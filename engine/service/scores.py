@@ -19,10 +19,10 @@ from typing import Any
 
 from engine import scoring
 from engine.definitions import councils
-from engine.definitions.model import Council, RoleSet, ScoringForm
+from engine.definitions.model import Council, RoleSet, ScoringForm, Workflow
 from engine.errors import InvalidForm, NotFound, PermissionDenied
 from engine.messages import say
-from engine.permissions import Actor, in_scope, may_score, roles_of, scoring_role
+from engine.permissions import Actor, Decision, DossierFacts, in_scope, may_score, roles_of, scoring_role
 from engine.service.base import Loaded
 from engine.service.firing import FiringUseCases
 from engine.storage.repository import Repository, Row
@@ -66,10 +66,8 @@ class ScoringUseCases(FiringUseCases):
         now = self.now()
         with self._tx() as repo:
             loaded = self._load(repo, actor, dossier_id)
-            pinned = loaded.pinned.scoring_form
             sittings = _sittings(loaded)
-            assessors = pinned.assessors() if pinned is not None else frozenset()
-            args = (actor, loaded.workflow, loaded.roleset, loaded.facts, sittings, assessors)
+            args = _seat_args(actor, loaded, sittings)
             decision = may_score(*args)
             role = scoring_role(*args)  # never None once allowed
             if not decision or role is None:
@@ -99,6 +97,12 @@ class ScoringUseCases(FiringUseCases):
             payload = {k: values[k] for k in ("role", "answers", "flags", "final", "total")}
             self.record_in_place(repo, actor, row, "score", {**payload, "form": form.id}, now)
             return {"member": actor.id, "state": row["state"], **payload, "stars": result.stars}
+
+    def score_decision(self, actor: Actor, dossier_id: int) -> Decision:
+        """Whether `save_score_sheet` would let the actor save a sheet now, and if not why."""
+        with self._tx(write=False) as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            return may_score(*_seat_args(actor, loaded, _sittings(loaded)))
 
     def council_result(self, actor: Actor, dossier_id: int) -> scoring.CouncilResult:
         with self._tx(write=False) as repo:
@@ -165,6 +169,15 @@ class ScoringUseCases(FiringUseCases):
             ):
                 count += 1
         return count
+
+
+def _seat_args(
+    actor: Actor, loaded: Loaded, sittings: dict[str, Council]
+) -> tuple[Actor, Workflow, RoleSet, DossierFacts, dict[str, Council], frozenset[str]]:
+    """The arguments of permissions.may_score / scoring_role for this dossier."""
+    form = loaded.pinned.scoring_form
+    assessors = form.assessors() if form is not None else frozenset()
+    return actor, loaded.workflow, loaded.roleset, loaded.facts, sittings, assessors
 
 
 def _latest_final(rows: list[Row], roles: Iterable[str]) -> scoring.Sheet | None:

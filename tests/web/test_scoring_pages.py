@@ -150,3 +150,20 @@ def test_the_chair_proposes_recognition_from_the_council_page(app: Flask, as_use
     response = chair.post(f"/dossiers/{dossier_id}/actions/council_propose", {"comment": ""})
     assert response.status_code == 302
     assert "Chủ tịch UBND cấp tỉnh quyết định" in chair.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
+
+
+def test_a_council_member_is_told_why_the_sheet_is_closed_before_the_council_sits(
+    app: Flask, as_user: Any, walk: Any
+) -> None:
+    dossier_id = walk("advisory_review")
+    page = as_user("council1").get(f"/dossiers/{dossier_id}/score").get_data(as_text=True)
+    assert 'data-testid="score-refusal"' in page
+    assert "Bạn không chấm điểm hồ sơ ở bước này." in page
+    assert "Hội đồng cấp tỉnh" in page  # where the member's council sits
+    assert 'data-testid="save-final"' not in page
+    criterion = scoring_form(app).criteria()[0]
+    assert re.search(rf'name="c\.{criterion.id}" value="[^"]+"\s*\n?\s*disabled', page)
+
+    open_page = as_user("council1").get(f"/dossiers/{walk('council_scoring')}/score").get_data(as_text=True)
+    assert 'data-testid="score-refusal"' not in open_page
+    assert 'data-testid="save-final"' in open_page

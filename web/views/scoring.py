@@ -73,6 +73,7 @@ def _context(dossier_id: int) -> dict[str, Any]:
             my_criteria.add(c.id)
         elif in_council and assessor in communal and commune_sheet is None:
             my_criteria.add(c.id)  # nobody from the commune scored it: the council answers it
+    seat = rt.service.score_decision(g.actor, d.id)
     fixed = {}
     if commune_sheet is not None:
         fixed = {k: v for k, v in commune_sheet["answers"].items() if k not in my_criteria}
@@ -85,7 +86,13 @@ def _context(dossier_id: int) -> dict[str, Any]:
         "my_criteria": my_criteria,
         "fixed": fixed,
         "commune_sheet": commune_sheet,
-        "editable": bool(scoring_roles) and not d.terminal,
+        "editable": seat.allowed,
+        # Someone who scores somewhere but not here is told why (and where their council sits).
+        "refusal": None
+        if seat.allowed or not scoring_roles
+        else tr(seat.message)
+        if seat.message
+        else seat.reason,
     }
 
 
@@ -112,6 +119,7 @@ def _render(
         flags=flags,
         my_criteria=ctx["my_criteria"],
         editable=ctx["editable"],
+        refusal=ctx["refusal"],
         sheet_result=sheet_result,
         sheet_final=bool(ctx["mine"] and ctx["mine"]["final"]),
         rules=_rules(form, ctx["fixed"]),
