@@ -130,6 +130,34 @@ class FiringUseCases(DossierUseCases):
         expected_version: int | None = None,
     ) -> DossierSnapshot:
         """Move the dossier along `transition_id`; one transaction, one audit event."""
+        return self._fire(actor, dossier_id, transition_id, comment, expected_version, False)[0]
+
+    def fire_and_actions(
+        self,
+        actor: Actor,
+        dossier_id: int,
+        transition_id: str,
+        *,
+        comment: str | None = None,
+        expected_version: int | None = None,
+    ) -> tuple[DossierSnapshot, list[Action]]:
+        """`fire`, and the actor's `available_actions` in the new state, read in the same transaction.
+
+        For callers that show the actions next (the API answers with them): one transaction
+        and one dossier load less, and the list cannot come from a state someone else moved on.
+        """
+        snapshot, actions = self._fire(actor, dossier_id, transition_id, comment, expected_version, True)
+        return snapshot, actions or []
+
+    def _fire(
+        self,
+        actor: Actor,
+        dossier_id: int,
+        transition_id: str,
+        comment: str | None,
+        expected_version: int | None,
+        list_actions: bool,
+    ) -> tuple[DossierSnapshot, list[Action] | None]:
         now = self.now()
         with self._tx() as repo:
             loaded = self._load(repo, actor, dossier_id)
@@ -162,7 +190,9 @@ class FiringUseCases(DossierUseCases):
             )
             fresh = {**row, **ctx.changes, "state": target, "version": version, "updated_at": now}
             held = None if ctx.clock_rows is None else {row["id"]: list(ctx.clock_rows.values())}
-            return self._snapshots(repo, [fresh], held)[0]
+            snapshot = self._snapshots(repo, [fresh], held)[0]
+            actions = self._actions(repo, actor, Loaded(fresh, loaded.pinned)) if list_actions else None
+            return snapshot, actions
 
     def _clock_pauses(self, ctx: effects.EffectContext, source: str, target: str) -> None:
         """States marked `clock: paused` stop every running clock; leaving them starts them again."""

@@ -29,3 +29,27 @@ def test_every_fire_returns_the_snapshot_a_fresh_read_gives_while_clocks_pause_r
     done = driver.walk(dossier.id, ["commune_check", "certified"], stars=3)
     assert done.state == "certified"
     assert len(checked) >= 10
+
+
+@pytest.mark.parametrize("workflow_id", sorted(REGIMES))
+def test_the_actions_a_fire_answers_with_are_those_a_fresh_read_gives(
+    service, people, driver, open_dossier, monkeypatch, workflow_id
+):
+    """fire_and_actions lists the actor's actions inside the fire's transaction: they must be
+    the ones available_actions gives right after, at every step of a whole walk (duties that
+    look at who fired what, forms, council sheets and certificates included)."""
+    compared: list[str] = []
+
+    def answering_fire(actor, dossier_id, transition_id, **kw):  # type: ignore[no-untyped-def]
+        snapshot, actions = service.fire_and_actions(actor, dossier_id, transition_id, **kw)
+        assert actions == service.available_actions(actor, dossier_id), transition_id
+        assert snapshot == service.get_dossier(people["minister"], dossier_id), transition_id
+        compared.append(transition_id)
+        return snapshot
+
+    monkeypatch.setattr(service, "fire", answering_fire)
+    dossier = open_dossier(filed_on=REGIMES[workflow_id])
+    driver.walk(dossier.id, ["returned"])
+    done = driver.walk(dossier.id, ["commune_check", "certified"], stars=3)
+    assert done.state == "certified"
+    assert len(compared) >= 10

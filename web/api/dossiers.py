@@ -65,9 +65,12 @@ def _states_of_step(step: int, state: str | None) -> list[str]:
     return sorted(states)
 
 
-def detail(actor: Any, snapshot: Any) -> dict[str, Any]:
+def detail(actor: Any, snapshot: Any, actions: list[Any] | None = None) -> dict[str, Any]:
+    """The dossier and the caller's actions (`actions` when the caller already has them)."""
     data: dict[str, Any] = plain(snapshot)
-    data["actions"] = [action(a) for a in runtime().service.available_actions(actor, snapshot.id)]
+    if actions is None:
+        actions = runtime().service.available_actions(actor, snapshot.id)
+    data["actions"] = [action(a) for a in actions]
     return data
 
 
@@ -146,16 +149,14 @@ def fire(dossier_id: str, transition_id: str) -> Response:
     ident = dossier_id_of(dossier_id)
     data = json_body(required=False)
     service = runtime().service
-    snapshot = service.fire(
+    snapshot, actions = service.fire_and_actions(
         actor,
         ident,
         transition_id,
         comment=field(data, "comment", str),
         expected_version=field(data, "expected_version", int),
     )
-    if snapshot is None or not hasattr(snapshot, "state"):
-        snapshot = service.get_dossier(actor, ident)
-    return jsonify(detail(actor, snapshot))
+    return jsonify(detail(actor, snapshot, actions))
 
 
 @bp.put("/dossiers/<dossier_id>/scores/me")
