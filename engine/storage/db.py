@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,8 +62,25 @@ def make_engine(url: str, *, echo: bool = False, synchronous: str = "FULL") -> E
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         )
         _configure_sqlite(engine, synchronous)
-        return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return _fresh_pool_after_fork(engine)
+    return _fresh_pool_after_fork(
+        create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    )
+
+
+def _fresh_pool_after_fork(engine: Engine) -> Engine:
+    """A forked child never uses its parent's pooled connections (SQLAlchemy's advice for
+    multiprocessing): its pool starts empty, the parent's connections are left unclosed to it."""
+    if hasattr(os, "register_at_fork"):
+        ref = weakref.ref(engine)
+
+        def in_child() -> None:
+            alive = ref()
+            if alive is not None:
+                alive.dispose(close=False)
+
+        os.register_at_fork(after_in_child=in_child)
+    return engine
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:

@@ -12,7 +12,7 @@ import os
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -372,6 +372,29 @@ class _Writer:
             self.pid = os.getpid()
         return connection
 
+    def discard_if_dirty(self) -> None:
+        """After a failed write: never reuse a connection SQLite left inside its transaction.
+
+        A COMMIT that fails (a deferred constraint, a full disk) leaves the SQLite
+        transaction open, still holding the write lock; handed back to a pool it would
+        be rolled back, here it would be reused. Invalidating closes it (SQLite rolls
+        back and releases the lock); the next writer opens a fresh one.
+        """
+        connection = self.connection
+        if connection is None:
+            return
+        try:
+            driver = connection.connection.driver_connection
+            dirty = connection.invalidated or driver is None or bool(driver.in_transaction)
+        except Exception:  # closed, or the driver cannot say: do not trust it
+            dirty = True
+        if dirty:
+            with suppress(Exception):
+                connection.invalidate()
+            with suppress(Exception):
+                connection.close()
+            self.connection = None
+
     def close(self) -> None:
         """Back to the pool (when the Database goes, so the pool never sees it garbage-collected)."""
         if self.connection is not None and self.pid == os.getpid():
@@ -405,6 +428,9 @@ class Database:
                     connection = writer.get()
                     with connection.begin():
                         yield Repository(connection)
+                except BaseException:
+                    writer.discard_if_dirty()
+                    raise
                 finally:
                     writer.lock.release()
                 return

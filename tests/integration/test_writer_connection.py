@@ -97,6 +97,53 @@ def test_a_forked_process_writes_on_its_own_connection_and_the_parent_on_its(dat
     assert os.waitstatus_to_exitcode(status) == 0
     with database.transaction() as repo:
         repo.set_dossier_fields(dossier.id, stars=3)
+        repo.connection.connection.info["parent"] = True  # the parent's writer connection
+    for record in list(database.engine.pool._pool.queue):  # type: ignore[attr-defined]
+        record.info["parent"] = True  # and its pooled ones
+    read_r, read_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports whether it was handed a parent's connection
+        try:
+            with database.transaction() as repo:
+                writer = "parent" in repo.connection.connection.info
+            with database.transaction(write=False) as repo:
+                reader = "parent" in repo.connection.connection.info
+            os.write(read_w, f"{writer} {reader}".encode())
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    os.close(read_w)
+    answer = os.read(read_r, 100).decode()
+    os.close(read_r)
+    assert answer == "False False"  # the child's pool started empty
     with database.transaction(write=False) as repo:
         row = repo.dossier(dossier.id)
     assert (row["product_name"], row["stars"]) == ("written by the child", 3)
+
+
+def test_a_commit_that_fails_leaves_no_open_transaction_behind(fresh):
+    """A deferred constraint fails at COMMIT, which leaves SQLite inside its transaction holding
+    the write lock: that connection must not serve the next writer, and the lock must be free."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError
+
+    with fresh.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql(
+            "CREATE TABLE child (pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+    database = Database(fresh)
+    with pytest.raises(IntegrityError), database.transaction() as repo:
+        repo.connection.exec_driver_sql("INSERT INTO child VALUES (42)")
+    other = sqlite3.connect(fresh.url.database, isolation_level=None, timeout=0.5)
+    other.execute("BEGIN IMMEDIATE")  # another process can write: the lock was released
+    other.execute("ROLLBACK")
+    other.close()
+    with database.transaction() as repo:
+        repo.connection.exec_driver_sql("INSERT INTO parent VALUES (1)")
+    with database.transaction(write=False) as repo:
+        counts = [
+            repo.connection.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in ("parent", "child")
+        ]
+    assert counts == [1, 0]
