@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, exists, func, select, text
+from sqlalchemy import ColumnElement, Connection, exists, false, func, select, text
 
 from engine import audit
 from engine.storage import tables as t
@@ -48,13 +48,18 @@ class AuditFilter:
     until: dt.date | None = None
 
 
+MAX_ID = 2**31 - 1  # audit_events.dossier_id is an Integer column
+
+
 def _where(f: AuditFilter) -> list[ColumnElement[bool]]:
     c = t.audit_events.c
     out: list[ColumnElement[bool]] = []
     if f.actor:
         out.append(c.actor == f.actor)
     if f.dossier_id is not None:
-        out.append(c.dossier_id == f.dossier_id)
+        # No stored id lies outside the column's range; PostgreSQL refuses such a value outright.
+        fits = 0 <= f.dossier_id <= MAX_ID
+        out.append(c.dossier_id == f.dossier_id if fits else false())
     if f.action:
         out.append(c.action == f.action)
     if f.since is not None:

@@ -66,6 +66,7 @@ def filters_for(log: list[audit.AuditEvent]) -> list[AuditFilter]:
         AuditFilter(actor="producer1", action="open", since=dt.date(2026, 7, 2)),
         AuditFilter(actor="nobody"),
         AuditFilter(dossier_id=999_999),
+        AuditFilter(dossier_id=10**17),  # past the id column's range (PostgreSQL refused it: a 500)
     ]
 
 
