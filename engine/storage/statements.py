@@ -51,6 +51,9 @@ class _Plan:
         compiled = statement.compile(dialect=dialect, column_keys=list(keys) or None)
         if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError("a prepared statement cannot hold expanding or literal-execute parameters")
+        prefetch = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        if prefetch:  # Connection.execute would compute these Python-side defaults; this would send NULL
+            raise ValueError(f"a prepared statement must be given every column with a default: {prefetch}")
         self.sql = str(compiled)
         self.positional = bool(dialect.positional)
         self.names: tuple[str, ...] = tuple(compiled.positiontup) if self.positional else ()

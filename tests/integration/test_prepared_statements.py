@@ -190,3 +190,18 @@ def test_a_write_transaction_holds_sqlites_write_lock_from_its_start_and_a_read_
             other.execute("BEGIN IMMEDIATE")
     finally:
         other.close()
+
+
+def test_a_prepared_write_must_be_given_the_columns_sqlalchemy_would_default(database):  # type: ignore[no-untyped-def]
+    """Connection.execute fills Python-side column defaults; a prepared statement cannot, so it
+    refuses to be built without them instead of writing NULL."""
+    from sqlalchemy import insert
+
+    from engine.storage import tables as t
+    from engine.storage.statements import Prepared
+
+    defaulted = [c.key for c in t.clocks.c if c.default is not None and not c.primary_key]
+    assert defaulted, "clocks has a column with a Python-side default"
+    given = [c.key for c in t.clocks.c if c.key not in defaulted and not c.primary_key]
+    with database.transaction() as repo, pytest.raises(ValueError, match="default"):
+        Prepared(insert(t.clocks), given).run(repo.connection, {})
