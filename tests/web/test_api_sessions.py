@@ -63,3 +63,11 @@ def test_answers_to_a_token_holder_are_not_stored_by_caches(api: Api) -> None:
     fired = api.call("POST", f"/dossiers/{dossier['id']}/transitions/submit_plan", "producer1", json={})
     assert fired.headers["Cache-Control"] == "no-store", fired.get_json()
     assert "no-store" not in api.client.get("/api/v1/health").headers.get("Cache-Control", "")
+
+
+def test_the_token_itself_is_not_stored_by_caches(api: Api) -> None:
+    from tests.web._api_support import PASSWORD
+
+    response = api.client.post("/api/v1/auth/token", json={"username": "producer1", "password": PASSWORD})
+    assert response.status_code == 200 and response.get_json()["token"]
+    assert response.headers["Cache-Control"] == "no-store"

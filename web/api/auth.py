@@ -111,7 +111,9 @@ def issue_token() -> Response:
         limiter.failed(username, address)
         raise ApiError(401, "Wrong username or password.")
     limiter.succeeded(username, address)
-    return jsonify({"token": service.issue_api_token(actor)})
+    response = jsonify({"token": service.issue_api_token(actor)})
+    response.headers["Cache-Control"] = "no-store"  # a credential: no cache may keep it (RFC 6749 5.1)
+    return response
 
 
 def actor_can(actor: Any, permission: str) -> bool:
