@@ -167,3 +167,15 @@ def test_a_council_member_is_told_why_the_sheet_is_closed_before_the_council_sit
     open_page = as_user("council1").get(f"/dossiers/{walk('council_scoring')}/score").get_data(as_text=True)
     assert 'data-testid="score-refusal"' not in open_page
     assert 'data-testid="save-final"' in open_page
+
+
+def test_the_dossier_page_offers_to_score_only_where_the_reader_scores(as_user: Any, walk: Any) -> None:
+    """Before the council sits a member may look at the sheets, but the link does not say 'Score'."""
+    link = re.compile(r'data-testid="score-link">([^<]+)<')
+    council = as_user("council1")
+    waiting = council.get(f"/dossiers/{walk('advisory_review')}").get_data(as_text=True)
+    assert link.findall(waiting) == ["Xem phiếu chấm"]
+    sitting = council.get(f"/dossiers/{walk('council_scoring')}").get_data(as_text=True)
+    assert link.findall(sitting) == ["Chấm điểm"]
+    producer = as_user("producer1").get(f"/dossiers/{walk('council_scoring')}").get_data(as_text=True)
+    assert link.findall(producer) == []

@@ -200,6 +200,8 @@ def render_dossier(
         "accept": ",".join("." + e for e in upload_types),
         "scoring_form": scoring_form,
         "can_score": "score" in perms,
+        # the role scores, but maybe not at this step: then the link only shows the sheets
+        "scores_now": "score" in perms and bool(service.score_decision(actor, d.id)),
         "can_chair": "chair" in perms,
         "result": result,
         "history": [
