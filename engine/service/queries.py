@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import audit
+from engine.definitions import councils
 from engine.errors import Conflict, NotFound
 from engine.messages import say
 from engine.permissions import Actor
@@ -62,23 +63,32 @@ class QueryUseCases(ScoringUseCases):
         return snaps
 
     def my_work(self, actor: Actor) -> list[DossierSnapshot]:
-        """Dossiers on which the actor can do something now, overdue first."""
+        """Dossiers on which the actor can do something now, overdue first: fire a transition,
+        or score where their council sits (or their own criteria are awaited) and they have not
+        handed in a final sheet yet."""
         area = self.area_filter(actor)
         with self._tx(write=False) as repo:
             rows = []
             for workflow in self.catalog.workflows.values():
-                states = sorted(
-                    {s for t in workflow.transitions if actor.roles & set(t.roles) for s in t.sources}
-                )
+                roleset = self.catalog.roles.get(workflow.roles)
+                states = {s for t in workflow.transitions if actor.roles & set(t.roles) for s in t.sources}
+                if roleset is not None:
+                    sittings = councils.sittings(workflow, roleset, self._assessor_roles(workflow.id))
+                    states |= {s for s, council in sittings.items() if actor.roles & set(council.roles)}
+                states |= {
+                    s for t in workflow.transitions if actor.roles & set(t.requires.sheets) for s in t.sources
+                }
                 if states:
-                    rows.extend(repo.dossiers_in_states(workflow.id, states, area)[:MY_WORK_LIMIT])
+                    rows.extend(repo.dossiers_in_states(workflow.id, sorted(states), area)[:MY_WORK_LIMIT])
             mine = []
             for row in rows:
                 try:
                     loaded = self._load(repo, actor, row["id"])
                 except NotFound:
                     continue
-                if any(a.allowed for a in self._actions(repo, actor, loaded)):
+                if any(a.allowed for a in self._actions(repo, actor, loaded)) or self._sheet_awaited(
+                    repo, actor, loaded
+                ):
                     mine.append(row)
             snaps = self._snapshots(repo, mine)
         return sorted(snaps, key=lambda s: (not s.overdue, s.updated_at))

@@ -104,6 +104,25 @@ class ScoringUseCases(FiringUseCases):
             loaded = self._load(repo, actor, dossier_id)
             return may_score(*_seat_args(actor, loaded, _sittings(loaded)))
 
+    def _sheet_awaited(self, repo: Repository, actor: Actor, loaded: Loaded) -> bool:
+        """The actor may score this dossier now and has no final sheet in its current state."""
+        if not may_score(*_seat_args(actor, loaded, _sittings(loaded))):
+            return False
+        state = loaded.row["state"]
+        return not any(
+            r["member"] == actor.id and r["state"] == state and r["final"]
+            for r in repo.score_sheets(loaded.row["id"])
+        )
+
+    def _assessor_roles(self, regime: str) -> frozenset[str]:
+        """Roles any scoring form of the regime gives criteria of their own (the commune's)."""
+        return frozenset(
+            role
+            for form in self.catalog.scoring_forms.values()
+            if form.regime == regime
+            for role in form.assessors()
+        )
+
     def council_result(self, actor: Actor, dossier_id: int) -> scoring.CouncilResult:
         with self._tx(write=False) as repo:
             loaded = self._load(repo, actor, dossier_id)
