@@ -77,6 +77,7 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
         duties=tuple(m.Duty(d["id"], d["rule"], tuple(d.get("transitions", [])), tuple(d.get("actions", [])),
                             maybe_text(d.get("message"))) for d in data.get("duties", [])),
         source=source,
+        product_groups={gid: text(label) for gid, label in data.get("product_groups", {}).items()},
     )  # fmt: skip
 
 

@@ -52,6 +52,7 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
         yield from _workflow(d, entry.refs, r)
         yield from _editing(d)
         yield from _sittings(d, r)
+        yield from _groups(d, r)
     elif isinstance(d, m.Form):
         yield from _form(d, entry.refs, r)
     elif isinstance(d, m.ScoringForm):
@@ -113,6 +114,17 @@ def _council_ref(wf: m.Workflow, ref: Ref, roleset: m.RoleSet, r: Resolver) -> I
         if forms and ref.id not in known:
             sheet = {"transition": ref.context, "id": ref.id, "regime": wf.scoring_regime, "known": known}
             yield Finding("E227", ref.path, sheet)
+
+
+def _groups(wf: m.Workflow, r: Resolver) -> Iterator[Finding]:
+    """Once a workflow labels its product groups, every group its scoring forms use has a label."""
+    if not wf.product_groups:
+        return
+    for sf in _regime_forms(wf, r):
+        for product_set in sf.product_sets:
+            if product_set.group not in wf.product_groups:
+                params = {"id": product_set.group, "form": sf.id, "known": sorted(wf.product_groups)}
+                yield Finding("W013", ("product_groups",), params, at_key=True, severity="warning")
 
 
 def _regime_forms(wf: m.Workflow, r: Resolver) -> list[m.ScoringForm]:

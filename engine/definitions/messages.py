@@ -228,6 +228,10 @@ CODES: dict[str, Message] = {
                "Workflow '{id}' does not say where its councils sit: they are inferred from the roles that decide on the scores",
                "Thêm 'council: {{members: [vai trò], chair: vai trò}}' vào trạng thái Hội đồng chấm điểm. Đang suy ra: {inferred}.",
                "Add 'council: {{members: [roles], chair: role}}' to each state where a council scores. Inferred now: {inferred}."),
+    "W013": _m("Nhóm sản phẩm '{id}' (biểu mẫu chấm điểm '{form}') chưa có tên trong 'product_groups' của quy trình",
+               "Product group '{id}' (scoring form '{form}') has no label in the workflow's 'product_groups'",
+               "Thêm '{id}: {{vi: …, en: …}}' vào 'product_groups'. Đã có: {known}.",
+               "Add '{id}: {{vi: …, en: …}}' to 'product_groups'. Labelled now: {known}."),
 }  # fmt: skip
 
 

@@ -184,6 +184,7 @@ class Workflow:
     transitions: tuple[Transition, ...]
     duties: tuple[Duty, ...]
     source: Source | None = None
+    product_groups: dict[str, Text] = field(default_factory=dict)  # group id (product_sets' `group`) -> label
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

@@ -109,3 +109,12 @@ def test_the_list_filters_by_filing_year_and_offers_the_forms_star_levels(
     none = b.get("/dossiers?year=1999").get_data(as_text=True)
     assert not set(re.findall(r'href="/dossiers/(\d+)"', none)) & {str(i) for i in dossiers.values()}
     assert 'name="year"' in none and 'value="1999"' in none  # the filter keeps what was typed
+
+
+def test_the_product_group_filter_shows_the_workflows_labels_in_the_readers_language(as_user: Any) -> None:
+    b = as_user("province1")
+    page = b.get("/dossiers").get_data(as_text=True)
+    assert 'value="thu-cong-my-nghe"' in page and ">Hàng thủ công mỹ nghệ</option>" in page
+    assert ">thu-cong-my-nghe<" not in page
+    b.post("/lang/en", {"next": "/dossiers"})
+    assert ">Handicrafts</option>" in b.get("/dossiers").get_data(as_text=True)

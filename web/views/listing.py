@@ -65,16 +65,20 @@ def filter_choices(rt: Runtime) -> dict[str, list[Any]]:
         for s in wf.leaves():
             states.setdefault(s.id, tr(s.label))
             steps.add(s.step)
+    # Product groups are labelled by the workflows (`product_groups`); an unlabelled one shows its id.
+    labels = {
+        gid: tr(label) for wf in rt.catalog.workflows.values() for gid, label in wf.product_groups.items()
+    }
     groups: dict[str, str] = {}
     for form in rt.catalog.scoring_forms.values():
         for p in form.product_sets:
-            groups.setdefault(p.group, p.group)
+            groups.setdefault(p.group, labels.get(p.group, p.group))
     areas = [(u.code, u.name if u.level == "province" else f"— {u.name}") for u in _units_in_order(rt)]
     return {
         "states": sorted(states.items(), key=lambda kv: kv[1]),
         "steps": sorted(steps),
         "workflows": [(wf.id, f"{tr(wf.title)} ({wf.version})") for wf in rt.catalog.workflows.values()],
-        "groups": sorted(groups.items()),
+        "groups": sorted(groups.items(), key=lambda kv: kv[1]),
         # Star levels come from the scoring forms' bands, not from a fixed 1–5.
         "stars": sorted({band.stars for form in rt.catalog.scoring_forms.values() for band in form.stars}),
         "areas": areas,
