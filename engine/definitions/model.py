@@ -241,11 +241,6 @@ class Workflow:
         """Does any state say which council sits in it (`council`)?"""
         return any(s.council is not None for s in self.states.values())
 
-    def council_in(self, state_id: str) -> Council | None:
-        """The council declared on this state itself (a sitting is not inherited)."""
-        state = self.states.get(state_id)
-        return state.council if state is not None else None
-
     def in_effect_on(self, day: dt.date) -> bool:
         if day < self.effective_from:
             return False

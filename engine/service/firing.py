@@ -50,11 +50,7 @@ class FiringUseCases(DossierUseCases):
             if d.rule == "different_actor" and transition.id in d.transitions
             for other in d.transitions
         }
-        targets = (
-            {t.target for t in loaded.workflow.transitions if t.id in duty_transitions}
-            if duty_transitions
-            else set()
-        )
+        targets = {t.target for t in loaded.workflow.transitions if t.id in duty_transitions}
         facts = DossierFacts(
             str(dossier_id),
             row["state"],

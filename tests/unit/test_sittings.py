@@ -166,7 +166,7 @@ def test_a_sheet_is_named_by_its_role_id_when_no_label_is_given() -> None:
 
 def test_declared_councils_are_read_from_the_states_and_not_inherited() -> None:
     assert councils.sittings(WORKFLOW, ROLES, ASSESSORS) == SITTINGS
-    assert WORKFLOW.council_in("decision") is None
+    assert WORKFLOW.states["decision"].council is None
     assert SITTINGS["council"].roles == ("member", "chair")
 
 
