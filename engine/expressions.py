@@ -17,8 +17,6 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-GUARD_NAMES = frozenset({"dossier", "forms", "evidence", "score", "today"})
-VISIBLE_NAMES = frozenset({"answers", "dossier", "today"})
 TEMPLATE_NAMES = frozenset({"sequence", "year", "province_code", "commune_code", "stars"})
 
 MAX_SOURCE_LENGTH = 2000

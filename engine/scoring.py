@@ -116,17 +116,6 @@ class CouncilResult:
     def recognised(self) -> bool:
         return _recognised(self.form, self.stars)
 
-    def as_context(self) -> dict[str, Any]:
-        """The `score` name of guard expressions."""
-        return {
-            "total": None if self.total is None else round(self.total, 2),
-            "stars": self.stars,
-            "knocked_out": self.excluded,
-            "rejected": bool(self.rejected),
-            "recognised": self.recognised,
-            "final": self.final,
-        }
-
     def describe(self, lang: str = "vi") -> list[str]:
         return describe(self.form, self.explanation, lang)
 

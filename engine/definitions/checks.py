@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine import expressions
+from engine import context, expressions
 from engine.definitions.expression_checks import attribute_refs, check_expression
 from engine.definitions.model import EFFECTS
 from engine.definitions.yamlread import Finding, Path
@@ -231,7 +231,7 @@ def _check_transition(t: dict[str, Any], tpath: Path, clocks: dict[str, Any], da
         yield Finding("W007", (*tpath, "id"), {"id": t["id"]})
     if t.get("guard"):
         yield from check_expression(
-            t["guard"], expressions.GUARD_NAMES, (*tpath, "guard"), f"guard of '{t['id']}'"
+            t["guard"], context.GUARD_NAMES, (*tpath, "guard"), f"guard of '{t['id']}'"
         )
         for form_id, field_id in attribute_refs(t["guard"], "forms"):
             if form_id:
@@ -337,7 +337,7 @@ def _check_field(field: dict[str, Any], path: Path, known: list[str]) -> Iterato
     if field.get("visible_when"):
         where = f"visible_when of '{field['id']}'"
         yield from check_expression(
-            field["visible_when"], expressions.VISIBLE_NAMES, (*path, "visible_when"), where
+            field["visible_when"], context.VISIBLE_NAMES, (*path, "visible_when"), where
         )
         for _, name in attribute_refs(field["visible_when"], "answers"):
             if name not in known:

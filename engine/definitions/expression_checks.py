@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from engine import expressions
+from engine import context, expressions
 from engine.definitions.yamlread import Finding, Path
 
 _ENV = ImmutableSandboxedEnvironment()
@@ -18,8 +18,19 @@ _ENV = ImmutableSandboxedEnvironment()
 def check_expression(
     source: str, allowed: frozenset[str], path: Path, where: str, *, template: bool = False
 ) -> Iterator[Finding]:
-    for issue in _expression_issues(source, allowed, template):
+    issues = _expression_issues(source, allowed, template)
+    for issue in issues:
         yield Finding(issue.code, path, {"where": where, "detail": issue.message, "allowed": sorted(allowed)})
+    if any(issue.code == "E301" for issue in issues):
+        return
+    for root, known in context.KEYS.items():
+        if root not in allowed:
+            continue
+        for key in member_keys(source, root, template=template):
+            if key not in known and not key.startswith("_"):  # private: E303 says so
+                yield Finding(
+                    "E304", path, {"where": where, "name": root, "key": key, "known": sorted(known)}
+                )
 
 
 @lru_cache(maxsize=4096)
@@ -94,6 +105,23 @@ def attribute_refs(source: str, root: str, *, template: bool = False) -> list[tu
             found.append((name, ""))
     named = {form for form, attr in found if attr}
     return [(form, attr) for form, attr in found if attr or form not in named]
+
+
+@lru_cache(maxsize=4096)
+def member_keys(source: str, root: str, *, template: bool = False) -> list[str]:
+    """`score.total`, `score['stars']` -> ['total', 'stars'] for root 'score' (in source order)."""
+    tree = _tree(source, template)
+    if tree is None:
+        return []
+    keys: list[str] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, nodes.Getattr | nodes.Getitem)
+        inner = node.node
+        if isinstance(inner, nodes.Name) and inner.name == root:
+            name = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)
+            if name and name not in keys:
+                keys.append(name)
+    return keys
 
 
 def _const(node: Any) -> str | None:

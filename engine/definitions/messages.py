@@ -160,6 +160,10 @@ CODES: dict[str, Message] = {
     "E303": _m("Biểu thức {where} truy cập thuộc tính riêng: {detail}",
                "Expression in {where} touches a private attribute: {detail}",
                "Không dùng thuộc tính bắt đầu bằng '_'.", "Attributes starting with '_' are never allowed."),
+    "E304": _m("Biểu thức {where} đọc '{name}.{key}', nhưng '{name}' không có khóa '{key}'",
+               "Expression in {where} reads '{name}.{key}', but '{name}' has no key '{key}'",
+               "Các khóa của '{name}': {known} (docs/definitions.md, bảng tên của biểu thức).",
+               "The keys of '{name}': {known} (docs/definitions.md, the table of expression names)."),
     # --- E4xx: scoring arithmetic --------------------------------------------------------
     "E401": _m("Phần {where}: max {max} khác tổng các nhóm {sum}", "Part {where}: max {max} is not the sum of its groups {sum}",
                "Sửa 'max' của phần hoặc của các nhóm.", "Fix the part's 'max' or its groups'."),

@@ -122,6 +122,7 @@ def _score(form: ScoringForm, raw: dict[str, Any]) -> dict[str, Any]:
 def _decide(catalog: Catalog, workflow: Workflow, raw: dict[str, Any]) -> dict[str, Any]:
     permissions = _module("engine.permissions")
     expressions = _module("engine.expressions")
+    context = _module("engine.context")
     roleset = catalog.roles.get(workflow.roles)
     if roleset is None:
         raise _CannotRun(f"roles '{workflow.roles}' not loaded")
@@ -158,11 +159,11 @@ def _decide(catalog: Catalog, workflow: Workflow, raw: dict[str, Any]) -> dict[s
     if transition is None:
         raise _CannotRun(f"transition '{raw['transition']}' not in workflow '{workflow.id}'")
     ns = expressions.Namespace
-    guard_context = {
-        "dossier": ns({**d, "state": state}), "forms": ns(d.get("forms") or {}),
-        "evidence": frozenset(d.get("evidence", transition.requires.evidence)),
-        "score": ns(d.get("score") or {}), "today": dt.date.today(),
-    }  # fmt: skip
+    guard_context = context.guard_context(
+        dossier=ns({**d, "state": state}), forms=d.get("forms") or {},
+        evidence=frozenset(d.get("evidence", transition.requires.evidence)),
+        score=ns({**context.score_names(None), **(d.get("score") or {})}), today=dt.date.today(),
+    )  # fmt: skip
     context = permissions.FireContext(
         complete_forms=frozenset(d.get("complete_forms", transition.requires.forms)),
         evidence=frozenset(d.get("evidence", transition.requires.evidence)),

@@ -11,7 +11,6 @@ from typing import Any, Protocol
 
 from engine.definitions.model import Catalog, RoleSet, Text, Workflow
 from engine.errors import Conflict, NotFound
-from engine.expressions import Namespace
 from engine.messages import say
 from engine.permissions import Actor, DossierFacts, visible
 from engine.service.effects import clock_state
@@ -167,25 +166,6 @@ class ServiceBase:
             elif scope == "own" and actor.organisation:
                 orgs.add(actor.organisation)
         return AreaFilter(False, frozenset(provinces), frozenset(communes), frozenset(orgs))
-
-    # --- expression contexts -----------------------------------------------------
-
-    @staticmethod
-    def dossier_namespace(row: Row) -> Namespace:
-        return Namespace(
-            {
-                "id": row["id"],
-                "kind": row["kind"],
-                "product_set": row["product_set"],
-                "product_group": row["product_group"],
-                "province_code": row["province_code"],
-                "commune_code": row["commune_code"],
-                "year": row["filed_on"].year,
-                "state": row["state"],
-                "stars": row["stars"],
-                "product_code": row["product_code"],
-            }
-        )
 
     # --- snapshots ---------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
+from engine import context
 from engine.definitions.model import Form
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from engine.messages import Message, say
@@ -166,7 +167,7 @@ class DossierUseCases(ServiceBase):
         return check_answers(
             form,
             answers,
-            dossier=self.dossier_namespace(loaded.row),
+            dossier=context.dossier_names(loaded.row),
             today=self.now().date(),
             units=loaded.pinned.units,
             evidence=evidence,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine import context as names
 from engine.definitions.model import Text, Transition
 from engine.errors import NotFound, PermissionDenied, TransitionNotAllowed
-from engine.expressions import Namespace
 from engine.machine import compile_workflow
 from engine.messages import say
 from engine.permissions import Actor, Decision, DossierFacts, FireContext, may_fire
@@ -80,21 +80,13 @@ class FiringUseCases(DossierUseCases):
 
         uses_score = transition.requires.scores or "score" in (transition.guard or "")
         result = council() if uses_score else None
-        score = Namespace(
-            {
-                "total": getattr(result, "total", None),
-                "stars": getattr(result, "stars", None),
-                "knocked_out": getattr(result, "knocked_out", None),
-                "final": getattr(result, "final", False),
-            }
+        guard_context = names.guard_context(
+            dossier=names.dossier_names(row),
+            forms={fid: r["answers"] for fid, r in saved.items()},
+            evidence=evidence,
+            score=names.score_names(result),
+            today=self.now().date(),
         )
-        guard_context = {
-            "dossier": self.dossier_namespace(row),
-            "forms": Namespace({fid: r["answers"] for fid, r in saved.items()}),
-            "evidence": evidence,
-            "score": score,
-            "today": self.now().date(),
-        }
         labels: dict[str, Text] = {}
         for fid in transition.requires.forms:
             form = loaded.pinned.forms.get(fid)

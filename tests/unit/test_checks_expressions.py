@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import TemplateSyntaxError
 
-from engine import expressions
+from engine import context, expressions
 from engine.definitions.expression_checks import _expression_issues, attribute_refs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,9 +63,7 @@ def _shipped_expressions() -> list[str]:
 
 
 @pytest.mark.parametrize("source", CRAFTED + _shipped_expressions())
-@pytest.mark.parametrize(
-    "allowed", [expressions.GUARD_NAMES, expressions.VISIBLE_NAMES], ids=["guard", "visible"]
-)
+@pytest.mark.parametrize("allowed", [context.GUARD_NAMES, context.VISIBLE_NAMES], ids=["guard", "visible"])
 def test_the_fast_check_agrees_with_the_reference_check(source: str, allowed: frozenset[str]) -> None:
     _agree(source, allowed)
 
@@ -94,7 +92,7 @@ OPS = st.sampled_from(
 @given(st.lists(st.tuples(ATOMS, OPS), min_size=1, max_size=6))
 def test_random_expressions_get_the_same_verdict_from_both_checks(parts: list[tuple[str, str]]) -> None:
     source = "".join(a + o for a, o in parts)
-    _agree(source, expressions.GUARD_NAMES)
+    _agree(source, context.GUARD_NAMES)
 
 
 @pytest.mark.parametrize(

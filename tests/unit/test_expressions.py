@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from engine.context import GUARD_NAMES
 from engine.expressions import (
-    GUARD_NAMES,
     TEMPLATE_NAMES,
     ExpressionError,
     Namespace,

@@ -72,22 +72,10 @@ def reason_text(action: Any, workflow: Workflow, forms: list[Form]) -> str:
 
 
 def dossier_namespace(d: Any) -> Any:
-    from engine.expressions import Namespace
+    """The `dossier` name of visible_when, built by the engine's one builder."""
+    from engine.context import dossier_names
 
-    return Namespace(
-        {
-            "id": d.id,
-            "kind": d.kind,
-            "product_set": d.product_set,
-            "product_group": d.product_group,
-            "province_code": d.province_code,
-            "commune_code": d.commune_code,
-            "year": d.filed_on.year,
-            "state": d.state,
-            "stars": d.stars,
-            "product_code": d.product_code,
-        }
-    )
+    return dossier_names(d)
 
 
 def _form_status(entry: dict[str, Any] | None) -> str:
