@@ -1,10 +1,11 @@
 """Structural validation against the JSON Schemas in schemas/ (Draft 2020-12).
 
 jsonschema (pure Python) explains errors well but takes about a second for
-the shipped pack; jsonschema-rs answers "valid?" a hundred times faster. So a
-file is first checked with jsonschema-rs when it is installed, and only an
-invalid file is explained by jsonschema's `iter_errors` (all errors, each
-mapped to a stable code). Either way the answer is the same.
+the shipped pack; jsonschema-rs (a dependency like jsonschema) answers
+"valid?" a hundred times faster. So a file is first checked with jsonschema-rs,
+and only an invalid file is explained by jsonschema's `iter_errors` (all
+errors, each mapped to a stable code). The answer is the same either way
+(tests/unit/test_loader_schemas.py).
 """
 
 from __future__ import annotations
@@ -15,17 +16,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from engine.definitions.yamlread import Finding
-
-try:
-    import jsonschema_rs as _rs
-
-    jsonschema_rs: Any = _rs
-except ImportError:  # pragma: no cover - optional accelerator
-    jsonschema_rs = None
 
 KINDS = ("workflow", "roles", "form", "scoring_form", "units", "tests")
 
@@ -50,20 +45,16 @@ def _validator(kind: str) -> Draft202012Validator:
 
 @cache
 def _fast_validator(kind: str) -> Any:
-    if jsonschema_rs is None:
-        return None
     return jsonschema_rs.Draft202012Validator(schema_for(kind))
 
 
 def validate(kind: str, data: Any) -> list[Finding]:
     """All structural findings for one document of a known kind."""
-    fast = _fast_validator(kind)
-    if fast is not None:
-        try:
-            if fast.is_valid(data):
-                return []
-        except Exception:  # any accelerator failure falls back to the reference validator
-            pass
+    try:
+        if _fast_validator(kind).is_valid(data):
+            return []
+    except ValueError:  # a value JSON has no type for (a YAML date, an int key): jsonschema explains it
+        pass
     findings: list[Finding] = []
     for error in _validator(kind).iter_errors(data):
         findings.extend(_findings(error))

@@ -73,7 +73,11 @@ def test_a_transition_from_another_state_is_409(api: Api) -> None:
 def test_a_failed_guard_is_422_with_the_reason(api: Api) -> None:
     dossier = api.open_dossier()  # kind "first": may not skip steps 2-4
     response = api.call(
-        "POST", f"/dossiers/{dossier['id']}/transitions/start_existing_product", "producer1", json={}
+        "POST",
+        f"/dossiers/{dossier['id']}/transitions/start_existing_product",
+        "producer1",
+        json={},
+        headers={"Accept-Language": "en"},
     )
     error = assert_error_shape(response, 422, "transition_not_allowed")
     assert error["details"]["reason"] == "guard"

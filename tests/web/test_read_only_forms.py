@@ -68,7 +68,11 @@ def test_the_api_refuses_a_save_in_such_a_state_with_403_and_the_reason(app: Fla
     path = f"/dossiers/{dossier_id}/forms/{MAU_01}"
     body = {"answers": {"org_name": "Sửa sau khi nộp"}}
 
-    error = assert_error_shape(api.call("PUT", path, "producer1", json=body), 403, "permission_denied")
+    error = assert_error_shape(
+        api.call("PUT", path, "producer1", json=body, headers={"Accept-Language": "en"}),
+        403,
+        "permission_denied",
+    )
     assert error["details"]["reason"] == "form_state"
     assert "cannot be edited while the dossier is 'Commune check and assessment'" in error["message"]
 

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine import errors as engine_errors
 from web.api import bp
+from web.api.serialize import lang
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,8 @@ def _api_error(exc: ApiError) -> Response:
 
 
 def client_language() -> str:
-    """English unless the client asks for Vietnamese (Accept-Language: vi)."""
-    return "vi" if request.accept_languages.best_match(["en", "vi"]) == "vi" else "en"
+    """The language of the answer's texts: serialize.lang(), for errors as for data."""
+    return lang()
 
 
 @bp.errorhandler(engine_errors.OcopflowError)

@@ -17,6 +17,7 @@ from engine.definitions.model import Text
 
 
 def lang() -> str:
+    """Vietnamese unless the client prefers English (Accept-Language): data and errors alike."""
     best = request.accept_languages.best_match(["vi", "en"])
     return best or "vi"
 
