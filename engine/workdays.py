@@ -15,12 +15,13 @@ after `start` (the start day itself is not counted), and
 from __future__ import annotations
 
 import datetime as dt
-import re
+import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Literal
 
 import holidays
+from holidays import HolidayBase
 
 PLAIN = "calendar"
 ClockKind = Literal["working", "calendar"]
@@ -30,48 +31,36 @@ class UnknownCalendar(ValueError):
     """A calendar name the holidays package does not know."""
 
 
-# A day off moved from a weekend day is named "Day off (substituted from MM/DD/YYYY)" in
-# the package's English names; that weekend day is then worked (Vietnam does this).
-_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+# The package's calendars fill in years as they are asked for (a dict that grows): one lock
+# keeps two threads from filling the same calendar at once. Its `weekend_workdays` are the
+# weekend days worked in exchange for a substituted day off (Vietnam does this), so its own
+# working-day functions already know them.
+_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=256)
-def _year(calendar: str, year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
-    """(public holidays, weekend days worked instead) of one year."""
-    code = calendar.upper()
+@lru_cache(maxsize=32)
+def _calendar(calendar: str) -> HolidayBase:
     try:
-        days = holidays.country_holidays(code, years=year, language="en_US")
+        return holidays.country_holidays(calendar.upper())
     except NotImplementedError as exc:
         raise UnknownCalendar(f"unknown working-day calendar '{calendar}'") from exc
-    worked: set[dt.date] = set()
-    for name in days.values():
-        for month, day, yr in _SUBSTITUTED.findall(name):
-            worked.add(dt.date(int(yr), int(month), int(day)))
-    return frozenset(days.keys()), frozenset(worked)
-
-
-def _holidays(calendar: str, year: int) -> frozenset[dt.date]:
-    return _year(calendar, year)[0]
-
-
-@lru_cache(maxsize=256)
-def _worked_weekend_days(calendar: str, year: int) -> frozenset[dt.date]:
-    # The substitute day off may fall in the next year (a worked Saturday late in December).
-    found = _year(calendar, year)[1] | _year(calendar, year + 1)[1]
-    return frozenset(d for d in found if d.year == year)
 
 
 def is_working_day(day: dt.date, calendar: str = "vn") -> bool:
     if calendar == PLAIN:
         return True
-    if day.weekday() >= 5:
-        return day in _worked_weekend_days(calendar, day.year)
-    return day not in _holidays(calendar, day.year)
+    with _LOCK:
+        return _calendar(calendar).is_working_day(day)
 
 
 def holidays_in(year: int, calendar: str = "vn") -> frozenset[dt.date]:
     """Public holidays of one year (weekends not included)."""
-    return frozenset() if calendar == PLAIN else _holidays(calendar, year)
+    if calendar == PLAIN:
+        return frozenset()
+    with _LOCK:
+        days = _calendar(calendar)
+        days.get(dt.date(year, 1, 1))  # fills the year in
+        return frozenset(d for d in days if d.year == year)
 
 
 # Clock arithmetic walks day by day and every dossier snapshot repeats it for the same
@@ -79,15 +68,11 @@ def holidays_in(year: int, calendar: str = "vn") -> frozenset[dt.date]:
 @lru_cache(maxsize=8192)
 def add_working_days(start: dt.date, n: int, calendar: str = "vn") -> dt.date:
     """The n-th working day after `start` (before it when n < 0); n == 0 gives `start`."""
-    if calendar == PLAIN:
+    if calendar == PLAIN or n == 0:
         return start + dt.timedelta(days=n)
-    step = dt.timedelta(days=1 if n >= 0 else -1)
-    day, left = start, abs(n)
-    while left:
-        day += step
-        if is_working_day(day, calendar):
-            left -= 1
-    return day
+    with _LOCK:
+        found: dt.date = _calendar(calendar).get_nth_working_day(start, n)
+    return found
 
 
 @lru_cache(maxsize=8192)
@@ -97,11 +82,10 @@ def working_days_between(a: dt.date, b: dt.date, calendar: str = "vn") -> int:
         return (b - a).days
     if b < a:
         return -working_days_between(b, a, calendar)
-    count, day, one = 0, a, dt.timedelta(days=1)
-    while day < b:
-        day += one
-        if is_working_day(day, calendar):
-            count += 1
+    if b == a:
+        return 0
+    with _LOCK:  # the package counts the closed range [start, end]
+        count: int = _calendar(calendar).get_working_days_count(a + dt.timedelta(days=1), b)
     return count
 
 
