@@ -54,12 +54,12 @@ def in_effect(kind: str, def_id: str, today: dt.date | None = None) -> Any | Non
     return max(pool, key=lambda v: (v.effective_from or dt.date.min, v.activated_at)) if pool else None
 
 
-def _workflow_svg(text: str, filename: str) -> Markup | None:
+def _workflow_svg(text: str, filename: str, *, standalone: bool = False) -> Markup | None:
     result = load_text(text, filename, context=runtime().catalog)
     workflows = list(result.catalog.workflows.values()) if result.ok else []
     if not workflows:
         return None
-    return Markup(render_diagram(workflows[0], current_language()))
+    return Markup(render_diagram(workflows[0], current_language(), standalone=standalone))
 
 
 @bp.get("/definitions")
@@ -90,10 +90,14 @@ def diagram_svg(sha256: str) -> ResponseReturnValue:
     if found is None or found[0].kind != "workflow":
         abort(404)
     version, text = found
-    svg = _workflow_svg(text, version.file)
+    svg = _workflow_svg(text, version.file, standalone=True)
     if svg is None:
         abort(404)
     response = Response(str(svg), mimetype="image/svg+xml")
+    # A document of its own, opened from the page's link: its embedded stylesheet and nothing else
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    )
     response.headers["Content-Disposition"] = f'inline; filename="{version.def_id}-{version.version}.svg"'
     return response
 
