@@ -48,6 +48,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "field.on_or_before": _t("Phải trước hoặc đúng ngày {day}.", "Must be on or before {day}."),
     "field.text": _t("Phải là chữ.", "Must be text."),
     "field.max_length": _t("Tối đa {max} ký tự.", "At most {max} characters."),
+    "field.control_character": _t(
+        "Có ký tự điều khiển không được phép ({char}) ở vị trí {position}.",
+        "Holds a control character that is not allowed ({char}) at position {position}.",
+    ),
     "field.one_of": _t("Phải là một trong: {values}.", "Must be one of: {values}."),
     "field.not_options": _t("Không có lựa chọn: {values}.", "Not an option: {values}."),
     "field.yes_no": _t("Phải chọn Có hoặc Không.", "Choose Yes or No."),

@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web import auth, i18n
     from web.errors import init_errors
     from web.headers import init_headers
+    from web.inputs import init_input_gate
     from web.security import LoginThrottle, init_csrf
     from web.views import certificates, dossiers, pages, scoring
 
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_LOCK_SECONDS"])
     )
     app.before_request(auth.load_actor)
+    init_input_gate(app)
     init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
     for blueprint in (auth.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp):
         app.register_blueprint(blueprint)

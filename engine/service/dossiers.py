@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.definitions.model import Form
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
+from engine.limits import text_problems
 from engine.messages import Message, say
 from engine.permissions import Actor, DossierFacts, may, may_edit_form, may_upload
 from engine.service.base import Loaded, ServiceBase, as_dict
@@ -43,6 +44,17 @@ class DossierUseCases(ServiceBase):
         renews_certificate: str | None = None,
     ) -> DossierSnapshot:
         """Open a dossier under the workflow version in effect on its filing date, and pin that version."""
+        refused = text_problems(
+            product_name=product_name,
+            producer_org=producer_org,
+            product_set=product_set,
+            commune_code=commune_code,
+            kind=kind,
+            workflow_id=workflow_id,
+            renews_certificate=renews_certificate,
+        )
+        if refused:  # before any look-up: the database never sees the value
+            raise InvalidForm(say("dossier.not_opened"), refused)
         now = self.now()
         filed_on = filed_on or now.date()
         with self._tx() as repo:
@@ -272,7 +284,9 @@ class DossierUseCases(ServiceBase):
     def _evidence_problems(
         self, pinned: Pinned, document_type: str, filename: str, data: bytes, mime: str
     ) -> dict[str, Message]:
-        problems: dict[str, Message] = {}
+        problems: dict[str, Message] = text_problems(document_type=document_type, filename=filename)
+        if problems:
+            return problems
         if document_type not in self.document_types(pinned):
             problems["document_type"] = say(
                 "evidence.type_unknown", document_type=document_type, workflow=pinned.workflow.id
