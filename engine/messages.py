@@ -100,6 +100,18 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Tệp có {size} byte, vượt giới hạn {limit} byte.", "The file is {size} bytes; the limit is {limit}."
     ),
     "evidence.file_type": _t("Không nhận tệp loại {mime}.", "Files of type {mime} are not accepted."),
+    "evidence.content_mismatch": _t(
+        "Nội dung tệp không phải là tệp .{ext} như tên tệp cho biết (có thể tệp đã bị đổi tên); hãy tải lên đúng tệp.",
+        "The file's content is not a .{ext} file as its name says (it may have been renamed); upload the real file.",
+    ),
+    "evidence.archive_damaged": _t(
+        "Tệp .{ext} bị hỏng: không đọc được nội dung nén bên trong.",
+        "The .{ext} file is damaged: its compressed content cannot be read.",
+    ),
+    "evidence.unzipped_too_large": _t(
+        "Tệp .{ext} khi giải nén quá lớn ({size} byte; tối đa {limit} byte).",
+        "The .{ext} file is too large once uncompressed ({size} bytes; at most {limit}).",
+    ),
     "evidence.not_on_dossier": _t("Hồ sơ này không có tệp đó.", "No such file on this dossier."),
     "evidence.not_found": _t("Không có tệp này.", "No such file."),
     # --- transitions ---------------------------------------------------------------------

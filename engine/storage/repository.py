@@ -249,6 +249,10 @@ class Repository(AuditStore, AuditQueries):
     def evidence(self, dossier_id: int) -> list[Row]:
         return st.EVIDENCE.rows(self.connection, {"b_id": dossier_id})
 
+    def evidence_hashes(self) -> set[str]:
+        """Every file name (SHA-256) an evidence row refers to."""
+        return set(self.connection.execute(select(t.evidence.c.sha256).distinct()).scalars())
+
     def evidence_types(self, dossier_id: int) -> frozenset[str]:
         """The document types the dossier holds evidence for."""
         return frozenset(
