@@ -48,6 +48,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "field.on_or_before": _t("Phải trước hoặc đúng ngày {day}.", "Must be on or before {day}."),
     "field.text": _t("Phải là chữ.", "Must be text."),
     "field.max_length": _t("Tối đa {max} ký tự.", "At most {max} characters."),
+    "field.control_character": _t(
+        "Có ký tự điều khiển không được phép ({char}) ở vị trí {position}.",
+        "Holds a control character that is not allowed ({char}) at position {position}.",
+    ),
     "field.one_of": _t("Phải là một trong: {values}.", "Must be one of: {values}."),
     "field.not_options": _t("Không có lựa chọn: {values}.", "Not an option: {values}."),
     "field.yes_no": _t("Phải chọn Có hoặc Không.", "Choose Yes or No."),
@@ -96,6 +100,18 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Tệp có {size} byte, vượt giới hạn {limit} byte.", "The file is {size} bytes; the limit is {limit}."
     ),
     "evidence.file_type": _t("Không nhận tệp loại {mime}.", "Files of type {mime} are not accepted."),
+    "evidence.content_mismatch": _t(
+        "Nội dung tệp không phải là tệp .{ext} như tên tệp cho biết (có thể tệp đã bị đổi tên); hãy tải lên đúng tệp.",
+        "The file's content is not a .{ext} file as its name says (it may have been renamed); upload the real file.",
+    ),
+    "evidence.archive_damaged": _t(
+        "Tệp .{ext} bị hỏng: không đọc được nội dung nén bên trong.",
+        "The .{ext} file is damaged: its compressed content cannot be read.",
+    ),
+    "evidence.unzipped_too_large": _t(
+        "Tệp .{ext} khi giải nén quá lớn ({size} byte; tối đa {limit} byte).",
+        "The .{ext} file is too large once uncompressed ({size} bytes; at most {limit}).",
+    ),
     "evidence.not_on_dossier": _t("Hồ sơ này không có tệp đó.", "No such file on this dossier."),
     "evidence.not_found": _t("Không có tệp này.", "No such file."),
     # --- transitions ---------------------------------------------------------------------

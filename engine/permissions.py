@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.definitions.model import Council, Duty, Form, Role, RoleSet, Text, Transition, Workflow
 from engine.expressions import ExpressionError, truthy
+from engine.limits import MAX_LENGTH, text_problem
 
 
 @dataclass(frozen=True)
@@ -437,6 +438,9 @@ def _requirements(transition: Transition, ctx: FireContext) -> Decision | None:
 def _comment_check(transition: Transition, ctx: FireContext) -> Decision:
     if not ctx.check_comment:
         return OK
+    problem = text_problem(ctx.comment, MAX_LENGTH["comment"])
+    if problem is not None:  # a comment enters the audit chain for good: it is capped before
+        return Decision(False, "comment_text", Text(problem.get("vi"), problem.get("en")))
     given = bool(ctx.comment and ctx.comment.strip())
     if transition.comment == "required" and not given:
         return _deny("comment", "Bước này cần ghi ý kiến.", "This step needs a comment.")

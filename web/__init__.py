@@ -30,6 +30,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from web import auth, i18n
     from web.errors import init_errors
+    from web.headers import init_headers
+    from web.inputs import init_input_gate
     from web.security import LoginThrottle, init_csrf
     from web.views import certificates, dossiers, pages, scoring
 
@@ -39,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_LOCK_SECONDS"])
     )
     app.before_request(auth.load_actor)
+    init_input_gate(app)
     init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
     for blueprint in (auth.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp):
         app.register_blueprint(blueprint)
@@ -49,16 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_errors(app, json_blueprints=TOKEN_BLUEPRINTS & optional)
     _template_helpers(app, optional)
 
-    @app.after_request
-    def _headers(response: Any) -> Any:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        # what a signed-in person or a token holder reads is theirs: no shared cache keeps it
-        if g.get("actor") is not None or g.get("api_actor") is not None:
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    init_headers(app)
     return app
 
 

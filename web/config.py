@@ -11,6 +11,7 @@ import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -32,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "PER_PAGE": 25,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_SECONDS": 300,
-    "PUBLIC_BASE_URL": None,  # for certificate QR codes; default: the request's host
+    "PUBLIC_BASE_URL": None,  # for certificate QR codes; required in production, else the request's host
 }
 
 
@@ -90,6 +91,7 @@ def _finish(app: Flask) -> None:
                 "string (for example the output of `python -c 'import secrets; print(secrets.token_hex(32))'`)."
             )
         cfg["SECRET_KEY"] = _instance_secret(instance)
+    cfg["PUBLIC_BASE_URL"] = _public_base_url(cfg.get("PUBLIC_BASE_URL"), env)
     try:
         max_mb = float(cfg["MAX_UPLOAD_MB"])
     except (TypeError, ValueError) as exc:
@@ -101,6 +103,25 @@ def _finish(app: Flask) -> None:
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = env == "production"
     cfg["SESSION_COOKIE_NAME"] = "ocopflow_session"
+
+
+def _public_base_url(value: Any, env: str) -> str | None:
+    """The address certificates and their QR codes point to. In production it is a setting, never
+    the request's Host header, which any client can set to an address of its choosing."""
+    if not value:
+        if env == "production":
+            raise ConfigError(
+                "OCOPFLOW_ENV=production needs OCOPFLOW_PUBLIC_BASE_URL, the public address of the site "
+                "(for example https://ocop.example.gov.vn): certificate links and QR codes are built from it."
+            )
+        return None
+    parts = urlsplit(str(value))
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"OCOPFLOW_PUBLIC_BASE_URL={value!r} is not an http(s) address without query or fragment "
+            "(for example https://ocop.example.gov.vn)."
+        )
+    return str(value).rstrip("/")
 
 
 def _instance_secret(instance: Path) -> str:

@@ -16,6 +16,7 @@ from engine.errors import (
     PermissionDenied,
     TransitionNotAllowed,
 )
+from web.inputs import InputRefused
 from web.problems import error_text
 
 STATUS = {
@@ -59,6 +60,18 @@ def init_errors(app: Flask, json_blueprints: set[str]) -> None:
         if status == 404:
             return _page(
                 404, _("Không tìm thấy"), _("Không có trang hoặc hồ sơ này, hoặc bạn không được xem nó.")
+            )
+        if isinstance(exc, InputRefused):
+            return _page(
+                400,
+                _("Dữ liệu không hợp lệ"),
+                _(
+                    "Mục «%(field)s» chứa ký tự điều khiển không được phép (%(char)s, vị trí %(position)d). "
+                    "Hãy xoá ký tự đó rồi gửi lại.",
+                    field=exc.where,
+                    char=exc.char,
+                    position=exc.position + 1,
+                ),
             )
         if status == 413:
             mb = app.config["MAX_UPLOAD_MB"]

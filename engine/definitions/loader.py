@@ -38,6 +38,7 @@ from engine.definitions.problems import Problem, Severity
 from engine.definitions.yamlread import Finding
 
 CACHE_SIZE = 4096
+MAX_PROBLEMS = 100  # per file; the rest are counted in one E109
 _ATTR = {"workflow": "workflows", "roles": "roles", "form": "forms", "scoring_form": "scoring_forms",
          "units": "units", "tests": "tests"}  # fmt: skip
 _BUILD = {"workflow": build.build_workflow, "roles": build.build_roles, "form": build.build_form,
@@ -267,7 +268,33 @@ def _apply_discrepancies(data: dict[str, Any], findings: list[Finding]) -> Itera
             )
 
 
+def _capped(findings: list[Finding]) -> list[Finding]:
+    """At most MAX_PROBLEMS per file, then one E109 that says how many more: an upload of 40,000
+    duplicate keys costs what 100 cost to locate, word and show, and still tells the total."""
+    if len(findings) <= MAX_PROBLEMS:
+        return findings
+    # The first of each code is always shown, so a flood of one mistake hides no other kind.
+    firsts: dict[str, int] = {}
+    for index, f in enumerate(findings):
+        firsts.setdefault(f.code, index)
+    keep = set(sorted(firsts.values())[:MAX_PROBLEMS])
+    for index in range(len(findings)):
+        if len(keep) >= MAX_PROBLEMS:
+            break
+        keep.add(index)
+    shown = [f for i, f in enumerate(findings) if i in keep]
+    hidden = [f for i, f in enumerate(findings) if i not in keep]
+    first = hidden[0]
+    severity = "error" if any(f.severity == "error" for f in hidden) else "warning"
+    summary = Finding(
+        "E109", first.path, {"more": len(hidden), "total": len(findings)},
+        first.line, first.column, first.at_key, severity,
+    )  # fmt: skip
+    return [*shown, summary]
+
+
 def _located(findings: list[Finding], text: str) -> list[Finding]:
+    findings = _capped(findings)
     wanted = [(f.path, f.at_key) for f in findings if not f.line]
     if not wanted:
         return findings

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from engine.errors import InvalidForm, NotFound, PermissionDenied
+from engine.limits import text_problems
 from engine.messages import Message, say
 from engine.permissions import Actor, may
 from engine.service.base import ServiceBase
@@ -104,6 +105,7 @@ class AccountUseCases(ServiceBase):
             problems["username"] = say("user.username_required", max=80)
         if not password or len(password) < 4:
             problems["password"] = say("user.password_short", min=4)
+        problems.update(text_problems(display_name=display_name, organisation=organisation, area=area))
         if problems:
             raise InvalidForm(say("user.not_created"), problems)
         role_list = self._known_roles(roles)
@@ -143,6 +145,9 @@ class AccountUseCases(ServiceBase):
         active: bool | None = None,
     ) -> UserSnapshot:
         role_list = self._known_roles(roles)
+        refused = text_problems(organisation=organisation, area=area)
+        if refused:
+            raise InvalidForm(next(iter(refused.values())), refused)
         with self._tx() as repo:
             self.require(actor, "administer")
             row = repo.user_by_username(username)

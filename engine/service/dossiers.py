@@ -6,16 +6,18 @@ import datetime as dt
 import hashlib
 import mimetypes
 import os
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
 from engine import context
+from engine import filetypes
 from engine.definitions.model import Form
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
+from engine.limits import text_problems
 from engine.messages import Message, say
 from engine.permissions import Actor, DossierFacts, may, may_edit_form, may_upload
 from engine.service.base import Loaded, ServiceBase, as_dict
+from engine.service.evidence_files import DEFAULT_GRACE, OrphanReport, clean_orphans, store_blob
 from engine.service.forms import FormCheck, check_answers
 from engine.service.registry import Pinned
 from engine.service.snapshots import DossierSnapshot, Page
@@ -23,6 +25,21 @@ from engine.storage.repository import Repository
 
 KINDS = ("first", "upgrade", "reevaluation")  # the dossier kinds of the definition language
 MAX_PER_PAGE = 200
+
+
+def _content_problem(filename: str, mime: str, data: bytes) -> Message | None:
+    """The file's bytes against the type its name claims (engine.filetypes)."""
+    verdict = filetypes.check(mime, data)
+    if verdict.ok:
+        return None
+    ext = os.path.splitext(filename)[1].lstrip(".").lower() or "?"
+    if verdict.kind == "too_large_unzipped":
+        return say(
+            "evidence.unzipped_too_large", ext=ext, size=verdict.size, limit=filetypes.MAX_UNZIPPED_BYTES
+        )
+    if verdict.kind == "archive":
+        return say("evidence.archive_damaged", ext=ext)
+    return say("evidence.content_mismatch", ext=ext)
 
 
 def _deny(decision: Any) -> PermissionDenied:
@@ -44,6 +61,17 @@ class DossierUseCases(ServiceBase):
         renews_certificate: str | None = None,
     ) -> DossierSnapshot:
         """Open a dossier under the workflow version in effect on its filing date, and pin that version."""
+        refused = text_problems(
+            product_name=product_name,
+            producer_org=producer_org,
+            product_set=product_set,
+            commune_code=commune_code,
+            kind=kind,
+            workflow_id=workflow_id,
+            renews_certificate=renews_certificate,
+        )
+        if refused:  # before any look-up: the database never sees the value
+            raise InvalidForm(say("dossier.not_opened"), refused)
         now = self.now()
         filed_on = filed_on or now.date()
         with self._tx() as repo:
@@ -273,7 +301,9 @@ class DossierUseCases(ServiceBase):
     def _evidence_problems(
         self, pinned: Pinned, document_type: str, filename: str, data: bytes, mime: str
     ) -> dict[str, Message]:
-        problems: dict[str, Message] = {}
+        problems: dict[str, Message] = text_problems(document_type=document_type, filename=filename)
+        if problems:
+            return problems
         if document_type not in self.document_types(pinned):
             problems["document_type"] = say(
                 "evidence.type_unknown", document_type=document_type, workflow=pinned.workflow.id
@@ -284,17 +314,20 @@ class DossierUseCases(ServiceBase):
             problems["file"] = say("evidence.too_large", size=len(data), limit=self.max_evidence_bytes)
         if mime not in self.evidence_types:
             problems["filename"] = say("evidence.file_type", mime=mime)
+        elif data and "file" not in problems:
+            content = _content_problem(filename, mime, data)
+            if content is not None:
+                problems["file"] = content
         return problems
 
     def _store_blob(self, digest: str, data: bytes) -> None:
-        path = self.evidence_dir / digest
-        if path.exists():
-            return
-        self.evidence_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.evidence_dir, prefix=".upload-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
+        store_blob(self.evidence_dir, digest, data)  # fsynced before the row naming it commits
+
+    def clean_orphan_evidence(
+        self, *, apply: bool = False, grace: dt.timedelta = DEFAULT_GRACE
+    ) -> OrphanReport:
+        """Files on disk that no evidence row names: listed, and removed with `apply` (a worker's job)."""
+        return clean_orphans(self._tx, self.evidence_dir, now=self.now(), apply=apply, grace=grace)
 
     def evidence_file(self, actor: Actor, dossier_id: int, sha256: str) -> tuple[Any, dict[str, Any]]:
         """(path on disk, record) of a document attached to a dossier the actor may see."""

@@ -16,6 +16,7 @@ from typing import Any
 from engine import expressions
 from engine.definitions.model import Field, Form, UnitSet
 from engine.expressions import Namespace
+from engine.limits import LONG_TEXT_FIELD_MAX, TEXT_FIELD_MAX, text_problem
 from engine.messages import Message, say
 
 
@@ -74,9 +75,8 @@ def _check_value(
     if f.type in ("text", "long_text"):
         if not isinstance(value, str):
             return value, say("field.text")
-        if f.max_length is not None and len(value) > f.max_length:
-            return value, say("field.max_length", max=f.max_length)
-        return value, None
+        limit = f.max_length or (TEXT_FIELD_MAX if f.type == "text" else LONG_TEXT_FIELD_MAX)
+        return value, text_problem(value, limit)
     if f.type == "number":
         return _number(f, value)
     if f.type == "date":

@@ -30,6 +30,10 @@ Row = dict[str, Any]
 COUNT_CAP = 10_000  # list totals above this are reported as COUNT_CAP + 1 ("more than 10,000")
 
 
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 @dataclass(frozen=True)
 class AreaFilter:
     """Which dossiers a reader may list: any of these conditions (empty: none; everything: all)."""
@@ -174,8 +178,11 @@ class Repository(AuditStore, AuditQueries):
             # A range on filed_on rather than extract(year): the same on both databases, and indexable.
             conditions.append(and_(d.filed_on >= dt.date(year, 1, 1), d.filed_on < dt.date(year + 1, 1, 1)))
         if filters.get("q"):
-            pattern = f"%{filters['q']}%"
-            conditions.append(or_(d.product_name.ilike(pattern), d.product_code.ilike(pattern)))
+            # % and _ typed by a person are letters, not wildcards (escaped the same on both databases)
+            pattern = "%" + _like_escape(str(filters["q"])) + "%"
+            conditions.append(
+                or_(d.product_name.ilike(pattern, escape="\\"), d.product_code.ilike(pattern, escape="\\"))
+            )
         where = and_(*conditions) if conditions else None
         q = select(t.dossiers).order_by(d.id.desc()).limit(per_page).offset((page - 1) * per_page)
         # Counting stops at COUNT_CAP: past it a reader filters, and counting 100k rows costs more than the page.
@@ -241,6 +248,10 @@ class Repository(AuditStore, AuditQueries):
 
     def evidence(self, dossier_id: int) -> list[Row]:
         return st.EVIDENCE.rows(self.connection, {"b_id": dossier_id})
+
+    def evidence_hashes(self) -> set[str]:
+        """Every file name (SHA-256) an evidence row refers to."""
+        return set(self.connection.execute(select(t.evidence.c.sha256).distinct()).scalars())
 
     def evidence_types(self, dossier_id: int) -> frozenset[str]:
         """The document types the dossier holds evidence for."""

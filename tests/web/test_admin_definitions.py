@@ -148,3 +148,24 @@ def test_the_diagram_downloads_as_an_svg_file(as_user: Any, app: Flask) -> None:
     assert response.get_data(as_text=True).startswith("<svg xmlns=")
     roles = app.extensions["ocopflow"].service.definition_versions("roles")[0]
     assert as_user("admin").get(f"/admin/definitions/{roles.sha256}/diagram.svg").status_code == 404
+
+
+def test_a_flood_of_duplicate_keys_costs_a_bounded_page_that_still_says_the_total(as_user: Any) -> None:
+    flood = "kind: workflow\nid: x\n" + "a: 1\n" * 4_000
+    response = as_user("admin").post(
+        "/admin/definitions/check", {"text": flood, "filename": "flood.yaml"}, page="/admin/definitions"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count('<li class="error">') == 101  # 100 problems listed, then E109
+    assert page.count("<code>E102</code>") >= 90 and "<code>E109</code>" in page
+    assert "Còn" in page and "(tổng cộng 4" in page  # E109: how many more, and the total
+    assert len(page) < 600_000  # the 40,000-key upload of the report answered 18 MB
+
+
+def test_an_upload_with_too_many_lines_is_refused_before_it_is_read(as_user: Any) -> None:
+    flood = "kind: workflow\nid: x\n" + "a: 1\n" * 40_000
+    admin = as_user("admin")
+    response = admin.post("/admin/definitions/check", {"text": flood}, page="/admin/definitions")
+    assert response.status_code == 302
+    assert "tối đa 5000 dòng" in admin.get("/admin/definitions").get_data(as_text=True)

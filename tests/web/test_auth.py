@@ -116,7 +116,14 @@ def test_production_refuses_to_start_without_a_secret_key(
 
 
 def test_production_cookies_are_secure(tmp_path: Path, catalog: Catalog, database_url: str) -> None:
-    app = make_app(tmp_path, catalog, database_url, ENV="production", SECRET_KEY="k" * 40)
+    app = make_app(
+        tmp_path,
+        catalog,
+        database_url,
+        ENV="production",
+        SECRET_KEY="k" * 40,
+        PUBLIC_BASE_URL="https://ocop.example.vn",
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     app.extensions["ocopflow"].database.engine.dispose()
 

@@ -7,11 +7,17 @@ composite state (framed and titled), then the step's terminal states — so most
 arrows run left to right instead of piling up in one column. Forward arrows are
 solid, arrows back to an earlier lane or step are dashed and orange. Hovering a
 box or an arrow shows its id, roles and guard.
+
+The look lives in web/static/diagram.css: the pages link it (a strict
+Content-Security-Policy refuses inline styles there), and the downloaded SVG, a
+document of its own, embeds it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from markupsafe import escape
 
@@ -27,6 +33,7 @@ TOP = 56
 LEFT = 24
 TITLE_H = 20  # room for a frame's title above its boxes
 STEPS = range(1, 7)
+STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "diagram.css"
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,8 @@ def layout(workflow: Workflow) -> tuple[dict[str, Box], list[Column]]:
     return boxes, columns
 
 
-def render(workflow: Workflow, lang: str = "vi") -> str:
+def render(workflow: Workflow, lang: str = "vi", *, standalone: bool = False) -> str:
+    """The SVG; `standalone` embeds the stylesheet, for the file people download."""
     boxes, columns = layout(workflow)
     width = columns[-1].x + columns[-1].width + LEFT + 12
     bottom = max((b.y + BOX_H for b in boxes.values()), default=TOP)
@@ -116,6 +124,8 @@ def render(workflow: Workflow, lang: str = "vi") -> str:
         f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{escape(workflow.title.get(lang))}">',
         _DEFS,
     ]
+    if standalone:
+        out.append(f"<style>{_stylesheet()}</style>")
     out += _columns(columns, height, lang)
     out += _frames(workflow, boxes, lang)
     out += _boxes(workflow, boxes, lang)
@@ -131,26 +141,12 @@ _DEFS = (
     '<marker id="arrow-back" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
     'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#b45309"/></marker>'
     "</defs>"
-    "<style>"
-    ".wd-step{font:600 13px sans-serif;fill:#334155}"
-    ".wd-col{fill:#f8fafc;stroke:#e2e8f0}"
-    ".wd-box{fill:#fff;stroke:#334155;stroke-width:1.5}"
-    ".wd-initial{stroke:#15803d;stroke-width:3.5}"
-    ".wd-terminal{fill:#e2e8f0}"
-    ".wd-paused{stroke-dasharray:5 3}"
-    ".wd-deadline{fill:#f59e0b}"
-    ".wd-label{font:12.5px sans-serif;fill:#0f172a}"
-    ".wd-id{font:10px monospace;fill:#64748b}"
-    ".wd-frame{fill:#f1f5f9;fill-opacity:.55;stroke:#94a3b8;stroke-dasharray:5 4}"
-    ".wd-frame-title{font:italic 600 11px sans-serif;fill:#475569}"
-    ".wd-edge{fill:none;stroke:#334155;stroke-width:1.3;opacity:.8;stroke-linejoin:round}"
-    ".wd-edge.back{stroke:#b45309;stroke-dasharray:6 3}"
-    ".wd-edge-label{font:10.5px sans-serif;fill:#1e293b;paint-order:stroke;stroke:#fff;stroke-width:4px;"
-    "stroke-linejoin:round}"
-    "g.wd-t:hover .wd-edge{stroke-width:3;opacity:1}"
-    "g.wd-t:hover .wd-edge-label{font-weight:700}"
-    "</style>"
 )
+
+
+@cache
+def _stylesheet() -> str:
+    return STYLESHEET.read_text(encoding="utf-8")
 
 
 def _columns(columns: list[Column], height: float, lang: str) -> list[str]:

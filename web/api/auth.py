@@ -11,9 +11,11 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 
+from engine.limits import refused_at
 from web.api import bp
 from web.api.errors import ApiError
 from web.auth import client_address, throttle
+from web.inputs import InputRefused
 from web.runtime import runtime
 
 MAX_BODY = 1_000_000  # bytes; an API body is answers and comments, never files
@@ -37,27 +39,31 @@ def json_body(*, required: bool = True) -> dict[str, Any]:
         raise ApiError(400, f"The body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object.")
-    if _has_nul(data):
-        raise ApiError(400, "Text may not contain NUL (\\u0000) characters.")
+    refused = _refused_text(data, "")
+    if refused is not None:
+        where, text, at = refused
+        raise InputRefused(where or "body", text, at)
     return data
 
 
-def _has_nul(value: Any) -> bool:
-    """No database stores a NUL inside text (PostgreSQL refuses it); refuse it at the door."""
+def _refused_text(value: Any, where: str) -> tuple[str, str, int] | None:
+    """(where, text, position) of the first member holding a control character (engine.limits): the
+    same rule as the pages' form fields, so no database is handed a NUL or a lone surrogate."""
     if isinstance(value, str):
-        return "\x00" in value
+        at = refused_at(value)
+        return None if at is None else (where, value, at)
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        for key, member in value.items():
+            inner = f"{where}.{key}" if where else str(key)
+            found = _refused_text(key, inner) or _refused_text(member, inner)
+            if found is not None:
+                return found
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-@bp.before_request
-def _no_nul_in_the_url() -> None:
-    values = [*request.args.values(), *request.args.keys(), *(request.view_args or {}).values()]
-    if any(isinstance(v, str) and "\x00" in v for v in values):
-        raise ApiError(400, "The URL may not contain NUL (%00) characters.")
+        for index, member in enumerate(value):
+            found = _refused_text(member, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *, required: bool = False) -> Any:

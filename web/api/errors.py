@@ -14,8 +14,10 @@ from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as engine_errors
+from engine.messages import say
 from web.api import bp
 from web.api.serialize import lang
+from web.inputs import InputRefused
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,15 @@ def _engine_error(exc: engine_errors.OcopflowError) -> Response:
     if isinstance(exc, engine_errors.InvalidForm):
         details["problems"] = {field: problem.get(lang) for field, problem in exc.problems.items()}
     return error_response(status_for(exc), exc.code, exc.text.get(lang), details)
+
+
+@bp.errorhandler(InputRefused)
+def _input_refused(exc: InputRefused) -> Response:
+    """A control character anywhere in the request (web/inputs.py): 422, naming where."""
+    problem = say("field.control_character", position=exc.position + 1, char=exc.char).get(client_language())
+    return error_response(
+        422, "invalid_request", f"'{exc.where}': {problem}", {"problems": {exc.where: problem}}
+    )
 
 
 @bp.errorhandler(HTTPException)
