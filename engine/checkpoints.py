@@ -22,6 +22,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from engine.messages import Message, say
+
 DOMAIN = b"ocopflow-audit-checkpoint-v1\n"
 FIELDS = ("seq", "head_hash", "at", "signature", "key_id")
 
@@ -63,17 +65,15 @@ def sign(private_key: Ed25519PrivateKey, seq: int, head_hash: str, at: str) -> C
     return Checkpoint(int(seq), head_hash, at, signature, signer)
 
 
-def signature_problem(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> str | None:
+def signature_problem(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> Message | None:
     """None when `public_key` signed exactly this checkpoint; else why not, in plain words."""
     c = checkpoint
     if c.key_id != key_id(public_key):
-        return f"checkpoint at event {c.seq} ({c.at}) is signed by key {c.key_id}, not by key {key_id(public_key)}"
+        return say("checkpoint.other_key", seq=c.seq, at=c.at, signer=c.key_id, key=key_id(public_key))
     try:
         public_key.verify(bytes.fromhex(c.signature), signed_bytes(c.seq, c.head_hash, c.at, c.key_id))
     except (InvalidSignature, ValueError):
-        return (
-            f"checkpoint at event {c.seq} ({c.at}) has a signature that does not match it (forged or altered)"
-        )
+        return say("checkpoint.bad_signature", seq=c.seq, at=c.at)
     return None
 
 
@@ -106,7 +106,12 @@ class Finding:
     """One checkpoint the chain does not reach; `first` is the earliest event it puts in doubt."""
 
     first: int
-    problem: str
+    message: Message
+
+    @property
+    def problem(self) -> str:
+        """In English, as the chain's own problems are (logs, the CLI, the API)."""
+        return self.message.en
 
 
 def check(
@@ -128,37 +133,23 @@ def check(
         bad = signature_problem(c, public_key) if public_key is not None else None
         if bad is not None:
             findings.append(Finding(max(1, c.seq), bad))
-            continue
-        if c.seq == 0:
-            continue
-        if c.seq > chain_end:
+        elif c.seq > chain_end:
+            count = c.seq - chain_end
+            found = say("checkpoint.cut", end=chain_end, at=c.at, seq=c.seq, count=count, first=holds + 1)
+            findings.append(Finding(holds + 1, found))
+        elif c.seq and hash_at(c.seq) != c.head_hash:
             findings.append(
-                Finding(
-                    holds + 1,
-                    f"the chain ends at event {chain_end} but the checkpoint signed {c.at} reached event {c.seq}: "
-                    f"{c.seq - chain_end} events were removed between event {holds + 1} and event {c.seq} "
-                    "(the tail cut and the head moved back, or events deleted and the rest renumbered)",
-                )
+                Finding(holds + 1, say("checkpoint.rewritten", seq=c.seq, at=c.at, first=holds + 1))
             )
-            continue
-        if hash_at(c.seq) != c.head_hash:
-            findings.append(
-                Finding(
-                    holds + 1,
-                    f"event {c.seq} is not the one the checkpoint signed {c.at} saw: the chain was rewritten "
-                    f"between event {holds + 1} and event {c.seq} (edited and re-sealed, renumbered, "
-                    "or events deleted, inserted or reordered)",
-                )
-            )
-            continue
-        holds = max(holds, c.seq)
+        else:
+            holds = max(holds, c.seq)
     return findings
 
 
 def missing_from(stored: Mapping[int, Checkpoint], kept: Iterable[Checkpoint]) -> list[Finding]:
     """Checkpoints the auditor kept that the database no longer holds (deleted to hide a rewrite)."""
     return [
-        Finding(max(1, c.seq), f"the checkpoint signed {c.at} at event {c.seq} is missing from the database")
+        Finding(max(1, c.seq), say("checkpoint.missing", at=c.at, seq=c.seq))
         for c in kept
         if c.seq not in stored or stored[c.seq].signature != c.signature
     ]

@@ -191,6 +191,32 @@ CATALOG: dict[str, tuple[str, str]] = {
     "migration.refused": _t(
         "Không áp dụng được việc chuyển phiên bản: {problems}", "The migration cannot be applied: {problems}"
     ),
+    # --- signed checkpoints of the audit chain (engine/checkpoints.py) ----------------------
+    "checkpoint.cut": _t(
+        "Chuỗi chỉ còn đến sự kiện {end}, nhưng điểm kiểm tra ký lúc {at} đã thấy đến sự kiện {seq}: {count} sự "
+        "kiện bị xoá trong khoảng từ sự kiện {first} đến {seq} (cắt đuôi rồi lùi đầu chuỗi, hoặc xoá rồi đánh số lại).",
+        "the chain ends at event {end} but the checkpoint signed {at} reached event {seq}: {count} events were "
+        "removed between event {first} and event {seq} (the tail cut and the head moved back, or events deleted "
+        "and the rest renumbered)",
+    ),
+    "checkpoint.rewritten": _t(
+        "Sự kiện {seq} không còn là sự kiện mà điểm kiểm tra ký lúc {at} đã thấy: chuỗi bị viết lại trong khoảng từ "
+        "sự kiện {first} đến {seq} (sửa rồi niêm phong lại, đánh số lại, hoặc xoá, chèn, đổi thứ tự sự kiện).",
+        "event {seq} is not the one the checkpoint signed {at} saw: the chain was rewritten between event {first} "
+        "and event {seq} (edited and re-sealed, renumbered, or events deleted, inserted or reordered)",
+    ),
+    "checkpoint.other_key": _t(
+        "Điểm kiểm tra ở sự kiện {seq} ({at}) được ký bằng khoá {signer}, không phải khoá {key}.",
+        "checkpoint at event {seq} ({at}) is signed by key {signer}, not by key {key}",
+    ),
+    "checkpoint.bad_signature": _t(
+        "Chữ ký của điểm kiểm tra ở sự kiện {seq} ({at}) không khớp với nó (bị giả mạo hoặc bị sửa).",
+        "checkpoint at event {seq} ({at}) has a signature that does not match it (forged or altered)",
+    ),
+    "checkpoint.missing": _t(
+        "Điểm kiểm tra ký lúc {at} ở sự kiện {seq} không còn trong cơ sở dữ liệu.",
+        "the checkpoint signed {at} at event {seq} is missing from the database",
+    ),
     # --- the consistency check: a dossier against what its audit events say -----------------
     "consistency.no_open_event": _t(
         "Hồ sơ {dossier} không có sự kiện mở hồ sơ trong nhật ký: nó được thêm thẳng vào cơ sở dữ liệu.",

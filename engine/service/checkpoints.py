@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from engine import audit
 from engine import checkpoints as cp
+from engine.messages import Message
 
 KEY_FILE = "audit-signing-key.pem"
 
@@ -131,7 +132,11 @@ class CheckpointStatus:
     reaches: bool  # event `last.seq` exists with the signed hash and the head is not behind it
     signature_ok: bool | None  # None: no key to check it with
     head: int
-    problem: str | None = None
+    message: Message | None = None  # why the chain does not reach it, in vi / en
+
+    @property
+    def problem(self) -> str | None:
+        return None if self.message is None else self.message.en
 
     @property
     def since(self) -> int:
@@ -150,7 +155,7 @@ def checkpoint_status(transaction: Any, public_key: Ed25519PublicKey | None) -> 
         at_hash = repo.audit_hashes([last.seq]).get(last.seq) if last.seq else audit.GENESIS
     signature = None if public_key is None else cp.signature_problem(last, public_key)
     findings = cp.check([last], chain_end=head_seq, hash_at=lambda s: at_hash, public_key=None)
-    problem = signature or (findings[0].problem if findings else None)
+    message = signature or (findings[0].message if findings else None)
     return CheckpointStatus(
-        last, not findings, None if public_key is None else signature is None, head_seq, problem
+        last, not findings, None if public_key is None else signature is None, head_seq, message
     )

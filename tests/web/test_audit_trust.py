@@ -44,6 +44,7 @@ def test_the_audit_page_shows_the_last_checkpoint_and_whether_the_chain_reaches_
     _put_back(database, rows)  # …unless the attacker forgets it: then the page sees the cut
     cut = auditor.get("/admin/audit").get_data(as_text=True)
     assert _status(cut) == "false" and "Chuỗi không còn đi tới điểm kiểm tra này" in cut
+    assert f"Chuỗi chỉ còn đến sự kiện {signed.seq - 2}" in cut  # the finding itself, in Vietnamese
     body = api.call("GET", "/audit/verify", "auditor").get_json()
     assert (
         body["ok"] is False and body["checkpoints"] == 1 and f"reached event {signed.seq}" in body["problem"]
