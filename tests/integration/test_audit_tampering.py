@@ -196,8 +196,9 @@ def kept(history, service, database_url, tmp_path, capsys):  # type: ignore[no-u
     assert "checkpoint signed: event" in capsys.readouterr().out
     checkpoints, public = tmp_path / "kept.jsonl", tmp_path / "signer.pem"
     assert main(["audit", "checkpoints", "export", str(checkpoints), "--database-url", database_url]) == 0
+    assert "1 checkpoints written" in capsys.readouterr().out
     assert main(["audit", "public-key", "--key", key]) == 0
-    public.write_text(capsys.readouterr().out.split("written to")[-1].split("\n", 1)[-1])
+    public.write_text(capsys.readouterr().out)
     assert checkpoints.read_text().count("\n") == 1
     return checkpoints, public
 
