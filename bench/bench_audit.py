@@ -112,16 +112,15 @@ def fill(engine: Any, n: int) -> None:
 
     from engine import audit
     from engine.storage import tables as t
-    from engine.storage.audit_store import canonical_payload
 
     start = dt.datetime(2025, 1, 1, 7)
     prev, rows = audit.GENESIS, []
     for seq in range(1, n + 1):
         action = "create_user" if seq % 5000 == 0 else ACTIONS[seq % len(ACTIONS)]
-        payload = canonical_payload({"n": seq})
+        payload = audit.canonical_payload({"n": seq})
         dossier = None if action == "create_user" else seq // 20 + 1
         event = audit.AuditEvent(
-            seq=seq,
+            seq=0,
             at=(start + dt.timedelta(minutes=4 * seq)).isoformat(timespec="microseconds"),
             actor=f"user{seq * 7 % 300}",
             action=action,
@@ -129,12 +128,12 @@ def fill(engine: Any, n: int) -> None:
             from_state="a",
             to_state="b",
             definition_hash="d" * 64,
-            payload_digest=hashlib.sha256(payload.encode()).hexdigest(),
+            payload_digest=audit.text_digest(payload),
             comment="Hồ sơ đầy đủ" if seq % 3 == 0 else None,
-            prev_hash=prev,
         )
-        prev = audit.chain_hash(prev, event)
-        rows.append({**event.as_dict(), "hash": prev, "dossier_id": dossier, "payload": payload})
+        event = audit.seal(event, audit.Head(seq - 1, prev))
+        prev = event.hash
+        rows.append({**event.as_dict(), "dossier_id": dossier, "payload": payload})
     with engine.begin() as conn:
         for i in range(0, n, 20_000):
             conn.execute(insert(t.audit_events), rows[i : i + 20_000])

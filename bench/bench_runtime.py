@@ -322,7 +322,6 @@ def audit_verify(folder: Path, n: int) -> tuple[float, float]:
     from engine import audit
     from engine.service.queries import verify_chain
     from engine.storage import tables as t
-    from engine.storage.audit_store import canonical_payload
     from engine.storage.db import make_engine, upgrade
     from engine.storage.repository import Database
 
@@ -331,9 +330,9 @@ def audit_verify(folder: Path, n: int) -> tuple[float, float]:
     prev = audit.GENESIS
     rows = []
     for seq in range(1, n + 1):
-        payload = canonical_payload({"transition": "submit", "n": seq})
+        payload = audit.canonical_payload({"transition": "submit", "n": seq})
         event = audit.AuditEvent(
-            seq=seq,
+            seq=0,
             at=f"2026-07-01T08:00:00.{seq % 1000000:06d}",
             actor="bench",
             action="fire",
@@ -341,12 +340,11 @@ def audit_verify(folder: Path, n: int) -> tuple[float, float]:
             from_state="a",
             to_state="b",
             definition_hash="d" * 64,
-            payload_digest=hashlib.sha256(payload.encode()).hexdigest(),
-            prev_hash=prev,
+            payload_digest=audit.text_digest(payload),
         )
-        digest = audit.chain_hash(prev, event)
-        rows.append({**event.as_dict(), "hash": digest, "dossier_id": seq % 1000, "payload": payload})
-        prev = digest
+        event = audit.seal(event, audit.Head(seq - 1, prev))
+        rows.append({**event.as_dict(), "dossier_id": seq % 1000, "payload": payload})
+        prev = event.hash
     with engine.begin() as conn:
         conn.execute(insert(t.audit_events), rows)
         conn.execute(update(t.audit_head).values(seq=n, hash=prev))

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, Protocol
 
 GENESIS = "0" * 64
 
@@ -63,24 +63,44 @@ class VerifyResult:
     events: int  # how many events were checked
     first_broken: int | None = None  # the seq where the chain first breaks
     problem: str | None = None
+    checkpoints: int = 0  # signed checkpoints checked against the chain (engine/checkpoints.py)
 
 
 _enc = encode_basestring
 
 
-def _canonical(e: AuditEvent, prev_hash: str) -> bytes:
-    # Keys in FIELDS order; must stay byte-identical to json.dumps(sort_keys=True).
-    # Inlined (no helper per field): this is the hot loop of `verify`.
-    c, h, d, f, p, t = e.comment, e.definition_hash, e.dossier_id, e.from_state, e.payload_digest, e.to_state
+def _canonical_values(
+    action: str,
+    actor: str,
+    at: str,
+    comment: str | None,
+    definition_hash: str | None,
+    dossier_id: object,
+    from_state: str | None,
+    digest: str | None,
+    prev_hash: str,
+    seq: int,
+    to_state: str | None,
+) -> bytes:
+    """The one canonical form of an event: its fields in FIELDS order, byte-identical to
+    json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False). Sealing (production,
+    tests, benchmarks) and both verifiers call this; a stored dossier id may be an integer."""
+    enc = _enc
+    c, h, d, f, p, t = comment, definition_hash, dossier_id, from_state, digest, to_state
     return (
-        f'{{"action":{_enc(e.action)},"actor":{_enc(e.actor)},"at":{_enc(e.at)},'
-        f'"comment":{"null" if c is None else _enc(c)},'
-        f'"definition_hash":{"null" if h is None else _enc(h)},'
-        f'"dossier_id":{"null" if d is None else _enc(d)},'
-        f'"from_state":{"null" if f is None else _enc(f)},'
-        f'"payload_digest":{"null" if p is None else _enc(p)},"prev_hash":{_enc(prev_hash)},'
-        f'"seq":{int(e.seq)},"to_state":{"null" if t is None else _enc(t)}}}'
+        f'{{"action":{enc(action)},"actor":{enc(actor)},"at":{enc(at)},'
+        f'"comment":{"null" if c is None else enc(c)},'
+        f'"definition_hash":{"null" if h is None else enc(h)},'
+        f'"dossier_id":{"null" if d is None else enc(str(d))},'
+        f'"from_state":{"null" if f is None else enc(f)},'
+        f'"payload_digest":{"null" if p is None else enc(p)},"prev_hash":{enc(prev_hash)},'
+        f'"seq":{int(seq)},"to_state":{"null" if t is None else enc(t)}}}'
     ).encode()
+
+
+def _canonical(e: AuditEvent, prev_hash: str) -> bytes:
+    return _canonical_values(e.action, e.actor, e.at, e.comment, e.definition_hash, e.dossier_id,
+                             e.from_state, e.payload_digest, prev_hash, e.seq, e.to_state)  # fmt: skip
 
 
 def canonical(event: AuditEvent) -> bytes:
@@ -93,20 +113,51 @@ def chain_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(event, prev_hash)).hexdigest()
 
 
-def seal(event: AuditEvent, previous: AuditEvent | None) -> AuditEvent:
-    """`event` linked after `previous` (None: the first event): seq, prev_hash and hash set."""
+class Link(Protocol):
+    """What an event is sealed after: the previous event, or the stored head (seq, hash)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def hash(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The chain's recorded head: the last event's seq and hash (0 and GENESIS when empty)."""
+
+    seq: int
+    hash: str
+
+
+def seal(event: AuditEvent, previous: Link | None) -> AuditEvent:
+    """`event` linked after `previous` (None: the first event): seq, prev_hash and hash set.
+
+    The only sealing code: storage seals every appended event here (after the stored head),
+    tests and benchmarks after the event before.
+    """
     seq = previous.seq + 1 if previous is not None else 1
-    prev_hash = previous.hash if previous is not None else GENESIS
+    prev_hash = (previous.hash or GENESIS) if previous is not None else GENESIS
     e = event
-    args = (e.at, e.actor, e.action, e.dossier_id, e.from_state, e.to_state, e.definition_hash)
-    linked = AuditEvent(seq, *args, e.payload_digest, e.comment, prev_hash)
-    return AuditEvent(seq, *args, e.payload_digest, e.comment, prev_hash, chain_hash(prev_hash, linked))
+    digest = _canonical_values(e.action, e.actor, e.at, e.comment, e.definition_hash, e.dossier_id,
+                               e.from_state, e.payload_digest, prev_hash, seq, e.to_state)  # fmt: skip
+    return AuditEvent(seq, e.at, e.actor, e.action, e.dossier_id, e.from_state, e.to_state, e.definition_hash,
+                      e.payload_digest, e.comment, prev_hash, hashlib.sha256(digest).hexdigest())  # fmt: skip
+
+
+def canonical_payload(payload: Any) -> str:
+    """The stored form of a payload (dates and other objects as strings); its SHA-256 is the digest."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 hex of a stored payload text: what an event's payload_digest must equal."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def payload_digest(payload: Any) -> str:
-    """SHA-256 hex of a payload's canonical JSON (dates and other objects as strings)."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """SHA-256 hex of a payload's canonical JSON."""
+    return text_digest(canonical_payload(payload))
 
 
 def verify(
@@ -166,7 +217,7 @@ def verify_rows(
     mismatch is appended to `bad_payloads`. The canonical bytes are the ones `canonical`
     builds (same key order, same escaping); verdicts and messages are `verify`'s.
     """
-    sha256, enc = hashlib.sha256, _enc
+    sha256, canonical_values = hashlib.sha256, _canonical_values
     expected_seq = after.seq + 1 if after is not None else 1
     expected_prev = after.hash if after is not None else GENESIS
     check_payloads = bad_payloads is not None
@@ -180,15 +231,7 @@ def verify_rows(
                           after=_Trusted(expected_seq - 1, expected_prev), _counted=count)  # fmt: skip
         if check_payloads and sha256((row[12] or "").encode()).hexdigest() != p:
             bad.append(seq)
-        canonical_bytes = (
-            f'{{"action":{enc(action)},"actor":{enc(actor)},"at":{enc(at)},'
-            f'"comment":{"null" if c is None else enc(c)},'
-            f'"definition_hash":{"null" if h is None else enc(h)},'
-            f'"dossier_id":{"null" if d is None else enc(str(d))},'
-            f'"from_state":{"null" if f is None else enc(f)},'
-            f'"payload_digest":{"null" if p is None else enc(p)},"prev_hash":{enc(prev)},'
-            f'"seq":{int(seq)},"to_state":{"null" if t is None else enc(t)}}}'
-        ).encode()
+        canonical_bytes = canonical_values(action, actor, at, c, h, d, f, p, prev, seq, t)
         if sha256(canonical_bytes).hexdigest() != hash_:
             return VerifyResult(False, count, seq, _edited(seq))
         expected_prev = hash_

@@ -207,6 +207,94 @@ CATALOG: dict[str, tuple[str, str]] = {
     "migration.refused": _t(
         "Không áp dụng được việc chuyển phiên bản: {problems}", "The migration cannot be applied: {problems}"
     ),
+    # --- signed checkpoints of the audit chain (engine/checkpoints.py) ----------------------
+    "checkpoint.cut": _t(
+        "Chuỗi chỉ còn đến sự kiện {end}, nhưng điểm kiểm tra ký lúc {at} đã thấy đến sự kiện {seq}: {count} sự "
+        "kiện bị xoá trong khoảng từ sự kiện {first} đến {seq} (cắt đuôi rồi lùi đầu chuỗi, hoặc xoá rồi đánh số lại).",
+        "the chain ends at event {end} but the checkpoint signed {at} reached event {seq}: {count} events were "
+        "removed between event {first} and event {seq} (the tail cut and the head moved back, or events deleted "
+        "and the rest renumbered)",
+    ),
+    "checkpoint.rewritten": _t(
+        "Sự kiện {seq} không còn là sự kiện mà điểm kiểm tra ký lúc {at} đã thấy: chuỗi bị viết lại trong khoảng từ "
+        "sự kiện {first} đến {seq} (sửa rồi niêm phong lại, đánh số lại, hoặc xoá, chèn, đổi thứ tự sự kiện).",
+        "event {seq} is not the one the checkpoint signed {at} saw: the chain was rewritten between event {first} "
+        "and event {seq} (edited and re-sealed, renumbered, or events deleted, inserted or reordered)",
+    ),
+    "checkpoint.other_key": _t(
+        "Điểm kiểm tra ở sự kiện {seq} ({at}) được ký bằng khoá {signer}, không phải khoá {key}.",
+        "checkpoint at event {seq} ({at}) is signed by key {signer}, not by key {key}",
+    ),
+    "checkpoint.bad_signature": _t(
+        "Chữ ký của điểm kiểm tra ở sự kiện {seq} ({at}) không khớp với nó (bị giả mạo hoặc bị sửa).",
+        "checkpoint at event {seq} ({at}) has a signature that does not match it (forged or altered)",
+    ),
+    "checkpoint.missing": _t(
+        "Điểm kiểm tra ký lúc {at} ở sự kiện {seq} không còn trong cơ sở dữ liệu.",
+        "the checkpoint signed {at} at event {seq} is missing from the database",
+    ),
+    # --- the consistency check: a dossier against what its audit events say -----------------
+    "consistency.no_open_event": _t(
+        "Hồ sơ {dossier} không có sự kiện mở hồ sơ trong nhật ký: nó được thêm thẳng vào cơ sở dữ liệu.",
+        "Dossier {dossier} has no 'open' event in the audit log: it was added to the database directly.",
+    ),
+    "consistency.state": _t(
+        "Hồ sơ {dossier} đang ở trạng thái «{found}», nhưng sự kiện cuối của nó (số {seq}) để nó ở «{expected}»: "
+        "trạng thái bị sửa mà không có sự kiện.",
+        "Dossier {dossier} is in state '{found}', but its last event ({seq}) left it in '{expected}': "
+        "the state was changed without an event.",
+    ),
+    "consistency.stars": _t(
+        "Hồ sơ {dossier} ghi {found} sao, nhưng các sự kiện của nó cho {expected} sao: số sao bị sửa mà không có "
+        "sự kiện.",
+        "Dossier {dossier} records {found} stars, but its events give {expected}: the stars were changed without "
+        "an event.",
+    ),
+    "consistency.events_without_dossier": _t(
+        "Nhật ký có sự kiện (số {seq}) của hồ sơ {dossier}, nhưng hồ sơ này không còn trong cơ sở dữ liệu.",
+        "The log has events (event {seq}) of dossier {dossier}, but that dossier is no longer in the database.",
+    ),
+    "consistency.certificate_missing": _t(
+        "Giấy chứng nhận {number} đã được cấp cho hồ sơ {dossier} (sự kiện {seq}) nhưng không còn trong cơ sở dữ liệu.",
+        "Certificate {number} was issued to dossier {dossier} (event {seq}) but is no longer in the database.",
+    ),
+    "consistency.certificate_unrecorded": _t(
+        "Giấy chứng nhận {number} của hồ sơ {dossier} không có sự kiện cấp nào trong nhật ký.",
+        "Certificate {number} of dossier {dossier} has no event that issued it.",
+    ),
+    "consistency.certificate_changed": _t(
+        "Giấy chứng nhận {number}: {field} là «{found}», nhưng các sự kiện nói «{expected}» (sự kiện {seq}).",
+        "Certificate {number}: its {field} is '{found}', but the events say '{expected}' (event {seq}).",
+    ),
+    "consistency.evidence_missing": _t(
+        "Tài liệu {evidence} ({filename}) của hồ sơ {dossier} đã được tải lên (sự kiện {seq}) nhưng không còn trong "
+        "cơ sở dữ liệu.",
+        "Evidence {evidence} ({filename}) of dossier {dossier} was uploaded (event {seq}) but is no longer in the "
+        "database.",
+    ),
+    "consistency.evidence_unrecorded": _t(
+        "Tài liệu {evidence} ({filename}) của hồ sơ {dossier} không có sự kiện tải lên nào trong nhật ký.",
+        "Evidence {evidence} ({filename}) of dossier {dossier} has no upload event in the log.",
+    ),
+    "consistency.evidence_changed": _t(
+        "Tài liệu {evidence} ({filename}) của hồ sơ {dossier}: mã kiểm tra trong cơ sở dữ liệu khác với lúc tải lên "
+        "(sự kiện {seq}).",
+        "Evidence {evidence} ({filename}) of dossier {dossier}: its checksum in the database differs from the one "
+        "uploaded (event {seq}).",
+    ),
+    "consistency.file_missing": _t(
+        "Tệp của tài liệu {evidence} ({filename}, hồ sơ {dossier}) không có trên đĩa.",
+        "The file of evidence {evidence} ({filename}, dossier {dossier}) is not on disk.",
+    ),
+    "consistency.file_changed": _t(
+        "Tệp của tài liệu {evidence} ({filename}, hồ sơ {dossier}) trên đĩa đã bị thay đổi: mã kiểm tra không khớp.",
+        "The file of evidence {evidence} ({filename}, dossier {dossier}) was changed on disk: its checksum differs.",
+    ),
+    "consistency.field_stars": _t("số sao", "stars"),
+    "consistency.field_status": _t("tình trạng", "status"),
+    "consistency.field_dossier": _t("hồ sơ", "dossier"),
+    "consistency.field_expires_on": _t("ngày hết hạn", "expiry date"),
+    "consistency.none": _t("không có", "none"),
 }
 
 

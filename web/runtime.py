@@ -128,6 +128,7 @@ def build_runtime(app: Flask) -> Runtime:
         database.transaction,
         catalog,
         evidence_dir=evidence_dir,
+        signing_key=Path(app.config["INSTANCE_DIR"]) / "audit-signing-key.pem",
         max_evidence_bytes=int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024),
         evidence_types=upload_mime_types(app.config["UPLOAD_EXTENSIONS"]),
     )

@@ -73,11 +73,14 @@ class ServiceBase:
         max_evidence_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES,
         evidence_types: Iterable[str] = DEFAULT_EVIDENCE_TYPES,
         sync: bool = True,
+        signing_key: Path | None = None,
     ) -> None:
         self._tx = repository_factory
         self.registry = Registry(catalog)
         self._clock = clock
         self.evidence_dir = evidence_dir or Path("instance") / "evidence"
+        # The audit checkpoints' Ed25519 key: a file in the instance folder, never in the database.
+        self.signing_key = signing_key or self.evidence_dir.parent / "audit-signing-key.pem"
         self.max_evidence_bytes = max_evidence_bytes
         self.evidence_types = frozenset(evidence_types)
         if sync:

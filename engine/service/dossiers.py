@@ -136,6 +136,7 @@ class DossierUseCases(ServiceBase):
                     "product_set": product_set,
                     "kind": kind,
                     "filed_on": filed_on,
+                    "stars": stars,  # what the consistency check replays (a renewal starts with them)
                 },
             )
             row = repo.dossier(dossier_id)

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import audit
+from engine.checkpoints import Checkpoint
 from engine.definitions import councils
 from engine.errors import Conflict, NotFound
 from engine.messages import say
 from engine.permissions import Actor
+from engine.service import checkpoints, consistency
 from engine.service.base import certificate_snapshot
 from engine.service.effects import clock_state
 from engine.service.scores import ScoringUseCases
 from engine.service.snapshots import CertificateSnapshot, DossierSnapshot
 from engine.storage.audit_query import AuditFilter
 from engine.storage.repository import Repository
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 MY_WORK_LIMIT = 200
 AUDIT_PER_PAGE_MAX = 500
@@ -108,9 +113,31 @@ class QueryUseCases(ScoringUseCases):
         today = self.now().date()
         return [certificate_snapshot(r, today) for r in rows]
 
-    def verify_audit(self) -> audit.VerifyResult:
-        """Walk the whole chain; name the first event edited, deleted, inserted or reordered."""
-        return verify_chain(self._tx)
+    def verify_audit(self, kept: Iterable[Checkpoint] = ()) -> audit.VerifyResult:
+        """Walk the whole chain; name the first event edited, deleted, inserted or reordered,
+        and check it still reaches every signed checkpoint (stored, and `kept` by an auditor)."""
+        return verify_chain(self._tx, public_key=self._audit_public_key(), kept=kept)
+
+    def write_audit_checkpoint(self) -> checkpoints.Written:
+        """Verify the chain and sign its head (the key is created on first use)."""
+        key = checkpoints.load_private_key(self.signing_key, create=True)
+        assert key is not None
+        return checkpoints.write_checkpoint(self._tx, key, self.now())
+
+    def audit_checkpoint_status(self, actor: Actor) -> checkpoints.CheckpointStatus:
+        """The last checkpoint and whether the chain still reaches it (the auditors' page)."""
+        self.require(actor, "audit")
+        return checkpoints.checkpoint_status(self._tx, self._audit_public_key())
+
+    def audit_consistency(self, actor: Actor) -> consistency.ConsistencyReport:
+        """Replay every dossier's events against its state, stars, certificates and evidence."""
+        self.require(actor, "audit")
+        found = consistency.check_consistency(self._tx, self.evidence_dir)
+        return consistency.ConsistencyReport(found.dossiers, found.differences, self.now())
+
+    def _audit_public_key(self) -> Ed25519PublicKey | None:
+        key = checkpoints.load_private_key(self.signing_key)
+        return None if key is None else key.public_key()
 
     # --- the auditors' page: filtered pages in SQL, incremental verification ---------------
 
@@ -229,11 +256,15 @@ class QueryUseCases(ScoringUseCases):
         )
 
 
-def verify_chain(transaction: Any) -> audit.VerifyResult:
+def verify_chain(
+    transaction: Any, *, public_key: Ed25519PublicKey | None = None, kept: Iterable[Checkpoint] = ()
+) -> audit.VerifyResult:
     """The chain check on its own (no definitions needed): `ocopflow audit verify` runs this.
 
     One pass over the rows: the hash chain (audit.verify), each payload against its
-    digest, and the recorded head against the last event (a deleted tail).
+    digest, and the recorded head against the last event (a deleted tail). Then every
+    signed checkpoint, stored and `kept` (an auditor's exported file), must still be
+    reached: a re-sealed, renumbered or cut chain misses one (engine/checkpoints.py).
     """
     bad_payload: list[int] = []
     with transaction(write=False) as repo:
@@ -241,7 +272,8 @@ def verify_chain(transaction: Any) -> audit.VerifyResult:
         result = audit.verify_rows(repo.chain_rows(), bad_payloads=bad_payload)
         head_seq, head_hash = repo.audit_head()
         last = repo.last_events(1) if result.ok else []
-    problems: list[tuple[int, str]] = []
+        checked, findings = checkpoints.check_against(repo, result, public_key, kept)
+    problems: list[tuple[int, str]] = [(f.first, f.problem) for f in findings]
     if not result.ok and result.first_broken is not None:
         problems.append((result.first_broken, result.problem or "the chain is broken"))
     elif head_seq != result.events:
@@ -253,9 +285,9 @@ def verify_chain(transaction: Any) -> audit.VerifyResult:
         seq = bad_payload[0]
         problems.append((seq, f"event {seq} was edited: its payload does not match its digest"))
     if not problems:
-        return result
+        return audit.VerifyResult(True, result.events, checkpoints=checked)
     first, problem = min(problems)
-    return audit.VerifyResult(False, result.events, first, problem)
+    return audit.VerifyResult(False, result.events, first, problem, checkpoints=checked)
 
 
 @dataclass(frozen=True)

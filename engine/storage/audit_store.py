@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 
 from engine import audit
+from engine.checkpoints import FIELDS, Checkpoint
 from engine.storage import statements as st
 from engine.storage import tables as t
 
 READ_BATCH = 5000
 CHAIN_BATCH = 20_000  # rows per driver fetch in `audit verify` (~10 MB at most)
-
-
-def canonical_payload(payload: Any) -> str:
-    """The stored form of a payload; its SHA-256 is the event's payload_digest (see audit.payload_digest)."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _loads(text: str | None) -> Any:
@@ -74,10 +68,9 @@ class AuditStore:
         if len(heads) != 1:
             raise RuntimeError(f"the audit head row is missing or duplicated ({len(heads)} rows)")
         head_seq, head_hash = heads[0]
-        prev_hash = head_hash or audit.GENESIS
-        payload_text = canonical_payload(payload or {})
+        payload_text = audit.canonical_payload(payload or {})
         draft = audit.AuditEvent(
-            seq=int(head_seq) + 1,
+            seq=0,
             at=at.isoformat(timespec="microseconds"),
             actor=actor,
             action=action,
@@ -85,11 +78,10 @@ class AuditStore:
             from_state=from_state,
             to_state=to_state,
             definition_hash=definition_hash,
-            payload_digest=hashlib.sha256(payload_text.encode()).hexdigest(),
+            payload_digest=audit.text_digest(payload_text),
             comment=comment,
-            prev_hash=prev_hash,
         )
-        event = replace(draft, hash=audit.chain_hash(prev_hash, draft))
+        event = audit.seal(draft, audit.Head(int(head_seq), head_hash))
         st.PREPARED_INSERT_EVENT.run(
             self.connection,
             dict(
@@ -158,6 +150,32 @@ class AuditStore:
                 yield from rows
         finally:
             cursor.close()
+
+    # --- signed checkpoints (engine/checkpoints.py) ------------------------------------------
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self.connection.execute(insert(t.audit_checkpoints).values(**checkpoint.as_dict()))
+
+    def checkpoints(self) -> dict[int, Checkpoint]:
+        """Every stored checkpoint by seq."""
+        q = select(*(t.audit_checkpoints.c[name] for name in FIELDS)).order_by(t.audit_checkpoints.c.seq)
+        return {int(r[0]): Checkpoint(int(r[0]), *r[1:]) for r in self.connection.execute(q)}
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        c = t.audit_checkpoints.c
+        row = self.connection.execute(
+            select(*(c[name] for name in FIELDS)).order_by(c.seq.desc()).limit(1)
+        ).first()
+        return None if row is None else Checkpoint(int(row[0]), *row[1:])
+
+    def audit_hashes(self, seqs: Iterable[int]) -> dict[int, str]:
+        """seq -> stored hash for those of `seqs` that exist."""
+        wanted, out = sorted(set(seqs)), {}
+        c = t.audit_events.c
+        for i in range(0, len(wanted), 500):
+            q = select(c.seq, c.hash).where(c.seq.in_(wanted[i : i + 500]))
+            out.update({int(s): str(h) for s, h in self.connection.execute(q)})
+        return out
 
     def last_events(self, n: int) -> list[audit.AuditEvent]:
         q = select(t.audit_events).order_by(t.audit_events.c.seq.desc()).limit(n)

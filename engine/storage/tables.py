@@ -211,7 +211,8 @@ sequences = Table(
     Column("value", Integer, nullable=False),
 )
 
-# Appended to, never updated or deleted: no code path in the repository does either.
+# Appended to, never updated or deleted: no code path in the repository does either, and
+# triggers (revision 0004_tamper) refuse UPDATE and DELETE on both databases.
 audit_events = Table(
     "audit_events",
     metadata,
@@ -243,4 +244,16 @@ audit_head = Table(
     Column("id", Integer, primary_key=True),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+# Signed checkpoints of the chain head (engine/checkpoints.py); appended to, never updated or
+# deleted. Like audit_events, guarded by triggers (revision 0004_tamper) that refuse both.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
 )

@@ -14,6 +14,7 @@ from engine.errors import PermissionDenied
 from engine.service import queries
 from engine.service.queries import AuditFilter
 from engine.storage.repository import Repository
+from tests.integration._attacker import drop_guards, sql
 
 
 @pytest.fixture
@@ -165,14 +166,10 @@ def test_only_a_role_with_the_audit_permission_reads_the_log(service, people, lo
 # --- incremental verification --------------------------------------------------------------
 
 
-def sql(database: Any, statement: str, **params: Any) -> None:
-    with database.engine.begin() as conn:
-        conn.execute(text(statement), params)
-
-
 def slip_in(database: Any, seq: int) -> None:
     """Make room after `seq - 1` and insert a forged event there, sealed after the one before it."""
     with database.engine.begin() as conn:
+        drop_guards(conn)
         top = conn.execute(text("SELECT MAX(seq) FROM audit_events")).scalar_one()
         for s in range(top, seq - 1, -1):
             conn.execute(text("UPDATE audit_events SET seq = seq + 1 WHERE seq = :s"), {"s": s})

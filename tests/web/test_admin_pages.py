@@ -12,6 +12,7 @@ from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from tests.integration._attacker import drop_guards
 from tests.web._api_support import Api
 
 
@@ -279,6 +280,7 @@ def test_an_edited_event_shows_the_chain_as_broken_at_that_event(as_user: Any, a
     with database.engine.begin() as conn:
         query = "SELECT seq FROM audit_events WHERE action = 'fire' AND dossier_id = :d"
         seq = conn.execute(text(query), {"d": made[0]["id"]}).scalar_one()
+        drop_guards(conn)  # the append-only triggers first, as a table owner can
         conn.execute(text("UPDATE audit_events SET comment = 'sửa lén' WHERE seq = :s"), {"s": seq})
     page = as_user("auditor").get(f"/admin/audit?dossier={made[0]['id']}").get_data(as_text=True)
     assert 'data-testid="chain-status" data-ok="false"' in page
@@ -288,6 +290,7 @@ def test_an_edited_event_shows_the_chain_as_broken_at_that_event(as_user: Any, a
 
 def _edit(app: Flask, seq: int, column: str = "comment") -> None:
     with app.extensions["ocopflow"].database.engine.begin() as conn:
+        drop_guards(conn)
         conn.execute(text(f"UPDATE audit_events SET {column} = 'sửa lén' WHERE seq = :s"), {"s": seq})
 
 

@@ -142,6 +142,7 @@ def audit() -> ResponseReturnValue:
         values={name: request.args.get(name, "") for name in FILTER_NAMES},
         actions=service.audit_actions(g.actor),
         verification=service.audit_status(g.actor),
+        checkpoint=service.audit_checkpoint_status(g.actor),
         newest_url=url_for("admin.audit", **query),
         oldest_url=url_for("admin.audit", after=0, **query),
         newer_url=url_for("admin.audit", after=events[0].seq, **query) if log.newer else None,
@@ -165,6 +166,15 @@ def audit_verify() -> ResponseReturnValue:
             flash(_("Chuỗi bị phá vỡ tại sự kiện số %(seq)s.", seq=result.first_broken), "error")
     filters, _problems = AuditFilters.from_args(request.form)
     return redirect(url_for("admin.audit", **filters.query()))
+
+
+@bp.get("/audit/consistency")
+@requires("audit")
+def audit_consistency() -> ResponseReturnValue:
+    """Replay every dossier's events against its state, stars, certificates and evidence."""
+    return render_template(
+        "admin/audit_consistency.html", report=runtime().service.audit_consistency(g.actor)
+    )
 
 
 def _cell(value: Any) -> Any:

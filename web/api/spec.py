@@ -62,5 +62,6 @@ def verify_audit() -> Response:
             "events": result.events,
             "first_broken": result.first_broken,
             "problem": getattr(result, "problem", None),
+            "checkpoints": result.checkpoints,
         }
     )

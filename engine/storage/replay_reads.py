@@ -1,0 +1,48 @@
+"""What the consistency check reads: every dossier event in seq order, and the rows it is compared with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine.storage import tables as t
+
+STREAM_BATCH = 5000
+
+
+class ReplayReads:
+    connection: Connection
+
+    def _stream(self, query: Any) -> Iterator[Any]:
+        result = self.connection.execution_options(yield_per=STREAM_BATCH).execute(query)
+        try:
+            yield from result
+        finally:
+            result.close()
+
+    def dossier_event_stream(self) -> Iterator[tuple[int, int, str, str | None, str]]:
+        """(seq, dossier_id, action, to_state, payload text) of every event on a dossier, in seq order."""
+        e = t.audit_events.c
+        q = select(e.seq, e.dossier_id, e.action, e.to_state, e.payload).where(e.dossier_id.is_not(None))
+        for row in self._stream(q.order_by(e.seq)):
+            yield int(row[0]), int(row[1]), row[2], row[3], row[4]
+
+    def dossier_state_stream(self) -> Iterator[tuple[int, str, int | None]]:
+        """(id, state, stars) of every dossier."""
+        d = t.dossiers.c
+        for row in self._stream(select(d.id, d.state, d.stars).order_by(d.id)):
+            yield int(row[0]), row[1], row[2]
+
+    def certificate_stream(self) -> Iterator[dict[str, Any]]:
+        c = t.certificates.c
+        q = select(c.number, c.dossier_id, c.stars, c.status, c.expires_on).order_by(c.id)
+        for row in self._stream(q):
+            yield dict(row._mapping)
+
+    def evidence_stream(self) -> Iterator[dict[str, Any]]:
+        v = t.evidence.c
+        q = select(v.id, v.dossier_id, v.filename, v.sha256).order_by(v.id)
+        for row in self._stream(q):
+            yield dict(row._mapping)
