@@ -11,6 +11,7 @@ from web.api import bp
 from web.api.auth import current_actor, field, json_body
 from web.api.errors import ApiError
 from web.api.serialize import action, council, plain
+from web.api.spec import query_max_lengths
 from web.runtime import runtime
 
 INT_FILTERS = {"stars": (1, 5), "year": (1, 9998)}
@@ -40,10 +41,13 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 def _filters() -> dict[str, Any]:
     filters: dict[str, Any] = {}
+    limits = query_max_lengths("/dossiers", "get")
     for name in STR_FILTERS:
         value = request.args.get(name, "").strip()
-        if len(value) > 200:
-            raise ApiError(400, f"Query parameter '{name}' is too long.", parameter=name)
+        if len(value) > limits[name]:
+            raise ApiError(
+                400, f"Query parameter '{name}' is longer than {limits[name]} characters.", parameter=name
+            )
         if value:
             filters[name] = value
     for name, (low, high) in INT_FILTERS.items():
