@@ -28,8 +28,8 @@ def dossier_id_of(raw: str) -> int:
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
+    if raw is None:
+        return default  # present but empty is not an integer: refused below, as the document says
     try:
         value = int(raw)
     except ValueError:
@@ -51,9 +51,9 @@ def _filters() -> dict[str, Any]:
         if value:
             filters[name] = value
     for name, (low, high) in INT_FILTERS.items():
-        if request.args.get(name):
+        if name in request.args:
             filters[name] = _int_arg(name, 0, low, high)
-    if request.args.get("step"):
+    if "step" in request.args:
         filters["state"] = _states_of_step(_int_arg("step", 0, 1, 6), filters.get("state"))
     return filters
 
