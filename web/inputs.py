@@ -48,7 +48,7 @@ def _values() -> Iterator[tuple[str, str, bool]]:
 
 def check_request() -> None:
     for where, text, single_line in _values():
-        at = refused_at(text, single_line=single_line)
+        at = refused_at(text, single_line=single_line) if isinstance(text, str) else None
         if at is not None:
             raise InputRefused(where, text, at)
 

@@ -187,3 +187,8 @@ def test_a_refusal_is_told_in_the_language_the_client_asks_for(
     path = f"/dossiers/{dossier['id']}/transitions/start_existing_product"
     response = api.call("POST", path, "producer1", json={}, headers={"Accept-Language": language})
     assert assert_error_shape(response, 422)["message"].startswith(expected)
+
+
+@pytest.mark.parametrize("query", ["stars=", "year=", "step=", "page=", "per_page="])
+def test_an_empty_integer_parameter_is_refused_as_the_document_says(api: Api, query: str) -> None:
+    assert_error_shape(api.call("GET", f"/dossiers?{query}", "producer1"), 400, "bad_request")

@@ -73,6 +73,8 @@ def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *, req
             raise ApiError(422, f"'{name}' is required.", code="invalid_request", problems={name: "required"})
         return None
     value = data[name]
+    if kind is int and isinstance(value, float) and value.is_integer():
+        value = int(value)  # 3.0 is an integer to JSON Schema, so to the OpenAPI document too
     # bool is an int in Python; a JSON true is never a number here
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)

@@ -11,6 +11,7 @@ from web.api import bp
 from web.api.auth import current_actor, field, json_body
 from web.api.errors import ApiError
 from web.api.serialize import action, council, plain
+from web.api.spec import query_max_lengths
 from web.runtime import runtime
 
 INT_FILTERS = {"stars": (1, 5), "year": (1, 9998)}
@@ -27,8 +28,8 @@ def dossier_id_of(raw: str) -> int:
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
+    if raw is None:
+        return default  # present but empty is not an integer: refused below, as the document says
     try:
         value = int(raw)
     except ValueError:
@@ -40,16 +41,19 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 def _filters() -> dict[str, Any]:
     filters: dict[str, Any] = {}
+    limits = query_max_lengths("/dossiers", "get")
     for name in STR_FILTERS:
         value = request.args.get(name, "").strip()
-        if len(value) > 200:
-            raise ApiError(400, f"Query parameter '{name}' is too long.", parameter=name)
+        if len(value) > limits[name]:
+            raise ApiError(
+                400, f"Query parameter '{name}' is longer than {limits[name]} characters.", parameter=name
+            )
         if value:
             filters[name] = value
     for name, (low, high) in INT_FILTERS.items():
-        if request.args.get(name):
+        if name in request.args:
             filters[name] = _int_arg(name, 0, low, high)
-    if request.args.get("step"):
+    if "step" in request.args:
         filters["state"] = _states_of_step(_int_arg("step", 0, 1, 6), filters.get("state"))
     return filters
 

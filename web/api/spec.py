@@ -35,6 +35,12 @@ def operations() -> set[tuple[str, str]]:
     }
 
 
+def query_max_lengths(path: str, method: str) -> dict[str, int]:
+    """Query parameter -> its `maxLength` in the document: the route refuses what the spec refuses."""
+    parameters = document()["paths"][path][method].get("parameters", [])
+    return {p["name"]: p["schema"]["maxLength"] for p in parameters if "maxLength" in p.get("schema", {})}
+
+
 @bp.get("/openapi.json")
 def openapi() -> Response:
     return jsonify(document())
