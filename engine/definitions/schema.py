@@ -27,7 +27,7 @@ try:
 except ImportError:  # pragma: no cover - optional accelerator
     jsonschema_rs = None
 
-KINDS = ("workflow", "roles", "form", "scoring_form", "units", "tests")
+KINDS = ("workflow", "roles", "form", "scoring_form", "units", "tests", "register")
 
 _JSON_TYPES = {
     str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null", dict: "mapping", list: "list",

@@ -25,6 +25,7 @@ from engine.storage import tables as t
 from engine.storage.audit_query import AuditQueries
 from engine.storage.audit_store import AuditStore
 from engine.storage.db import writer_queue
+from engine.storage.records import RecordStore
 
 Row = dict[str, Any]
 COUNT_CAP = 10_000  # list totals above this are reported as COUNT_CAP + 1 ("more than 10,000")
@@ -44,7 +45,7 @@ def _row(mapping: Mapping[Any, Any] | None) -> Row | None:
     return dict(mapping) if mapping is not None else None
 
 
-class Repository(AuditStore, AuditQueries):
+class Repository(AuditStore, AuditQueries, RecordStore):
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)
         self.connection = connection

@@ -48,7 +48,7 @@ def test_revision_0003_adds_the_audit_page_indexes_and_keeps_the_events(engine: 
             insert(t.audit_events).values(**{**event.as_dict(), "dossier_id": None, "payload": "{}"})
         )
     assert audit_indexes(engine) == set()
-    upgrade(engine)
+    upgrade(engine, "0003")
     assert current_revision(engine) == "0003"
     assert audit_indexes(engine) == AUDIT_INDEXES
     with engine.connect() as conn:
