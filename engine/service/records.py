@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from engine.messages import say
 from engine.permissions import Actor, DossierFacts, visible
 from engine.record_access import RecordFacts, acting_roles, may_record
 from engine.service.base import ServiceBase, as_dict
+from engine.service.forms import _visible
 from engine.service.record_values import RecordCheck, changed_fields, check_record
 from engine.storage.repository import AreaFilter, Repository, Row
 
@@ -191,6 +192,31 @@ class RecordUseCases(ServiceBase):
         )
         return bool(may_record(actor, reg, self._roleset(reg), action, facts))
 
+    def ref_titles(
+        self, actor: Actor, register: Register, records: Sequence[RecordSnapshot]
+    ) -> dict[str, dict[int, str]]:
+        """For each reference to another register on these records: id -> "title · code" of the
+        records the actor may see (an id missing here is shown as a bare number)."""
+        out: dict[str, dict[int, str]] = {}
+        with self._tx(write=False) as repo:
+            for f in register.fields:
+                if f.ref is None or f.ref.kind != "register" or not f.ref.register:
+                    continue
+                ids = []
+                for record in records:
+                    value = record.values.get(f.id)
+                    ids += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int)]
+                other = self.catalog.registers.get(f.ref.register)
+                roleset = self.catalog.roles.get(other.roles) if other else None
+                if not ids or other is None or roleset is None:
+                    continue
+                out[f.id] = {
+                    r["id"]: r["title"] + (f" · {r['code']}" if r["code"] else "")
+                    for r in repo.records_by_ids(other.id, ids)
+                    if may_record(actor, other, roleset, "view", _facts(r))
+                }
+        return out
+
     def record_history(
         self, actor: Actor, register_id: str, record_id: Any
     ) -> list[tuple[audit.AuditEvent, Any]]:
@@ -218,6 +244,11 @@ class RecordUseCases(ServiceBase):
             if page.next_before is None:
                 return
             before = page.next_before
+
+    def visible_fields(self, register: Register, values: Mapping[str, Any]) -> dict[str, bool]:
+        """Which fields a form shows for these values (their `visible_when`)."""
+        context = {"answers": Namespace(dict(values)), "dossier": Namespace({}), "today": self.now().date()}
+        return {f.id: _visible(f, context) for f in register.fields}
 
     # --- writing ----------------------------------------------------------------------
 
