@@ -14,6 +14,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -170,6 +171,17 @@ def set_status(register_id: str, record_id: str, action: str) -> ResponseReturnV
     return redirect(url_for("registers.detail", register_id=register_id, record_id=record_id))
 
 
+@bp.get("/<register_id>/map")
+@login_required
+def map_page(register_id: str) -> ResponseReturnValue:
+    reg = _register(register_id)
+    if reg.geometry_field is None:
+        abort(404)
+    return render_template("registers/map.html", reg=reg, tiles=current_app.config.get("MAP_TILES") or "",
+                           attribution=current_app.config.get("MAP_ATTRIBUTION") or "",
+                           may_create=runtime().service.may(g.actor, reg.id, "create"))  # fmt: skip
+
+
 @bp.get("/<register_id>/export.geojson")
 @login_required
 def export(register_id: str) -> ResponseReturnValue:
@@ -259,6 +271,7 @@ def _form(reg: Register, values: dict[str, Any], errors: dict[str, str], record:
         "registers/form.html", reg=reg, record=record, shown=shown, errors=errors,
         units=sorted(units.units.values(), key=lambda u: (u.parent or "", u.name)) if units else [],
         refs={f.id: _ref_choices(f) for f in reg.fields if f.type == "ref"},
+        tiles=current_app.config.get("MAP_TILES") or "",
     )  # fmt: skip
     return body, status
 
