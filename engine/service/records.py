@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,7 @@ from engine.record_access import RecordFacts, acting_roles, may_record
 from engine.service.base import ServiceBase, as_dict
 from engine.service.forms import _visible
 from engine.service.record_values import RecordCheck, changed_fields, check_record
+from engine.storage.records import COUNT_CAP, TERMS
 from engine.storage.repository import AreaFilter, Repository, Row
 
 PER_PAGE_MAX = 200
@@ -54,9 +57,10 @@ class RecordSnapshot:
 @dataclass(frozen=True)
 class RecordPage:
     items: tuple[RecordSnapshot, ...]
-    total: int  # capped: COUNT_CAP + 1 means "more than"
+    total: int  # capped: above `cap` means "more than `cap`"
     next_before: int | None  # the keyset cursor of the next page (None: last page)
     per_page: int
+    cap: int = COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class RegisterSummary:
     register: Register
     count: int
     may_create: bool
+    cap: int = COUNT_CAP
 
 
 def _snapshot(row: Row) -> RecordSnapshot:
@@ -79,6 +84,18 @@ def _snapshot(row: Row) -> RecordSnapshot:
 
 def _facts(row: Mapping[str, Any]) -> RecordFacts:
     return RecordFacts(row["province_code"], row["commune_code"], row["organisation"])
+
+
+def search_words(text: str) -> list[str]:
+    """Lower-case words without diacritics ('Bánh tráng Đ' -> ['banh', 'trang', 'd']): what a search matches."""
+    folded = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    plain = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    return [w[:100] for w in re.findall(r"[0-9a-z]+", plain)]
+
+
+def _terms(title: str, code: str | None) -> list[str]:
+    words = search_words(f"{title} {code or ''}")
+    return [*words, *([code.lower()[:100]] if code else [])]
 
 
 def _digest(values: Mapping[str, Any]) -> str:
@@ -119,7 +136,7 @@ class RecordUseCases(ServiceBase):
                 roleset = self.catalog.roles.get(reg.roles)
                 if roleset is None or not may_record(actor, reg, roleset, "view", None):
                     continue
-                _, count = repo.list_records(reg.id, area=self._area(actor, reg, roleset), filters={}, q=None,
+                _, count = repo.list_records(reg.id, area=self._area(actor, reg, roleset), filters={}, words=[],
                                              status="active", before=None, limit=0)  # fmt: skip
                 out.append(RegisterSummary(reg, count, bool(may_record(actor, reg, roleset, "create", None))))
             return out
@@ -159,7 +176,7 @@ class RecordUseCases(ServiceBase):
         per_page = max(1, min(per_page, PER_PAGE_MAX))
         with self._tx(write=False) as repo:
             rows, total = repo.list_records(reg.id, area=self._area(actor, reg, roleset), filters=clean,
-                                            q=(q or "").strip()[:100] or None, status=status, before=before,
+                                            words=search_words((q or "")[:100])[:5], status=status, before=before,
                                             limit=per_page + 1)  # fmt: skip
         more = len(rows) > per_page
         rows = rows[:per_page]
@@ -277,7 +294,7 @@ class RecordUseCases(ServiceBase):
                 )  # fmt: skip
             except Conflict as exc:
                 raise Conflict(say("record.code_taken", value=code or ""), code=code) from exc
-            repo.set_facets(reg.id, record_id, self._facets(reg, checked.values))
+            repo.set_facets(reg.id, record_id, self._facets(reg, checked.values, row_values["title"], code))
             self._audit(repo, actor, reg, sha, record_id, "record.create", now, code,
                         sorted(checked.values), checked.values)  # fmt: skip
             row = repo.record(record_id)
@@ -315,7 +332,8 @@ class RecordUseCases(ServiceBase):
                 row["id"], row["version"], **self._columns(pinned, checked, place, now, actor)
             ):
                 self._stale_record(repo, row, row["version"])
-            repo.set_facets(pinned.id, row["id"], self._facets(pinned, checked.values))
+            title = str(checked.values.get(pinned.title_field) or "")[:300]
+            repo.set_facets(pinned.id, row["id"], self._facets(pinned, checked.values, title, row["code"]))
             self._audit(repo, actor, pinned, row["definition_hash"], row["id"], "record.edit", now, row["code"],
                         changed, checked.values)  # fmt: skip
             fresh = repo.record(row["id"])
@@ -438,8 +456,10 @@ class RecordUseCases(ServiceBase):
         }  # fmt: skip
 
     @staticmethod
-    def _facets(reg: Register, values: Mapping[str, Any]) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
+    def _facets(
+        reg: Register, values: Mapping[str, Any], title: str, code: str | None
+    ) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {TERMS: _terms(title, code)}
         for f in reg.filters:
             value = values.get(f.id)
             if value is None:

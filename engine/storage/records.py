@@ -14,7 +14,9 @@ from engine.storage import tables as t
 from engine.storage.audit_store import _event, _loads
 
 Row = dict[str, Any]
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000  # counts above this read "more than 1,000": pages are keyset, nobody needs the exact number
+TERMS = "_q"  # the facet rows that hold a record's search words (its title and code, normalised)
+RARE = 2_000  # a search word on fewer records than this is looked up by its index range, else probed per row
 
 
 class RecordStore:
@@ -84,7 +86,7 @@ class RecordStore:
         *,
         area: Any,
         filters: Mapping[str, str],
-        q: str | None,
+        words: Sequence[str],
         status: str | None,
         before: int | None,
         limit: int,
@@ -103,15 +105,14 @@ class RecordStore:
         for name, value in filters.items():
             if name in ("province_code", "commune_code") or not value:
                 continue
+            # EXISTS probes the facets' primary key (record, field, value) while the page walks the
+            # (register, status, area, id) index newest first: a page stops after `limit` matches.
             f = t.record_facets.c
             conditions.append(
-                r.id.in_(
-                    select(f.record_id).where(f.register_id == register_id, f.field == name, f.value == value)
-                )
+                select(f.record_id).where(f.record_id == r.id, f.field == name, f.value == value).exists()
             )
-        if q:
-            pattern = f"%{q}%"
-            conditions.append(or_(r.title.ilike(pattern), r.code.ilike(pattern)))
+        for word in words:
+            conditions.append(self._word_condition(register_id, word))
         where = and_(*conditions)
         page = select(t.records).where(where)
         if before is not None:
@@ -120,6 +121,17 @@ class RecordStore:
         counted = select(r.id).where(where).limit(COUNT_CAP + 1)
         total = self.connection.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
         return rows, int(total)
+
+    def _word_condition(self, register_id: str, word: str) -> Any:
+        """Records with a search word starting with `word`: a rare word by its range in the facet index
+        (the few ids), a common one probed on each row the page walks (it stops after a page)."""
+        f = t.record_facets.c
+        in_range = and_(f.field == TERMS, f.value >= word, f.value < word + "\U0010ffff")
+        hits = select(f.record_id).where(f.register_id == register_id, in_range)
+        found = self.connection.execute(select(func.count()).select_from(hits.limit(RARE + 1).subquery()))
+        if found.scalar_one() <= RARE:
+            return t.records.c.id.in_(hits)
+        return select(f.record_id).where(f.record_id == t.records.c.id, in_range).exists()
 
     def register_counts(self) -> dict[str, int]:
         r = t.records.c

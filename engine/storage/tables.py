@@ -248,7 +248,7 @@ audit_head = Table(
 # --- registers (revision 0004_registers) --------------------------------------------------
 
 # One row per record of a register; `data` holds the field values, pinned to the register text
-# by `definition_hash`. The list reads (register, area or status, id) newest first.
+# by `definition_hash`. The list reads (register, status, area, id) newest first.
 records = Table(
     "records",
     metadata,
@@ -276,9 +276,9 @@ records = Table(
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("register_id", "code"),
     Index("ix_records_register_status_id", "register_id", "status", "id"),
-    Index("ix_records_register_province_id", "register_id", "province_code", "id"),
-    Index("ix_records_register_commune_id", "register_id", "commune_code", "id"),
-    Index("ix_records_register_organisation_id", "register_id", "organisation", "id"),
+    Index("ix_records_register_status_province_id", "register_id", "status", "province_code", "id"),
+    Index("ix_records_register_status_commune_id", "register_id", "status", "commune_code", "id"),
+    Index("ix_records_register_status_organisation_id", "register_id", "status", "organisation", "id"),
 )
 
 # The values of the fields a register offers as filters (`filter: true`), one row per value.

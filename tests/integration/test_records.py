@@ -241,3 +241,15 @@ def test_the_geojson_export_has_every_visible_shape(service, officer, commune1) 
     features = list(service.iter_geojson(officer, "ocop-growing-areas"))
     assert [f["geometry"]["type"] for f in features] == ["Polygon"]
     assert list(service.iter_geojson(commune1, "ocop-growing-areas")) == []
+
+
+def test_search_finds_words_without_their_diacritics_and_codes(service, officer) -> None:
+    banh = service.create_record(officer, "ocop-producers", producer_values(name="HTX Bánh tráng Đồng Nai"))
+    service.create_record(officer, "ocop-producers", producer_values(name="HTX Muối tôm"))
+    for query in ("banh trang", "BÁNH", "dong", "tráng đồ", banh.code, "ct-80-000"):
+        found = [r.id for r in service.list_records(officer, "ocop-producers", q=query).items]
+        assert banh.id in found, query
+    assert service.list_records(officer, "ocop-producers", q="trang muoi").total == 0
+    edited = service.update_record(officer, "ocop-producers", banh.id, producer_values(name="HTX Gạo"))
+    assert service.list_records(officer, "ocop-producers", q="banh").total == 0
+    assert [r.id for r in service.list_records(officer, "ocop-producers", q="gao").items] == [edited.id]

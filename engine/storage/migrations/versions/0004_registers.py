@@ -46,15 +46,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.create_index("ix_records_register_status_id", ["register_id", "status", "id"], unique=False)
-        batch_op.create_index(
-            "ix_records_register_province_id", ["register_id", "province_code", "id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_records_register_commune_id", ["register_id", "commune_code", "id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_records_register_organisation_id", ["register_id", "organisation", "id"], unique=False
-        )
+        for column in ("province_code", "commune_code", "organisation"):
+            name = f"ix_records_register_status_{column.removesuffix('_code')}_id"
+            batch_op.create_index(name, ["register_id", "status", column, "id"], unique=False)
     op.create_table(
         "record_facets",
         sa.Column("record_id", sa.Integer(), nullable=False),
