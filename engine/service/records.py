@@ -30,6 +30,7 @@ from engine.storage.records import COUNT_CAP, TERMS
 from engine.storage.repository import AreaFilter, Repository, Row
 
 PER_PAGE_MAX = 200
+IMPORT_MAX = 10_000  # features of one GeoJSON import
 
 
 @dataclass(frozen=True)
@@ -274,32 +275,71 @@ class RecordUseCases(ServiceBase):
         roleset = self._roleset(reg)
         if not may_record(actor, reg, roleset, "create", None):
             raise PermissionDenied(say("record.not_allowed", action="create"), reason="role")
+        with self._tx() as repo:
+            row = self._create(repo, actor, reg, roleset, values, self.now())
+        return _snapshot(row)
+
+    def import_geojson(self, actor: Actor, register_id: str, collection: Any) -> list[RecordSnapshot]:
+        """Create one record per Feature of a FeatureCollection (its properties are the values, its
+        geometry the register's shape), all or nothing: a problem in any feature writes none, and
+        its problems are named `features[n].field`."""
+        reg = self.register(register_id)
+        roleset = self._roleset(reg)
+        if not may_record(actor, reg, roleset, "create", None):
+            raise PermissionDenied(say("record.not_allowed", action="create"), reason="role")
+        shape = reg.geometry_field
+        features = collection.get("features") if isinstance(collection, Mapping) else None
+        if shape is None or collection.get("type") != "FeatureCollection" or not isinstance(features, list):
+            raise InvalidForm(say("record.invalid", count=1), {"features": say("geometry.type", allowed="FeatureCollection", type=str(collection.get("type") if isinstance(collection, Mapping) else type(collection).__name__))})  # fmt: skip
+        if len(features) > IMPORT_MAX:
+            raise InvalidForm(
+                say("record.invalid", count=1), {"features": say("field.table_too_many", max=IMPORT_MAX)}
+            )
+        problems: dict[str, Any] = {}
+        rows: list[Row] = []
         now = self.now()
         with self._tx() as repo:
-            checked = self._checked(repo, actor, reg, values)
-            place = self._place(reg, checked.values)
-            organisation = actor.organisation or None
-            facts = RecordFacts(place[0], place[1], organisation)
-            if not may_record(actor, reg, roleset, "create", facts):
-                raise PermissionDenied(
-                    say("record.area_outside", area=place[1] or place[0] or "—"), reason="scope"
-                )
-            code = self._code(repo, reg, checked.values, place, now.date()) if reg.code else None
-            sha = self.registry.hash_of(reg)
-            row_values = self._columns(reg, checked, place, now, actor)
-            try:
-                record_id = repo.add_record(
-                    register_id=reg.id, register_version=reg.version, definition_hash=sha, code=code,
-                    organisation=organisation, status="active", created_by=actor.id, created_at=now, **row_values,
-                )  # fmt: skip
-            except Conflict as exc:
-                raise Conflict(say("record.code_taken", value=code or ""), code=code) from exc
-            repo.set_facets(reg.id, record_id, self._facets(reg, checked.values, row_values["title"], code))
-            self._audit(repo, actor, reg, sha, record_id, "record.create", now, code,
-                        sorted(checked.values), checked.values)  # fmt: skip
-            row = repo.record(record_id)
+            for n, feature in enumerate(features):
+                props = feature.get("properties") if isinstance(feature, Mapping) else None
+                values = {**(props if isinstance(props, Mapping) else {}), shape.id: feature.get("geometry")
+                          if isinstance(feature, Mapping) else None}  # fmt: skip
+                try:
+                    rows.append(self._create(repo, actor, reg, roleset, values, now))
+                except (InvalidForm, NotFound) as exc:
+                    found = exc.problems if isinstance(exc, InvalidForm) else exc.details.get("problems", {})
+                    problems.update({f"features[{n}].{k}": v for k, v in found.items()})
+                except (PermissionDenied, Conflict) as exc:
+                    problems[f"features[{n}]"] = exc.text
+            if problems:
+                raise InvalidForm(say("record.invalid", count=len(problems)), problems)
+        return [_snapshot(r) for r in rows]
+
+    def _create(self, repo: Repository, actor: Actor, reg: Register, roleset: RoleSet, values: Mapping[str, Any],
+                now: dt.datetime) -> Row:  # fmt: skip
+        checked = self._checked(repo, actor, reg, values)
+        place = self._place(reg, checked.values)
+        organisation = actor.organisation or None
+        facts = RecordFacts(place[0], place[1], organisation)
+        if not may_record(actor, reg, roleset, "create", facts):
+            raise PermissionDenied(
+                say("record.area_outside", area=place[1] or place[0] or "—"), reason="scope"
+            )
+        code = self._code(repo, reg, checked.values, place, now.date()) if reg.code else None
+        sha = self.registry.hash_of(reg)
+        row_values = self._columns(reg, checked, place, now, actor)
+        try:
+            record_id = repo.add_record(
+                register_id=reg.id, register_version=reg.version, definition_hash=sha, code=code,
+                organisation=organisation, status="active", created_by=actor.id, created_at=now, **row_values,
+            )  # fmt: skip
+        except Conflict as exc:
+            raise Conflict(say("record.code_taken", value=code or ""), code=code) from exc
+        repo.set_facets(reg.id, record_id, self._facets(reg, checked.values, row_values["title"], code))
+        self._audit(repo, actor, reg, sha, record_id, "record.create", now, code,
+                    sorted(checked.values), checked.values)  # fmt: skip
+        row = repo.record(record_id)
         assert row is not None
-        return _snapshot(row)
+        return row
 
     def update_record(
         self,

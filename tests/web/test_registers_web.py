@@ -140,3 +140,40 @@ def test_archiving_on_the_page_moves_the_record_out_of_the_list(as_user: Any, ap
     assert 'data-testid="record-row"' not in b.get("/registers/ocop-producers").get_data(as_text=True)
     history = b.get(detail).get_data(as_text=True)
     assert history.count('data-testid="history-event"') == 2
+
+
+def feature(name: str, shape: Any, **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": shape,
+            "properties": {"name": name, "site_type": "craft_village", "commune": COMMUNE, **props}}  # fmt: skip
+
+
+def test_a_geojson_import_writes_every_feature_or_none(app: Flask, as_user: Any) -> None:
+    api = Api(app.test_client())
+    point = {"type": "Point", "coordinates": [105.91, 20.975]}
+    bowtie = {"type": "Polygon", "coordinates": [[[105.9, 20.9], [106.0, 21.0], [106.0, 20.9], [105.9, 21.0], [105.9, 20.9]]]}  # fmt: skip
+    bad = {
+        "type": "FeatureCollection",
+        "features": [feature("Làng gốm", point), feature("Nơ", bowtie, households="x")],
+    }
+    refused = api.call("POST", "/registers/ocop-craft-villages/records.geojson", "province1", json=bad)
+    problems = assert_error_shape(refused, 422, "invalid_form")["details"]["problems"]
+    assert set(problems) == {"features[1].location", "features[1].households"}
+    empty = api.call("GET", "/registers/ocop-craft-villages/records", "province1").get_json()
+    assert empty["items"] == []
+    good = {
+        "type": "FeatureCollection",
+        "features": [feature("Làng gốm", point), feature("Làng <lụa>", SQUARE)],
+    }
+    made = api.call("POST", "/registers/ocop-craft-villages/records.geojson", "province1", json=good)
+    assert made.status_code == 201 and [r["title"] for r in made.get_json()["items"]] == [
+        "Làng gốm",
+        "Làng <lụa>",
+    ]
+    b = as_user("province1")
+    page = b.post("/registers/ocop-craft-villages/import", {"file": (__import__("io").BytesIO(b"{oops"), "x.geojson")},
+                  page="/registers/ocop-craft-villages/import", content_type="multipart/form-data")  # fmt: skip
+    assert page.status_code == 422 and 'data-testid="import-problems"' in page.get_data(as_text=True)
+    exported = json.loads(
+        api.call("GET", "/registers/ocop-craft-villages/records.geojson", "province1").get_data()
+    )
+    assert sorted(f["properties"]["title"] for f in exported["features"]) == ["Làng <lụa>", "Làng gốm"]

@@ -141,3 +141,12 @@ def records_geojson(register: str) -> Response:
     actor = current_actor()
     reg = _register(register, actor)
     return geojson_response(reg.id)
+
+
+@bp.post("/registers/<register>/records.geojson")
+def import_geojson(register: str) -> tuple[Response, int]:
+    """A FeatureCollection in, one record per feature, all or nothing (422 naming features[n].field)."""
+    actor = current_actor()
+    reg = _register(register, actor)
+    created = runtime().service.import_geojson(actor, reg.id, json_body())
+    return jsonify({"items": [_record(r) for r in created]}), 201

@@ -182,6 +182,38 @@ def map_page(register_id: str) -> ResponseReturnValue:
                            may_create=runtime().service.may(g.actor, reg.id, "create"))  # fmt: skip
 
 
+@bp.route("/<register_id>/import", methods=["GET", "POST"])
+@login_required
+def import_page(register_id: str) -> ResponseReturnValue:
+    """Upload a GeoJSON FeatureCollection: one record per feature, all or nothing."""
+    reg = _register(register_id)
+    if reg.geometry_field is None or not runtime().service.may(g.actor, reg.id, "create"):
+        abort(404 if reg.geometry_field is None else 403)
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            collection = json.loads(upload.read()) if upload else None
+        except ValueError:
+            collection = None
+        if collection is None:
+            problems = {"file": _("Tệp không phải GeoJSON (JSON).")}
+        else:
+            try:
+                created = runtime().service.import_geojson(g.actor, reg.id, collection)
+            except (InvalidForm, PermissionDenied) as exc:
+                problems = (
+                    field_problems(exc.problems)
+                    if isinstance(exc, InvalidForm)
+                    else {"file": error_text(exc)}
+                )
+            else:
+                flash(_("Đã nhập %(n)d bản ghi.", n=len(created)), "success")
+                return redirect(url_for("registers.records", register_id=reg.id))
+    body = render_template("registers/import.html", reg=reg, problems=problems)
+    return body, 422 if problems else 200
+
+
 @bp.get("/<register_id>/export.geojson")
 @login_required
 def export(register_id: str) -> ResponseReturnValue:
