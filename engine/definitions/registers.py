@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.definitions import model as m
-from engine.definitions.build import _bound, maybe_text, text
+from engine.definitions import build
+from engine.definitions.build import maybe_text, text
 from engine.definitions.checks import Ref, _check_field, duplicates
 from engine.definitions.expression_checks import attribute_refs, check_expression
 from engine.definitions.yamlread import Finding, Path
@@ -98,14 +99,7 @@ def _register_field(f: dict[str, Any], path: Path, known: list[str], refs: list[
 
 
 def _column(f: dict[str, Any]) -> m.Field:
-    ftype = f["type"]
-    return m.Field(
-        id=f["id"], type=ftype, label=text(f["label"]), required=bool(f.get("required")),
-        help=maybe_text(f.get("help")), visible_when=f.get("visible_when"),
-        options=tuple(m.Option(o["value"], text(o["label"])) for o in f.get("options", [])),
-        min=_bound(f.get("min"), ftype), max=_bound(f.get("max"), ftype), integer=bool(f.get("integer")),
-        max_length=f.get("max_length"), level=f.get("level", "commune" if ftype == "admin_unit" else None),
-    )  # fmt: skip
+    return build._field(f)  # a form's field: the same keys, the same defaults
 
 
 def _field(f: dict[str, Any]) -> m.RegisterField:

@@ -8,6 +8,7 @@ register's `access` and the roles file's scopes (engine.record_access).
 from __future__ import annotations
 
 import datetime as dt
+import dataclasses
 import hashlib
 import json
 import re
@@ -143,17 +144,9 @@ class RecordUseCases(ServiceBase):
             return out
 
     def _area(self, actor: Actor, register: Register, roleset: RoleSet) -> AreaFilter:
-        provinces, communes, orgs = set(), set(), set()
-        for role in acting_roles(actor, register, roleset, "view"):
-            if role.scope in ("central", "system"):
-                return AreaFilter(everything=True)
-            if role.scope == "province" and actor.area:
-                provinces.add(actor.area)
-            elif role.scope == "commune" and actor.area:
-                communes.add(actor.area)
-            elif role.scope == "own" and actor.organisation:
-                orgs.add(actor.organisation)
-        return AreaFilter(False, frozenset(provinces), frozenset(communes), frozenset(orgs))
+        """Which records the actor may list: the dossiers' area rule, over the roles that may view them."""
+        viewing = frozenset(r.id for r in acting_roles(actor, register, roleset, "view"))
+        return self.area_filter(dataclasses.replace(actor, roles=viewing))
 
     # --- reading ----------------------------------------------------------------------
 
