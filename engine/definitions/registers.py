@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from engine.definitions import model as m
 from engine.definitions import build
+from engine.definitions import model as m
 from engine.definitions.build import maybe_text, text
 from engine.definitions.checks import Ref, _check_field, duplicates
 from engine.definitions.expression_checks import attribute_refs, check_expression
