@@ -7,8 +7,8 @@ register's `access` and the roles file's scopes (engine.record_access).
 
 from __future__ import annotations
 
-import datetime as dt
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import re
