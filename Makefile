@@ -14,7 +14,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+VENDOR := web/static/vendor/.stamp
+
+# Leaflet and leaflet-geoman (the register map) from the npm registry through the committed lock file.
+$(VENDOR): web/frontend/package-lock.json
+	cd web/frontend && npm ci --no-audit --no-fund --loglevel=error
+	rm -rf web/static/vendor && mkdir -p web/static/vendor
+	cp -r web/frontend/node_modules/leaflet/dist web/static/vendor/leaflet
+	cp -r web/frontend/node_modules/@geoman-io/leaflet-geoman-free/dist web/static/vendor/geoman
+	touch $(VENDOR)
+
+setup: $(STAMP) $(VENDOR)
 
 validate: setup
 	$(BIN)/ocopflow validate

@@ -295,6 +295,48 @@ CATALOG: dict[str, tuple[str, str]] = {
     "consistency.field_dossier": _t("hồ sơ", "dossier"),
     "consistency.field_expires_on": _t("ngày hết hạn", "expiry date"),
     "consistency.none": _t("không có", "none"),
+    # --- registers and their records ------------------------------------------------------
+    "register.not_found": _t("Không có sổ {register}.", "No register {register}."),
+    "record.not_found": _t(
+        "Không tìm thấy bản ghi {record_id} của sổ {register}.", "Record {record_id} of {register} not found."
+    ),
+    "record.not_allowed": _t(
+        "Bạn không được {action} bản ghi của sổ này.", "You may not {action} records of this register."
+    ),
+    "record.invalid": _t("{count} mục chưa đúng.", "{count} fields are not right."),
+    "record.stale": _t(
+        "Bản ghi {record_id} đã có người khác sửa (phiên bản {version}, không phải {expected}); "
+        "hãy tải lại rồi thử lại.",
+        "Record {record_id} is at version {version}, not {expected}: reload and retry.",
+    ),
+    "record.archived": _t(
+        "Bản ghi {record_id} đã lưu trữ: khôi phục trước khi sửa.",
+        "Record {record_id} is archived: restore it first.",
+    ),
+    "record.code_taken": _t(
+        "Mã {value} đã có bản ghi khác dùng.", "Code {value} is taken by another record."
+    ),
+    "record.area_outside": _t("Địa bàn {area} ngoài phạm vi của bạn.", "Area {area} is outside your scope."),
+    "field.ref_unknown": _t("Không tìm thấy {target} {value}.", "No {target} {value}."),
+    "field.ref_list": _t("Phải là một danh sách mã số.", "Must be a list of ids."),
+    "field.table_rows": _t("Phải là danh sách các dòng.", "Must be a list of rows."),
+    "field.table_too_many": _t("Tối đa {max} dòng.", "At most {max} rows."),
+    "field.table_cell": _t(
+        "Dòng {row}, cột «{column}»: {problem}", "Row {row}, column '{column}': {problem}"
+    ),
+    "geometry.json": _t("Không đọc được GeoJSON: {reason}.", "Not readable GeoJSON: {reason}."),
+    "geometry.type": _t(
+        "Phải là GeoJSON kiểu {allowed}, không phải {type}.", "Must be GeoJSON of type {allowed}, not {type}."
+    ),
+    "geometry.coordinates": _t("Tọa độ không đúng dạng: {reason}.", "Malformed coordinates: {reason}."),
+    "geometry.wgs84": _t(
+        "Tọa độ ({lon}, {lat}) nằm ngoài WGS84 (kinh độ −180…180, vĩ độ −90…90; thứ tự kinh độ, vĩ độ).",
+        "Coordinate ({lon}, {lat}) is outside WGS84 (longitude −180…180, latitude −90…90; longitude first).",
+    ),
+    "geometry.invalid": _t("Hình không hợp lệ: {reason}.", "Invalid shape: {reason}."),
+    "geometry.too_large": _t(
+        "Hình quá lớn ({size}, tối đa {limit}).", "Shape too large ({size}, limit {limit})."
+    ),
 }
 
 

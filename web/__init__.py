@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.headers import init_headers
     from web.inputs import init_input_gate
     from web.security import LoginThrottle, init_csrf
-    from web.views import certificates, dossiers, pages, scoring
+    from web.views import certificates, dossiers, pages, registers, scoring
 
     i18n.init_i18n(app)
     app.extensions["ocopflow"] = app.config.get("RUNTIME") or build_runtime(app)
@@ -43,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(auth.load_actor)
     init_input_gate(app)
     init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
-    for blueprint in (auth.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp):
+    for blueprint in (auth.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp, registers.bp):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)
     app.session_interface = auth.PageSessions(
@@ -92,6 +92,7 @@ def _template_helpers(app: Flask, optional: set[str]) -> None:
             ("pages.my_work", _("Việc của tôi"), True),
             ("dossiers.index", _("Hồ sơ"), True),
             ("certificates.lookup", _("Tra cứu chứng nhận"), True),
+            ("registers.index", _("Danh mục"), bool(runtime().catalog.registers)),
         ]
         # Endpoints of the admin package, shown when it is installed and the actor may use them.
         admin_links = [

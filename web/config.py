@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_SECONDS": 300,
     "PUBLIC_BASE_URL": None,  # for certificate QR codes; required in production, else the request's host
+    # Register maps: a tile URL template ({z}/{x}/{y}) and its attribution; None draws shapes on a plain background.
+    "MAP_TILES": None,
+    "MAP_ATTRIBUTION": "",
 }
 
 

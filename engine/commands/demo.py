@@ -311,12 +311,21 @@ def _demo(service: Any, clock: MovingClock, people: People) -> int:
             except (ScenarioError, OcopflowError) as exc:
                 failures.append(f"{plan.kind} {plan.targets}: {exc} {getattr(exc, 'details', '')}")
             progress.advance(task)
+    from engine.commands.demo_records import load_records, seed_records
+
+    try:
+        records = seed_records(service, actors, load_records())
+    except (DemoDataError, OcopflowError) as exc:
+        print(f"ocopflow demo: records: {exc} {getattr(exc, 'details', '')}", file=sys.stderr)
+        return 1
     total = sum(done.values())
     print(f"{len(actors)} users (password '{people.password}'), {total} dossiers:")
     for key in sorted(done):
         print(f"  {key}: {done[key]}")
     for failure in failures:
         print(f"  not reached: {failure}", file=sys.stderr)
+    for register, count in sorted(records.items()):
+        print(f"  {register}: {count} records")
     result = service.verify_audit()
     print(f"audit chain: {result.events} events, {'intact' if result.ok else 'BROKEN'}")
     return 0 if result.ok else 1

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.definitions import councils
+from engine.definitions import councils, registers
 from engine.definitions import model as m
 from engine.definitions.checks import Ref
 from engine.definitions.yamlread import Finding
@@ -59,6 +59,8 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
         yield from _scoring(d, entry.refs, r)
     elif isinstance(d, m.TestSuite):
         yield from _tests(d, r)
+    elif isinstance(d, m.Register):
+        yield from registers.cross_check(d, entry.refs, r)
 
 
 def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]:

@@ -28,6 +28,7 @@ from engine.definitions import (
     crossrefs,
     locate,
     messages,
+    registers,
     schema,
     scoring_checks,
     units,
@@ -40,11 +41,12 @@ from engine.definitions.yamlread import Finding
 CACHE_SIZE = 4096
 MAX_PROBLEMS = 100  # per file; the rest are counted in one E109
 _ATTR = {"workflow": "workflows", "roles": "roles", "form": "forms", "scoring_form": "scoring_forms",
-         "units": "units", "tests": "tests"}  # fmt: skip
+         "units": "units", "tests": "tests", "register": "registers"}  # fmt: skip
 _BUILD = {"workflow": build.build_workflow, "roles": build.build_roles, "form": build.build_form,
-          "scoring_form": build.build_scoring_form, "tests": build.build_tests}  # fmt: skip
+          "scoring_form": build.build_scoring_form, "tests": build.build_tests,
+          "register": registers.build_register}  # fmt: skip
 _CHECKS = {"workflow": checks.check_workflow, "form": checks.check_form, "tests": checks.check_tests,
-           "scoring_form": scoring_checks.check_scoring_form}  # fmt: skip
+           "scoring_form": scoring_checks.check_scoring_form, "register": registers.check_register}  # fmt: skip
 Progress = Callable[[int, int], None]
 
 

@@ -473,7 +473,74 @@ class TestSuite:
         return hash((self.id, self.source.sha256 if self.source else None))
 
 
-Definition = Workflow | RoleSet | Form | ScoringForm | UnitSet | TestSuite
+# --- registers ---------------------------------------------------------------------
+
+REGISTER_FIELD_TYPES = (*tuple(t for t in FIELD_TYPES if t != "evidence"), "geometry", "table", "ref")
+REGISTER_ACTIONS = ("view", "create", "edit", "archive")
+GEOMETRY_TYPES = ("Point", "Polygon", "MultiPolygon")
+
+
+@dataclass(frozen=True)
+class RefTarget:
+    """What a `ref` field points at: a record of a register, a dossier or a certificate."""
+
+    kind: Literal["register", "dossier", "certificate"]
+    register: str | None = None  # kind == register: the register's id
+
+
+@dataclass(frozen=True)
+class RegisterField(Field):
+    """A form field plus what only registers have: geometry, table columns, refs and publicity."""
+
+    public: bool = False
+    filter: bool = False  # offered as an indexed list filter (choice, multi_choice, yes_no, admin_unit, ref)
+    geometry: tuple[str, ...] = ()  # geometry: the GeoJSON types taken (GEOMETRY_TYPES)
+    columns: tuple[Field, ...] = ()  # table: the typed columns of each row
+    max_rows: int | None = None  # table
+    ref: RefTarget | None = None  # ref
+    many: bool = False  # ref: a list of references
+
+
+@dataclass(frozen=True)
+class CodeRule:
+    template: str  # expression template over `record`, `sequence`, `year`
+    sequence: str | None = None  # template naming the counter (one counter per rendered value); None: one
+
+
+@dataclass(frozen=True)
+class Register:
+    """A kind of record kept beside the dossiers (producers, products, growing areas …)."""
+
+    id: str
+    version: str
+    title: Text
+    roles: str  # roles-file id
+    units: str | None
+    area: str  # the admin_unit field that places a record (its scope)
+    title_field: str  # the field that names a record in lists
+    fields: tuple[RegisterField, ...]
+    access: dict[str, tuple[str, ...]]  # REGISTER_ACTIONS -> role ids
+    code: CodeRule | None = None
+    list_fields: tuple[str, ...] = ()  # columns of the list page
+    description: Text | None = None
+    source: Source | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.version, self.source.sha256 if self.source else None))
+
+    def field(self, field_id: str) -> RegisterField | None:
+        return next((f for f in self.fields if f.id == field_id), None)
+
+    @property
+    def geometry_field(self) -> RegisterField | None:
+        return next((f for f in self.fields if f.type == "geometry"), None)
+
+    @property
+    def filters(self) -> tuple[RegisterField, ...]:
+        return tuple(f for f in self.fields if f.filter)
+
+
+Definition = Workflow | RoleSet | Form | ScoringForm | UnitSet | TestSuite | Register
 
 
 @dataclass
@@ -486,6 +553,7 @@ class Catalog:
     scoring_forms: dict[str, ScoringForm] = field(default_factory=dict)
     units: dict[str, UnitSet] = field(default_factory=dict)
     tests: dict[str, TestSuite] = field(default_factory=dict)
+    registers: dict[str, Register] = field(default_factory=dict)
 
     def scoring_form_for(self, regime: str, product_set: str) -> ScoringForm | None:
         for form in self.scoring_forms.values():

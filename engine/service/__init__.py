@@ -8,6 +8,7 @@ mixin per concern so each module stays small.
 from __future__ import annotations
 
 from engine.service.queries import QueryUseCases
+from engine.service.records import RecordPage, RecordSnapshot, RecordUseCases, RegisterSummary
 from engine.service.snapshots import (
     Action,
     CertificateSnapshot,
@@ -22,7 +23,7 @@ from engine.service.snapshots import (
 from engine.service.versions import VersionUseCases
 
 
-class Service(QueryUseCases, VersionUseCases):
+class Service(QueryUseCases, VersionUseCases, RecordUseCases):
     """Every use case of the runtime. Hand it `Database(engine).transaction` and a loaded catalog."""
 
 
@@ -35,6 +36,9 @@ __all__ = [
     "MigrationItem",
     "MigrationPlan",
     "Page",
+    "RecordPage",
+    "RecordSnapshot",
+    "RegisterSummary",
     "Service",
     "UserSnapshot",
 ]

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.definitions.model import Catalog, Form, RoleSet, ScoringForm, UnitSet, Workflow
+from engine.definitions.model import Catalog, Form, Register, RoleSet, ScoringForm, UnitSet, Workflow
 from engine.errors import InvalidDefinition, NotFound
 from engine.messages import say
 from engine.storage.repository import Repository, Row
@@ -26,10 +26,11 @@ KINDS: dict[type, str] = {
     Form: "form",
     ScoringForm: "scoring_form",
     UnitSet: "units",
+    Register: "register",
 }
 
 
-Definition = Workflow | RoleSet | Form | ScoringForm | UnitSet
+Definition = Workflow | RoleSet | Form | ScoringForm | UnitSet | Register
 DefinitionSet = dict[str, dict[str, str]]  # kind -> def_id -> sha256 (roles, form, scoring_form, units)
 PINNED_KINDS = ("roles", "units", "form", "scoring_form")
 
@@ -86,12 +87,12 @@ class Registry:
         self._remember(self.definitions())
 
     @staticmethod
-    def hash_of(definition: Workflow | RoleSet | Form | ScoringForm | UnitSet) -> str:
+    def hash_of(definition: Definition) -> str:
         if definition.source is None:
             raise InvalidDefinition(say("definition.no_source", definition=definition.id), problems=[])
         return definition.source.sha256
 
-    def definitions(self) -> list[Workflow | RoleSet | Form | ScoringForm | UnitSet]:
+    def definitions(self) -> list[Definition]:
         c = self.catalog
         return [
             *c.workflows.values(),
@@ -99,6 +100,7 @@ class Registry:
             *c.forms.values(),
             *c.scoring_forms.values(),
             *c.units.values(),
+            *c.registers.values(),
         ]
 
     def sync(self, repo: Repository, actor: str, now: dt.datetime) -> list[Row]:
@@ -116,7 +118,7 @@ class Registry:
     def store(
         self,
         repo: Repository,
-        definition: Workflow | RoleSet | Form | ScoringForm | UnitSet,
+        definition: Definition,
         actor: str,
         now: dt.datetime,
         effective_from: dt.date | None,
@@ -163,6 +165,7 @@ class Registry:
             *loaded.forms.values(),
             *loaded.scoring_forms.values(),
             *loaded.units.values(),
+            *loaded.registers.values(),
         ]
         found = next((c for c in candidates if c.source is not None and c.source.sha256 == sha256), None)
         if found is None:

@@ -257,3 +257,59 @@ audit_checkpoints = Table(
     Column("key_id", String(16), nullable=False),
     Column("signature", String(128), nullable=False),
 )
+
+# --- registers (revision 0004_registers) --------------------------------------------------
+
+# One row per record of a register; `data` holds the field values, pinned to the register text
+# by `definition_hash`. The list reads (register, status, area, id) newest first.
+records = Table(
+    "records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("register_id", String(100), nullable=False),
+    Column("register_version", String(50), nullable=False),
+    Column("definition_hash", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("code", String(100)),
+    Column("title", String(300), nullable=False),
+    Column("province_code", String(10)),
+    Column("commune_code", String(10)),
+    Column("organisation", String(200)),
+    Column("status", String(20), nullable=False),  # active | archived
+    Column("data", JSON, nullable=False),
+    Column("geometry", JSON),
+    Column("area_ha", Float),
+    Column("west", Float),
+    Column("south", Float),
+    Column("east", Float),
+    Column("north", Float),
+    Column("created_by", String(80), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_by", String(80), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("register_id", "code"),
+    Index("ix_records_register_status_id", "register_id", "status", "id"),
+    Index("ix_records_register_status_province_id", "register_id", "status", "province_code", "id"),
+    Index("ix_records_register_status_commune_id", "register_id", "status", "commune_code", "id"),
+    Index("ix_records_register_status_organisation_id", "register_id", "status", "organisation", "id"),
+)
+
+# The values of the fields a register offers as filters (`filter: true`), one row per value.
+record_facets = Table(
+    "record_facets",
+    metadata,
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True),
+    Column("field", String(100), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("register_id", String(100), nullable=False),
+    Index("ix_record_facets_lookup", "register_id", "field", "value", "record_id"),
+)
+
+# Which audit events concern which record (the chain itself has a dossier column only).
+record_events = Table(
+    "record_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Index("ix_record_events_record_seq", "record_id", "seq"),
+)

@@ -29,7 +29,8 @@ def test_the_default_load_is_the_shipped_pack(shipped: loader.LoadResult) -> Non
 def test_every_shipped_file_is_in_the_catalog(shipped: loader.LoadResult) -> None:
     c = shipped.catalog
     loaded = sum(
-        len(getattr(c, a)) for a in ("workflows", "roles", "forms", "scoring_forms", "units", "tests")
+        len(getattr(c, a))
+        for a in ("workflows", "roles", "forms", "scoring_forms", "units", "tests", "registers")
     )
     assert loaded == shipped.files
 

@@ -1,0 +1,151 @@
+"""The `register` kind: semantic checks, the frozen model and the checks across files.
+
+A register describes records kept beside the dossiers (producer organisations,
+products, growing areas …). The loader reaches it through three entries —
+`check_register`, `build_register`, `cross_check` — so another loader (stored
+definition bundles) can carry the kind by the same names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from engine.definitions import build
+from engine.definitions import model as m
+from engine.definitions.build import maybe_text, text
+from engine.definitions.checks import Ref, _check_field, duplicates
+from engine.definitions.expression_checks import attribute_refs, check_expression
+from engine.definitions.yamlread import Finding, Path
+
+# Names a record's code template may use.
+CODE_NAMES = frozenset({"record", "sequence", "year", "province_code", "commune_code"})
+FILTERABLE = ("choice", "multi_choice", "yes_no", "admin_unit", "ref")
+
+
+def check_register(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
+    fields = data["fields"]
+    yield from duplicates(((f["id"], ("fields", i, "id")) for i, f in enumerate(fields)), "field")
+    by_id = {f["id"]: f for f in fields}
+    known = sorted(by_id)
+    for i, f in enumerate(fields):
+        yield from _register_field(f, ("fields", i), known, refs)
+    area = by_id.get(data["area"])
+    if area is None or area["type"] != "admin_unit":
+        yield Finding("E260", ("area",), {"id": data["area"], "known": sorted(k for k, f in by_id.items()
+                                                                                 if f["type"] == "admin_unit")})  # fmt: skip
+    named: list[tuple[str, Path]] = [(data["title_field"], ("title_field",))]
+    named += [(fid, ("list", i)) for i, fid in enumerate(data.get("list", []))]
+    for fid, path in named:
+        if fid not in by_id:
+            yield Finding("E261", path, {"id": fid, "known": known})
+    geometries = [i for i, f in enumerate(fields) if f["type"] == "geometry"]
+    for i in geometries[1:]:
+        yield Finding(
+            "E262", ("fields", i, "type"), {"id": fields[i]["id"], "first": fields[geometries[0]]["id"]}
+        )
+    code = data.get("code")
+    if code:
+        for key in ("template", "sequence"):
+            if key in code:
+                yield from check_expression(
+                    code[key], CODE_NAMES, ("code", key), f"code.{key}", template=True
+                )
+        for key in ("template", "sequence"):
+            for _, name in attribute_refs(code.get(key, ""), "record"):
+                if name not in by_id and name not in ("province_code", "commune_code"):
+                    yield Finding("E261", ("code", key), {"id": name, "known": known})
+        if "sequence" not in code["template"]:
+            yield Finding("E264", ("code", "template"), {"template": code["template"]})
+    refs.append(Ref("roles_file", data["roles"], ("roles",)))
+    if data.get("units"):
+        refs.append(Ref("units_file", data["units"], ("units",)))
+    for action, roles in data["access"].items():
+        for i, role in enumerate(roles):
+            refs.append(Ref("role", role, ("access", action, i), action))
+
+
+def _register_field(f: dict[str, Any], path: Path, known: list[str], refs: list[Ref]) -> Iterator[Finding]:
+    ftype = f["type"]
+    if ftype in ("geometry", "table", "ref"):
+        extras = {"geometry": "geometry", "table": "columns", "ref": "to"}
+        if ftype != "geometry" and extras[ftype] not in f:
+            yield Finding("E217", path, {"id": f["id"], "type": ftype, "reason": f"no '{extras[ftype]}'"})
+        for key in ("options", "min", "max", "integer", "max_length", "level"):
+            if key in f:
+                yield Finding("W005", (*path, key), {"key": key, "type": ftype}, at_key=True)
+    else:
+        yield from _check_field(f, path, known)
+    for key, wanted in (("geometry", "geometry"), ("columns", "table"), ("max_rows", "table"), ("to", "ref"),
+                        ("many", "ref")):  # fmt: skip
+        if key in f and ftype != wanted:
+            yield Finding("W005", (*path, key), {"key": key, "type": ftype}, at_key=True)
+    if f.get("filter") and ftype not in FILTERABLE:
+        yield Finding("E263", (*path, "filter"), {"id": f["id"], "type": ftype, "allowed": list(FILTERABLE)})
+    if ftype == "table":
+        columns = f.get("columns", [])
+        yield from duplicates(
+            ((c["id"], (*path, "columns", j, "id")) for j, c in enumerate(columns)), "column"
+        )
+        names = sorted(c["id"] for c in columns)
+        for j, c in enumerate(columns):
+            yield from _check_field(c, (*path, "columns", j), names)
+    target = f.get("to")
+    if isinstance(target, dict):
+        refs.append(Ref("register", target["register"], (*path, "to", "register"), f["id"]))
+
+
+# --- the model -----------------------------------------------------------------------
+
+
+def _column(f: dict[str, Any]) -> m.Field:
+    return build._field(f)  # a form's field: the same keys, the same defaults
+
+
+def _field(f: dict[str, Any]) -> m.RegisterField:
+    base = _column(f)
+    target = f.get("to")
+    ref = None
+    if isinstance(target, dict):
+        ref = m.RefTarget("register", target["register"])
+    elif target in ("dossier", "certificate"):
+        ref = m.RefTarget(target)
+    geometry = tuple(f.get("geometry", m.GEOMETRY_TYPES)) if f["type"] == "geometry" else ()
+    return m.RegisterField(
+        **{k: getattr(base, k) for k in base.__dataclass_fields__},
+        public=bool(f.get("public")), filter=bool(f.get("filter")), geometry=geometry,
+        columns=tuple(_column(c) for c in f.get("columns", [])), max_rows=f.get("max_rows"),
+        ref=ref, many=bool(f.get("many")),
+    )  # fmt: skip
+
+
+def build_register(data: dict[str, Any], source: m.Source) -> m.Register:
+    code = data.get("code")
+    return m.Register(
+        id=data["id"], version=str(data["version"]), title=text(data["title"]), roles=data["roles"],
+        units=data.get("units"), area=data["area"], title_field=data["title_field"],
+        fields=tuple(_field(f) for f in data["fields"]),
+        access={a: tuple(data["access"].get(a, ())) for a in m.REGISTER_ACTIONS},
+        code=m.CodeRule(code["template"], code.get("sequence")) if code else None,
+        list_fields=tuple(data.get("list", ())), description=maybe_text(data.get("description")),
+        source=source,
+    )  # fmt: skip
+
+
+# --- across files -------------------------------------------------------------------
+
+
+def cross_check(register: m.Register, refs: list[Ref], r: Any) -> Iterator[Finding]:
+    """Roles file, units file, access roles and referenced registers, against everything loaded."""
+    roleset: m.RoleSet | None = r.get("roles", register.roles)
+    for ref in refs:
+        if ref.kind == "roles_file" and r.missing("roles", ref.id):
+            yield Finding("E209", ref.path, {"what": "roles", "id": ref.id})
+        elif ref.kind == "units_file" and r.missing("units", ref.id):
+            yield Finding("E209", ref.path, {"what": "units", "id": ref.id})
+        elif ref.kind == "register" and r.missing("registers", ref.id):
+            yield Finding("E209", ref.path, {"what": "register", "id": ref.id})
+        elif ref.kind == "role" and roleset is not None and ref.id not in roleset.roles:
+            yield Finding(
+                "E204", ref.path, {"id": ref.id, "roles": roleset.id, "known": sorted(roleset.roles)}
+            )
