@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.commands.db",
     "engine.commands.audit",
     "engine.commands.demo",
+    "engine.commands.governance",
 )
 
 

@@ -191,6 +191,33 @@ CATALOG: dict[str, tuple[str, str]] = {
     "migration.refused": _t(
         "Không áp dụng được việc chuyển phiên bản: {problems}", "The migration cannot be applied: {problems}"
     ),
+    # --- governance of definitions (bundles, four eyes, retiring) ---------------------------
+    "definition.bundle_invalid": _t(
+        "Gói định nghĩa chưa hợp lệ ({count} lỗi); chưa cài gì.",
+        "The bundle does not validate ({count} errors); nothing was installed.",
+    ),
+    "definition.no_proposal": _t(
+        "Không có đề xuất {bundle} đang chờ duyệt.", "No proposal {bundle} awaits approval."
+    ),
+    "definition.own_proposal": _t(
+        "Không thể duyệt đề xuất {bundle} của chính mình: cần một quản trị viên khác (bốn mắt).",
+        "You cannot approve your own proposal {bundle}: another administrator must (four eyes).",
+    ),
+    "definition.version_taken": _t(
+        "{id} phiên bản {version} đã được kích hoạt với nội dung khác.",
+        "{id} version {version} has been activated with different content.",
+    ),
+    "definition.retire_before_start": _t(
+        "Không thể cho hết hiệu lực từ {day}, trước ngày bắt đầu {start}.",
+        "Cannot retire from {day}, before the version starts on {start}.",
+    ),
+    "migration.plan_invalid": _t(
+        "Kế hoạch chuyển đổi chưa hợp lệ ({count} lỗi).",
+        "The migration plan does not validate ({count} errors).",
+    ),
+    "user.deactivate_self": _t(
+        "Không thể tự khóa tài khoản của mình.", "You cannot deactivate your own account."
+    ),
 }
 
 

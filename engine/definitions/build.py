@@ -99,7 +99,7 @@ def build_roles(data: dict[str, Any], source: m.Source) -> m.RoleSet:
         rid: m.Role(rid, text(r["label"]), r["scope"], frozenset(r["can"]))
         for rid, r in data["roles"].items()
     }
-    return m.RoleSet(data["id"], roles, source)
+    return m.RoleSet(data["id"], roles, source, bool(data.get("four_eyes", False)))
 
 
 def build_form(data: dict[str, Any], source: m.Source) -> m.Form:

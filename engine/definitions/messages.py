@@ -2,7 +2,8 @@
 
 Codes are stable: tools and people depend on them. E1xx: the file and its
 structure; E2xx: references and the shape of a workflow or form; E3xx:
-expressions; E4xx: scoring arithmetic; E5xx: definition test cases; W0xx:
+expressions; E4xx: scoring arithmetic; E5xx: definition test cases; E6xx: installing
+against the stored versions; E7xx: migration plans; W0xx:
 warnings (they do not fail validation).
 """
 
@@ -193,6 +194,27 @@ CODES: dict[str, Message] = {
                "Test case '{name}' must name exactly one of 'scoring_form' or 'workflow'",
                "Ca chấm điểm dùng 'scoring_form'; ca phân quyền dùng 'workflow'.",
                "Scoring cases name 'scoring_form'; permission cases name 'workflow'."),
+    # --- E6xx: installing a bundle against the stored versions ----------------------------
+    "E601": _m("{kind} '{id}' phiên bản {version} đã được cài với nội dung khác",
+               "{kind} '{id}' version {version} is already installed with different content",
+               "Đặt số phiên bản mới cho nội dung đã sửa; một phiên bản đã cài không bao giờ đổi.",
+               "Give the edited content a new version; an installed version never changes."),
+    "E602": _m("Ngày hiệu lực đề xuất {proposed} sớm hơn ngày trong tệp ({declared})",
+               "The proposed effective date {proposed} is earlier than the file's ({declared})",
+               "Chỉ được đề xuất ngày muộn hơn; muốn sớm hơn thì sửa 'effective_from' trong tệp và đặt phiên bản mới.",
+               "Only a later date may be proposed; for an earlier one edit 'effective_from' in the file and give it a new version."),
+    "E603": _m("Gói không có định nghĩa nào", "The bundle holds no definition",
+               "Tải lên các tệp YAML (hoặc một tệp .zip chứa chúng).", "Upload the YAML files (or a .zip holding them)."),
+    # --- E7xx: migration plans -----------------------------------------------------------
+    "E701": _m("Kế hoạch chuyển đổi sai cấu trúc: {reason}", "The migration plan is malformed: {reason}",
+               "Kế hoạch có: workflow, from, to, states (trạng thái cũ: trạng thái mới), và tùy chọn dossiers, kinds, on.",
+               "A plan has: workflow, from, to, states (old state: new state), and optionally dossiers, kinds, on."),
+    "E702": _m("Quy trình '{workflow}' không có phiên bản đã cài '{version}'",
+               "Workflow '{workflow}' has no installed version '{version}'",
+               "Phiên bản đã cài: {known}.", "Installed versions: {known}."),
+    "E703": _m("'{state}' không phải trạng thái của {workflow} {version}",
+               "'{state}' is not a state of {workflow} {version}",
+               "Trạng thái có: {known}.", "States: {known}."),
     # --- warnings ------------------------------------------------------------------------
     "W001": _m("{message} — sai lệch đã biết: {note}", "{message} — known discrepancy: {note}",
                "Giữ nguyên theo văn bản pháp lý.", "Kept as in the legal text."),

@@ -71,6 +71,8 @@ class Source:
     file: str
     sha256: str
     text: str = field(repr=False, compare=False)
+    # Other files the definition reads, (name, text): a units file's CSV. Not in sha256.
+    attachments: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
 
 # --- workflows -----------------------------------------------------------------
@@ -263,6 +265,9 @@ class RoleSet:
     id: str
     roles: dict[str, Role]
     source: Source | None = None
+    # Definitions governed by this file (itself, its workflows and what they use) are installed
+    # only when a second administrator approves the proposal (docs/definitions.md, "Four eyes").
+    four_eyes: bool = False
 
     def __hash__(self) -> int:
         return hash((self.id, self.source.sha256 if self.source else None))
