@@ -12,18 +12,40 @@ import datetime as dt
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.commands.db import add_database_options, open_service
+from engine.commands.db import add_database_options
+
+_opened: list[Any] = []  # the databases a command opened, disposed when it returns
 
 
 def _service(args: argparse.Namespace) -> Any:
+    from engine.commands.db import DEFAULT_DEFINITIONS, instance_dir, load_definitions, open_database
+    from engine.service import Service
+
     try:
-        return open_service(args)
+        catalog = load_definitions(getattr(args, "definitions", None) or DEFAULT_DEFINITIONS)
+        if catalog is None:
+            return None
+        database = open_database(args)
+        _opened.append(database)
+        return Service(database.transaction, catalog, evidence_dir=instance_dir() / "evidence")
     except Exception as exc:  # the database cannot be opened: say so, exit 1
         print(f"cannot open the database: {exc}", file=sys.stderr)
         return None
+
+
+def _closing(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        finally:
+            while _opened:
+                _opened.pop().engine.dispose()
+
+    return run
 
 
 def _actor(service: Any, args: argparse.Namespace) -> Any:
@@ -295,14 +317,14 @@ def register(subparsers: Any) -> None:
         "--effective-from", type=dt.date.fromisoformat, help="a later start than the files' own (YYYY-MM-DD)"
     )
     _common(p)
-    p.set_defaults(func=install)
+    p.set_defaults(func=_closing(install))
     p = defs.add_parser("approve", help="approve another administrator's proposal (four eyes)")
     p.add_argument("bundle", help="the bundle's hash (or its first characters)")
     _common(p)
-    p.set_defaults(func=approve)
+    p.set_defaults(func=_closing(approve))
     p = defs.add_parser("list", help="every stored version with its dates and who proposed and approved it")
     _common(p, acting=False)
-    p.set_defaults(func=list_versions)
+    p.set_defaults(func=_closing(list_versions))
 
     p = subparsers.add_parser("migrate", help="preview or apply a migration plan of open dossiers")
     p.add_argument("plan", metavar="PLAN.yaml")
@@ -312,7 +334,7 @@ def register(subparsers: Any) -> None:
     )
     mode.add_argument("--apply", action="store_true", help="move them all, or none, in one audited act")
     _common(p)
-    p.set_defaults(func=migrate)
+    p.set_defaults(func=_closing(migrate))
 
     users = subparsers.add_parser(
         "users", help="create users, set their roles, deactivate them"
@@ -329,19 +351,19 @@ def register(subparsers: Any) -> None:
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
     )
     _common(p)
-    p.set_defaults(func=create_user)
+    p.set_defaults(func=_closing(create_user))
     p = users.add_parser("set-roles", help="replace a user's roles (and optionally area, organisation)")
     p.add_argument("username")
     p.add_argument("--roles", required=True)
     p.add_argument("--area")
     p.add_argument("--organisation")
     _common(p)
-    p.set_defaults(func=set_roles)
+    p.set_defaults(func=_closing(set_roles))
     p = users.add_parser("deactivate", help="a user signs in no more; their history stays")
     p.add_argument("username")
     _common(p)
-    p.set_defaults(func=deactivate_user)
+    p.set_defaults(func=_closing(deactivate_user))
     p = users.add_parser("list", help="every user with roles and area")
     p.add_argument("--format", choices=("text", "json"), default="text")
     _common(p)
-    p.set_defaults(func=list_users)
+    p.set_defaults(func=_closing(list_users))

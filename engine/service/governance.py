@@ -199,6 +199,11 @@ class GovernanceUseCases(VersionUseCases):
         now = self.now()
         with self._tx() as repo:
             check, definitions = self._check(repo, files, effective_from, "vi")
+            if not check.items and all(p.code == "E603" for p in check.errors):
+                names = ", ".join(name for name, _ in files) or "—"
+                raise InvalidDefinition(
+                    say("definition.nothing_to_activate", filename=names), problems=check.errors
+                )
             if not check.ok:
                 raise InvalidDefinition(
                     say("definition.bundle_invalid", count=len(check.errors)), problems=check.errors

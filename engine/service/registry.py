@@ -78,6 +78,25 @@ def _latest_active(rows: list[Row]) -> Row | None:
     return max(live, key=lambda r: (r["effective_from"] or dt.date.min, r["id"])) if live else None
 
 
+def _csv_on_disk(row: Mapping[str, Any]) -> dict[str, str] | None:
+    """The CSV of a units version stored before revision 0004 kept no copy of it: read it beside
+    the file it was loaded from, when that file is still there."""
+    if row["kind"] != "units":
+        return None
+    from pathlib import Path
+
+    from engine.definitions.yamlread import parse
+
+    data = parse(row["source"]).data
+    source = data.get("source") if isinstance(data, dict) else None
+    if not isinstance(source, str):
+        return None
+    try:
+        return {source: (Path(row["file"]).parent / source).read_text(encoding="utf-8-sig")}
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _legal_basis(definition: Any) -> str | None:
     text = getattr(definition, "legal_basis", None)
     return str(text) if text is not None else None
@@ -208,7 +227,7 @@ class Registry:
                 continue
             name = f"{row['kind']}/{row['def_id']}/{row['sha256'][:12]}.yaml"
             files.append((name, full["source"]))
-            for attached, text in (full.get("attachments") or {}).items():
+            for attached, text in (full.get("attachments") or _csv_on_disk(full) or {}).items():
                 files.append((f"{row['kind']}/{row['def_id']}/{attached}", text))
         result = load_texts(files, context=context)
         loaded = result.catalog
@@ -238,7 +257,7 @@ class Registry:
         row = repo.definition_by_hash(kind, sha256) if repo is not None else None
         if row is None:
             raise NotFound(say("definition.version_not_stored", kind=kind, sha=sha256[:12]))
-        loaded = self.load_text(row["source"], row["file"], row.get("attachments"))
+        loaded = self.load_text(row["source"], row["file"], row.get("attachments") or _csv_on_disk(row))
         candidates: list[Definition] = [
             *loaded.roles.values(),
             *loaded.forms.values(),

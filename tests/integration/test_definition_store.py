@@ -258,3 +258,10 @@ def test_another_process_sees_an_activation_at_its_next_check(
     assert other.refresh_catalog() is True
     assert "homestay" in other.catalog.workflows
     assert other.refresh_catalog() is False  # nothing changed since
+
+
+def test_a_bundle_without_definitions_is_refused_and_says_so(service, admin):
+    with pytest.raises(InvalidDefinition) as refused:
+        service.install_bundle(admin, [("notes.csv", "a,b\n")])
+    assert "defines nothing" in refused.value.message
+    assert [p.code for p in refused.value.problems] == ["E603"]
