@@ -265,3 +265,16 @@ def test_a_bundle_without_definitions_is_refused_and_says_so(service, admin):
         service.install_bundle(admin, [("notes.csv", "a,b\n")])
     assert "defines nothing" in refused.value.message
     assert [p.code for p in refused.value.problems] == ["E603"]
+
+
+def test_a_regime_installed_one_file_at_a_time_takes_each_file_against_the_ones_before(service, admin):
+    """Issue 7's first failure: the scoring form of a new regime was refused (E209) even after its
+    workflow was activated, because activation did not merge workflows."""
+    by_name = dict(bundle(**{"roles.yaml": ("four_eyes: true", "four_eyes: false")}))
+    service.install_bundle(
+        admin, [("communes.csv", by_name["communes.csv"]), ("units.yaml", by_name["units.yaml"])]
+    )
+    for name in ("roles.yaml", "application.yaml", "homestay.yaml", "inspection.yaml"):
+        installed = service.install_bundle(admin, [(name, by_name[name])])
+        assert not installed.pending and len(installed.versions) == 1
+    assert service.catalog.scoring_form_for("homestay", "homestay").id == "homestay-inspection"
