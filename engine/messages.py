@@ -215,6 +215,21 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Kế hoạch chuyển đổi chưa hợp lệ ({count} lỗi).",
         "The migration plan does not validate ({count} errors).",
     ),
+    "dossier.filed_on_future": _t(
+        "Ngày nộp {day} ở tương lai; hồ sơ được nộp vào ngày hôm nay ({today}).",
+        "The filing date {day} is in the future; a dossier is filed today ({today}).",
+    ),
+    "dossier.backdate_role": _t(
+        "Chỉ {roles} được ghi ngày nộp trước hôm nay ({day}); hồ sơ được nộp theo ngày của máy chủ.",
+        "Only {roles} may give a filing date before today ({day}); dossiers are filed on the server's date.",
+    ),
+    "dossier.backdate_window": _t(
+        "Ngày nộp chỉ được lùi tối đa {days} ngày (sớm nhất {earliest}).",
+        "The filing date may go back at most {days} days (earliest {earliest}).",
+    ),
+    "dossier.backdate_reason": _t(
+        "Ghi ngày nộp trước hôm nay cần nêu lý do.", "A filing date before today needs a reason."
+    ),
     "user.deactivate_self": _t(
         "Không thể tự khóa tài khoản của mình.", "You cannot deactivate your own account."
     ),

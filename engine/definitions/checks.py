@@ -154,6 +154,8 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         refs.append(Ref("regime", data["scoring_forms"]["regime"], ("scoring_forms", "regime")))
     for i, form_id in enumerate(data.get("forms", [])):
         refs.append(Ref("form", form_id, ("forms", i)))
+    for i, role in enumerate(data.get("filing", {}).get("backdate", {}).get("roles", [])):
+        refs.append(Ref("role", role, ("filing", "backdate", "roles", i)))
 
 
 def _check_clocks(clocks: dict[str, Any], transitions: list[dict[str, Any]]) -> Iterator[Finding]:

@@ -187,6 +187,9 @@ class Workflow:
     duties: tuple[Duty, ...]
     source: Source | None = None
     product_groups: dict[str, Text] = field(default_factory=dict)  # group id (product_sets' `group`) -> label
+    # `filing.backdate`: the roles that may give a filing date before today, and how many days back
+    backdate_roles: frozenset[str] = frozenset()
+    backdate_days: int = 0
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

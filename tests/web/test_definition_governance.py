@@ -269,3 +269,14 @@ def test_the_users_api_is_for_administrators(app: Flask) -> None:
     assert "roles" in wrong["details"]["problems"]
     names = {u["username"]: u for u in api.call("GET", "/users", "admin").get_json()["items"]}
     assert names["newcomer"]["roles"] == ["commune_officer"] and names["newcomer"]["active"] is True
+
+
+def test_back_dating_a_filing_without_the_role_is_403_with_the_reason(app: Flask) -> None:
+    import datetime as dt
+
+    api = Api(app.test_client())
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    refused = api.call("POST", "/dossiers", "producer1", json={"product_name": "Bình gốm", "product_set": "01",
+                       "producer_org": "HTX Gốm Bát Tràng", "commune_code": "00583", "filed_on": yesterday})  # fmt: skip
+    error = assert_error_shape(refused, 403, "permission_denied")
+    assert error["details"]["reason"] == "backdate" and "server's date" in error["message"]
