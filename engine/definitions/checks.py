@@ -356,9 +356,15 @@ def parse_date(value: str) -> dt.date | None:
 
 
 def check_dates(data: dict[str, Any], keys: Iterable[str]) -> Iterator[Finding]:
+    days = {}
     for key in keys:
         if isinstance(data.get(key), str) and parse_date(data[key]) is None:
             yield Finding("E118", (key,), {"value": data[key]})
+        elif data.get(key) is not None:
+            days[key] = parse_date(data[key]) if isinstance(data[key], str) else data[key]
+    start, until = days.get("effective_from"), days.get("effective_until")
+    if start is not None and until is not None and until <= start:
+        yield Finding("E120", ("effective_until",), {"until": until.isoformat(), "start": start.isoformat()})
 
 
 # --- test suites ----------------------------------------------------------------------
