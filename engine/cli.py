@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.commands.audit",
     "engine.commands.demo",
     "engine.commands.evidence",
+    "engine.commands.governance",
 )
 
 

@@ -39,6 +39,7 @@ MAX_LENGTH: Mapping[str, int] = {
     "filename": 300,
     # what is not a column but enters the audit chain or a query
     "comment": 5000,
+    "backdate_reason": 5000,  # a comment of its own, kept in the audit event
     "search": 200,
     "certificate_number": 100,
 }

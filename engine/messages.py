@@ -336,6 +336,47 @@ CATALOG: dict[str, tuple[str, str]] = {
     "geometry.invalid": _t("Hình không hợp lệ: {reason}.", "Invalid shape: {reason}."),
     "geometry.too_large": _t(
         "Hình quá lớn ({size}, tối đa {limit}).", "Shape too large ({size}, limit {limit})."
+    # --- governance of definitions (bundles, four eyes, retiring) ---------------------------
+    "definition.bundle_invalid": _t(
+        "Gói định nghĩa chưa hợp lệ ({count} lỗi); chưa cài gì.",
+        "The bundle does not validate ({count} errors); nothing was installed.",
+    ),
+    "definition.no_proposal": _t(
+        "Không có đề xuất {bundle} đang chờ duyệt.", "No proposal {bundle} awaits approval."
+    ),
+    "definition.own_proposal": _t(
+        "Không thể duyệt đề xuất {bundle} của chính mình: cần một quản trị viên khác (bốn mắt).",
+        "You cannot approve your own proposal {bundle}: another administrator must (four eyes).",
+    ),
+    "definition.version_taken": _t(
+        "{id} phiên bản {version} đã được kích hoạt với nội dung khác.",
+        "{id} version {version} has been activated with different content.",
+    ),
+    "definition.retire_before_start": _t(
+        "Không thể cho hết hiệu lực từ {day}, trước ngày bắt đầu {start}.",
+        "Cannot retire from {day}, before the version starts on {start}.",
+    ),
+    "migration.plan_invalid": _t(
+        "Kế hoạch chuyển đổi chưa hợp lệ ({count} lỗi).",
+        "The migration plan does not validate ({count} errors).",
+    ),
+    "dossier.filed_on_future": _t(
+        "Ngày nộp {day} ở tương lai; hồ sơ được nộp vào ngày hôm nay ({today}).",
+        "The filing date {day} is in the future; a dossier is filed today ({today}).",
+    ),
+    "dossier.backdate_role": _t(
+        "Chỉ {roles} được ghi ngày nộp trước hôm nay ({day}); hồ sơ được nộp theo ngày của máy chủ.",
+        "Only {roles} may give a filing date before today ({day}); dossiers are filed on the server's date.",
+    ),
+    "dossier.backdate_window": _t(
+        "Ngày nộp chỉ được lùi tối đa {days} ngày (sớm nhất {earliest}).",
+        "The filing date may go back at most {days} days (earliest {earliest}).",
+    ),
+    "dossier.backdate_reason": _t(
+        "Ghi ngày nộp trước hôm nay cần nêu lý do.", "A filing date before today needs a reason."
+    ),
+    "user.deactivate_self": _t(
+        "Không thể tự khóa tài khoản của mình.", "You cannot deactivate your own account."
     ),
 }
 

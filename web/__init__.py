@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ocopflow_throttle"] = LoginThrottle(
         int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_LOCK_SECONDS"])
     )
+    app.before_request(_fresh_catalog)
     app.before_request(auth.load_actor)
     init_input_gate(app)
     init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
@@ -54,6 +55,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_headers(app)
     return app
+
+
+def _fresh_catalog() -> None:
+    """Another worker may have activated a definition: the catalog is re-read when the database's
+    catalog version moved (checked at most once a second; engine/service/base.py)."""
+    from flask import current_app
+
+    current_app.extensions["ocopflow"].service.refresh_catalog()
 
 
 def _register_optional(app: Flask) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +119,9 @@ def build_runtime(app: Flask) -> Runtime:
                 + "\n  ".join(errors[:20])
             )
         catalog = result.catalog
+    # The service re-reads its catalog from the database (engine/service/base.py refresh_catalog)
+    # by replacing the catalog's tables: a copy, so a catalog handed in is never changed.
+    catalog = copy.copy(catalog)
     engine = make_engine(app.config["DATABASE_URL"])
     if app.config.get("AUTO_UPGRADE_DB", True):
         upgrade(engine)
@@ -132,7 +136,7 @@ def build_runtime(app: Flask) -> Runtime:
         max_evidence_bytes=int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024),
         evidence_types=upload_mime_types(app.config["UPLOAD_EXTENSIONS"]),
     )
-    return Runtime(catalog=catalog, service=service, database=database)
+    return Runtime(catalog=service.catalog, service=service, database=database)
 
 
 def upload_mime_types(extensions: list[str]) -> set[str]:

@@ -78,6 +78,8 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
                             maybe_text(d.get("message"))) for d in data.get("duties", [])),
         source=source,
         product_groups={gid: text(label) for gid, label in data.get("product_groups", {}).items()},
+        backdate_roles=frozenset(data.get("filing", {}).get("backdate", {}).get("roles", ())),
+        backdate_days=int(data.get("filing", {}).get("backdate", {}).get("days", 0)),
     )  # fmt: skip
 
 
@@ -99,7 +101,7 @@ def build_roles(data: dict[str, Any], source: m.Source) -> m.RoleSet:
         rid: m.Role(rid, text(r["label"]), r["scope"], frozenset(r["can"]))
         for rid, r in data["roles"].items()
     }
-    return m.RoleSet(data["id"], roles, source)
+    return m.RoleSet(data["id"], roles, source, bool(data.get("four_eyes", False)))
 
 
 def build_form(data: dict[str, Any], source: m.Source) -> m.Form:

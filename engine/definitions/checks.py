@@ -154,6 +154,8 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         refs.append(Ref("regime", data["scoring_forms"]["regime"], ("scoring_forms", "regime")))
     for i, form_id in enumerate(data.get("forms", [])):
         refs.append(Ref("form", form_id, ("forms", i)))
+    for i, role in enumerate(data.get("filing", {}).get("backdate", {}).get("roles", [])):
+        refs.append(Ref("role", role, ("filing", "backdate", "roles", i)))
 
 
 def _check_clocks(clocks: dict[str, Any], transitions: list[dict[str, Any]]) -> Iterator[Finding]:
@@ -354,9 +356,15 @@ def parse_date(value: str) -> dt.date | None:
 
 
 def check_dates(data: dict[str, Any], keys: Iterable[str]) -> Iterator[Finding]:
+    days = {}
     for key in keys:
         if isinstance(data.get(key), str) and parse_date(data[key]) is None:
             yield Finding("E118", (key,), {"value": data[key]})
+        elif data.get(key) is not None:
+            days[key] = parse_date(data[key]) if isinstance(data[key], str) else data[key]
+    start, until = days.get("effective_from"), days.get("effective_until")
+    if start is not None and until is not None and until <= start:
+        yield Finding("E120", ("effective_until",), {"until": until.isoformat(), "start": start.isoformat()})
 
 
 # --- test suites ----------------------------------------------------------------------

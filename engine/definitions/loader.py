@@ -159,6 +159,24 @@ def load_text(
     return _assemble([(filename, outcome)], [], lang, context)
 
 
+def load_texts(
+    files: Sequence[tuple[str, str | bytes]], lang: str = "vi", context: Catalog | None = None
+) -> LoadResult:
+    """Validate a bundle of uploaded files together (in any order), against `context`.
+
+    YAML files (.yaml, .yml) are definitions; any other file is an attachment a definition of
+    the bundle reads by its name (the CSV a `units` file names in `source:`).
+    """
+    raw = {name: text.encode("utf-8") if isinstance(text, str) else text for name, text in files}
+    attachments = {name: data for name, data in raw.items() if not name.lower().endswith((".yaml", ".yml"))}
+    entries = [
+        (name, _process(data, None, name, attachments=attachments))
+        for name, data in raw.items()
+        if name not in attachments
+    ]
+    return _assemble(entries, [], lang, context)
+
+
 def _load_file(path: Path) -> _Outcome:
     try:
         size = path.stat().st_size
@@ -192,7 +210,9 @@ def _sha_of(path: Path) -> str:
         return ""
 
 
-def _process(raw: bytes, path: Path | None, name: str = "<upload>") -> _Outcome:
+def _process(
+    raw: bytes, path: Path | None, name: str = "<upload>", *, attachments: dict[str, bytes] | None = None
+) -> _Outcome:
     parsed = yamlread.parse(raw)
     findings = list(parsed.findings)
     text = raw.decode("utf-8-sig", errors="replace")
@@ -217,19 +237,29 @@ def _process(raw: bytes, path: Path | None, name: str = "<upload>") -> _Outcome:
         if kind == "scoring_form":
             findings = list(_apply_discrepancies(data, findings))
         unit_map: dict[str, Any] = {}
+        csv_raw = b""
         if kind == "units":
-            unit_map, unit_findings, csv_raw = units.read_units(data, path)
+            unit_map, unit_findings, csv_raw = units.read_units(data, path, _sibling(name, attachments))
             findings.extend(unit_findings)
             if path is not None:
                 deps = ((os.path.abspath(path.parent / data["source"]), hashlib.sha256(csv_raw).hexdigest()),)
         if not any(f.severity == "error" for f in findings):
-            source = Source(str(path) if path else name, hashlib.sha256(raw).hexdigest(), text)
+            attached = ((data["source"], csv_raw.decode("utf-8-sig")),) if kind == "units" else ()
+            source = Source(str(path) if path else name, hashlib.sha256(raw).hexdigest(), text, attached)
             if kind == "units":
                 definition = UnitSet(data["id"], build.text(data["title"]), unit_map, source)
             else:
                 definition = _BUILD[kind](data, source)
     ident = data.get("id") if isinstance(data.get("id"), str) else None
     return _Outcome(kind, definition, ident, _located(findings, text), refs, text, deps)
+
+
+def _sibling(name: str, attachments: dict[str, bytes] | None) -> dict[str, bytes] | None:
+    """The attachments by their name relative to the folder of the YAML file `name`."""
+    if attachments is None:
+        return None
+    folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+    return {n[len(folder) :]: data for n, data in attachments.items() if n.startswith(folder)}
 
 
 _TOP_KEY = re.compile(r"^(kind|id):[ \t]*['\"]?([A-Za-z0-9_-]+)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
@@ -334,6 +364,13 @@ def _assemble(
     problems.sort(key=lambda p: (p.file, p.line, p.column, p.code))
     ok = not any(p.severity == "error" for p in problems)
     return LoadResult(catalog, problems, ok, len(entries))
+
+
+def problem_at(
+    file: str, text: str, code: str, path: tuple[str | int, ...], params: dict[str, Any], lang: str = "vi"
+) -> Problem:
+    """A problem found outside the loader (installing against what is stored), at its line."""
+    return _problem(file, _located([Finding(code, path, params)], text)[0], lang)
 
 
 def _problem(file: str, f: Finding, lang: str) -> Problem:

@@ -2,7 +2,8 @@
 
 Codes are stable: tools and people depend on them. E1xx: the file and its
 structure; E2xx: references and the shape of a workflow or form; E3xx:
-expressions; E4xx: scoring arithmetic; E5xx: definition test cases; W0xx:
+expressions; E4xx: scoring arithmetic; E5xx: definition test cases; E6xx: installing
+against the stored versions; E7xx: migration plans; W0xx:
 warnings (they do not fail validation).
 """
 
@@ -59,8 +60,8 @@ CODES: dict[str, Message] = {
     "E111": _m("Thiếu khóa bắt buộc '{key}'", "Missing required key '{key}'",
                "Thêm '{key}:' vào đây.", "Add '{key}:' here."),
     "E112": _m("Sai kiểu: cần {expected}, nhận {actual}", "Wrong type: expected {expected}, got {actual}",
-               "Viết một giá trị kiểu {expected}; mã hoặc số hiệu trông như số (\"01\", \"1.1\", \"2026.1\") phải đặt trong dấu ngoặc kép.",
-               "Write a {expected} here; codes and versions that look like numbers (\"01\", \"1.1\", \"2026.1\") must be quoted."),
+               "Viết một giá trị kiểu {expected}: số viết không có dấu ngoặc kép (days: 20); mã hoặc số hiệu trông như số (\"01\", \"1.1\", \"2026.1\") là chuỗi, phải đặt trong dấu ngoặc kép.",
+               "Write a {expected} here: numbers go without quotes (days: 20); codes and versions that look like numbers (\"01\", \"1.1\", \"2026.1\") are text and must be quoted."),
     "E113": _m("Giá trị {value} không được phép", "Value {value} is not allowed",
                "Dùng một trong: {allowed}.", "Use one of: {allowed}."),
     "E114": _m("'{value}' không đúng dạng {what}", "'{value}' is not a valid {what}",
@@ -74,6 +75,10 @@ CODES: dict[str, Message] = {
                "Xem ví dụ trong docs/definitions.md.", "See the examples in docs/definitions.md."),
     "E118": _m("'{value}' không phải ngày hợp lệ", "'{value}' is not a valid date",
                "Viết ngày theo dạng NNNN-TT-NN, ví dụ 2026-05-22.", "Write dates as YYYY-MM-DD, e.g. 2026-05-22."),
+    "E120": _m("Ngày hết hiệu lực {until} không sau ngày bắt đầu {start}",
+               "effective_until {until} is not after effective_from {start}",
+               "effective_until là ngày đầu tiên không còn hiệu lực: đặt nó sau effective_from, hoặc bỏ đi.",
+               "effective_until is the first day no longer in effect: put it after effective_from, or leave it out."),
     "E119": _m("Khóa của bảng phải là chuỗi đơn giản", "Mapping keys must be plain strings",
                "Không dùng danh sách hay bảng làm khóa.", "Do not use lists or mappings as keys."),
     "E130": _m("Không đọc được tệp CSV '{source}': {reason}", "CSV file '{source}' cannot be read: {reason}",
@@ -219,6 +224,27 @@ CODES: dict[str, Message] = {
                "Test case '{name}' must name exactly one of 'scoring_form' or 'workflow'",
                "Ca chấm điểm dùng 'scoring_form'; ca phân quyền dùng 'workflow'.",
                "Scoring cases name 'scoring_form'; permission cases name 'workflow'."),
+    # --- E6xx: installing a bundle against the stored versions ----------------------------
+    "E601": _m("{kind} '{id}' phiên bản {version} đã được cài với nội dung khác",
+               "{kind} '{id}' version {version} is already installed with different content",
+               "Đặt số phiên bản mới cho nội dung đã sửa; một phiên bản đã cài không bao giờ đổi.",
+               "Give the edited content a new version; an installed version never changes."),
+    "E602": _m("Ngày hiệu lực đề xuất {proposed} sớm hơn ngày trong tệp ({declared})",
+               "The proposed effective date {proposed} is earlier than the file's ({declared})",
+               "Chỉ được đề xuất ngày muộn hơn; muốn sớm hơn thì sửa 'effective_from' trong tệp và đặt phiên bản mới.",
+               "Only a later date may be proposed; for an earlier one edit 'effective_from' in the file and give it a new version."),
+    "E603": _m("Gói không có định nghĩa nào", "The bundle holds no definition",
+               "Tải lên các tệp YAML (hoặc một tệp .zip chứa chúng).", "Upload the YAML files (or a .zip holding them)."),
+    # --- E7xx: migration plans -----------------------------------------------------------
+    "E701": _m("Kế hoạch chuyển đổi sai cấu trúc: {reason}", "The migration plan is malformed: {reason}",
+               "Kế hoạch có: workflow, from, to, states (trạng thái cũ: trạng thái mới), và tùy chọn dossiers, kinds, on.",
+               "A plan has: workflow, from, to, states (old state: new state), and optionally dossiers, kinds, on."),
+    "E702": _m("Quy trình '{workflow}' không có phiên bản đã cài '{version}'",
+               "Workflow '{workflow}' has no installed version '{version}'",
+               "Phiên bản đã cài: {known}.", "Installed versions: {known}."),
+    "E703": _m("'{state}' không phải trạng thái của {workflow} {version}",
+               "'{state}' is not a state of {workflow} {version}",
+               "Trạng thái có: {known}.", "States: {known}."),
     # --- warnings ------------------------------------------------------------------------
     "W001": _m("{message} — sai lệch đã biết: {note}", "{message} — known discrepancy: {note}",
                "Giữ nguyên theo văn bản pháp lý.", "Kept as in the legal text."),

@@ -71,6 +71,8 @@ class Source:
     file: str
     sha256: str
     text: str = field(repr=False, compare=False)
+    # Other files the definition reads, (name, text): a units file's CSV. Not in sha256.
+    attachments: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
 
 # --- workflows -----------------------------------------------------------------
@@ -185,6 +187,9 @@ class Workflow:
     duties: tuple[Duty, ...]
     source: Source | None = None
     product_groups: dict[str, Text] = field(default_factory=dict)  # group id (product_sets' `group`) -> label
+    # `filing.backdate`: the roles that may give a filing date before today, and how many days back
+    backdate_roles: frozenset[str] = frozenset()
+    backdate_days: int = 0
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))
@@ -263,6 +268,9 @@ class RoleSet:
     id: str
     roles: dict[str, Role]
     source: Source | None = None
+    # Definitions governed by this file (itself, its workflows and what they use) are installed
+    # only when a second administrator approves the proposal (docs/definitions.md, "Four eyes").
+    four_eyes: bool = False
 
     def __hash__(self) -> int:
         return hash((self.id, self.source.sha256 if self.source else None))

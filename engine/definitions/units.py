@@ -16,11 +16,27 @@ MAX_CSV_BYTES = 20 * 1024 * 1024
 
 
 def read_units(
-    data: dict[str, Any], yaml_file: FsPath | None
+    data: dict[str, Any], yaml_file: FsPath | None, attachments: dict[str, bytes] | None = None
 ) -> tuple[dict[str, m.Unit], list[Finding], bytes]:
-    """Units by code, findings, and the CSV bytes (part of the cache key)."""
+    """Units by code, findings, and the CSV bytes (part of the cache key).
+
+    The CSV is read next to the YAML file, or from `attachments` (name relative to the YAML's
+    folder -> bytes) for an uploaded bundle or a version reloaded from the database.
+    """
     source = data["source"]
     params = {"source": source, "columns": ",".join(COLUMNS)}
+    if yaml_file is None and attachments is not None:
+        raw = attachments.get(source)
+        if raw is None:
+            return {}, [Finding("E130", ("source",), {**params, "reason": "not in the bundle"})], b""
+        if len(raw) > MAX_CSV_BYTES:
+            return {}, [Finding("E130", ("source",), {**params, "reason": "larger than 20 MB"})], b""
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return {}, [Finding("E130", ("source",), {**params, "reason": str(exc)})], b""
+        found: dict[str, m.Unit] = {}
+        return found, list(_rows(text, source, found)), raw
     if yaml_file is None:
         return (
             {},

@@ -7,6 +7,8 @@ mixin per concern so each module stays small.
 
 from __future__ import annotations
 
+from engine.service.governance import BundleCheck, BundleItem, Installed
+from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
 from engine.service.queries import QueryUseCases
 from engine.service.records import RecordPage, RecordSnapshot, RecordUseCases, RegisterSummary
 from engine.service.snapshots import (
@@ -20,22 +22,25 @@ from engine.service.snapshots import (
     Page,
     UserSnapshot,
 )
-from engine.service.versions import VersionUseCases
 
 
-class Service(QueryUseCases, VersionUseCases, RecordUseCases):
+class Service(QueryUseCases, MigrationPlanUseCases, RecordUseCases):
     """Every use case of the runtime. Hand it `Database(engine).transaction` and a loaded catalog."""
 
 
 __all__ = [
     "Action",
+    "BundleCheck",
+    "BundleItem",
     "CertificateSnapshot",
     "ClockSnapshot",
     "DefinitionVersion",
     "DossierSnapshot",
+    "Installed",
     "MigrationItem",
     "MigrationPlan",
     "Page",
+    "PlanPreview",
     "RecordPage",
     "RecordSnapshot",
     "RegisterSummary",

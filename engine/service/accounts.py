@@ -203,3 +203,23 @@ class AccountUseCases(ServiceBase):
         with self._tx(write=False) as repo:
             row = repo.user_for_token(_token_hash(token))
         return actor_from_row(row) if row is not None and row["active"] else None
+
+    def has_users(self) -> bool:
+        """Whether any user exists (the first one is created without an actor)."""
+        with self._tx(write=False) as repo:
+            return bool(repo.users())
+
+    def deactivate_user(self, actor: Actor, username: str) -> UserSnapshot:
+        """The user signs in no more and their tokens stop working (read per request); history stays.
+        One function for the CLI, the API and the users page."""
+        if actor.id == username:
+            raise PermissionDenied(say("user.deactivate_self"), reason="self")
+        with self._tx() as repo:
+            self.require(actor, "administer")
+            row = repo.user_by_username(username)
+            if row is None:
+                raise NotFound(say("user.not_found", username=username))
+            repo.update_user(row["id"], active=False)
+            row["active"] = False
+            self._audit_user(repo, actor, "deactivate_user", row)
+            return user_snapshot(row)

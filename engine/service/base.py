@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ DEFAULT_EVIDENCE_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 DEFAULT_MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+CATALOG_CHECK_SECONDS = 1.0  # how stale a process's catalog may be after another one activates
 
 
 class RepositoryFactory(Protocol):
@@ -83,12 +86,34 @@ class ServiceBase:
         self.signing_key = signing_key or self.evidence_dir.parent / "audit-signing-key.pem"
         self.max_evidence_bytes = max_evidence_bytes
         self.evidence_types = frozenset(evidence_types)
+        self._catalog_seen: tuple[int, dt.date] | None = None
+        self._catalog_checked = float("-inf")
+        self._catalog_lock = threading.Lock()
         if sync:
             self.sync_definitions()
+            self.refresh_catalog(force=True)
 
     @property
     def catalog(self) -> Catalog:
         return self.registry.catalog
+
+    def refresh_catalog(self, *, force: bool = False) -> bool:
+        """Re-read the catalog from the database when another process (or this one) changed the
+        stored definitions, or the day changed; the version row is read at most once a second.
+        Returns whether the catalog was rebuilt."""
+        now = time.monotonic()
+        if not force and now - self._catalog_checked < CATALOG_CHECK_SECONDS:
+            return False
+        with self._catalog_lock:
+            self._catalog_checked = now
+            day = self.now().date()
+            with self._tx(write=False) as repo:
+                seen = (repo.catalog_version(), day)
+                if seen == self._catalog_seen and not force:
+                    return False
+                self.registry.refresh(repo, day)
+                self._catalog_seen = seen
+            return True
 
     def now(self) -> dt.datetime:
         now = self._clock()

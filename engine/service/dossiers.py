@@ -9,9 +9,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from engine import context
-from engine import filetypes
-from engine.definitions.model import Form
+from engine import context, filetypes
+from engine.definitions.model import Form, Workflow
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from engine.limits import text_problems
 from engine.messages import Message, say
@@ -46,6 +45,21 @@ def _deny(decision: Any) -> PermissionDenied:
     return PermissionDenied(decision.message or decision.reason, reason=decision.reason)
 
 
+def _check_backdate(
+    actor: Actor, workflow: Workflow, day: dt.date, today: dt.date, reason: str | None
+) -> None:
+    """A filing date before today: a role of `filing.backdate`, within its days, with a reason."""
+    if not actor.roles & workflow.backdate_roles:
+        roles = ", ".join(sorted(workflow.backdate_roles)) or "—"
+        raise PermissionDenied(say("dossier.backdate_role", roles=roles, day=day), reason="backdate")
+    earliest = today - dt.timedelta(days=workflow.backdate_days)
+    if day < earliest:
+        problem = say("dossier.backdate_window", days=workflow.backdate_days, earliest=earliest)
+        raise InvalidForm(say("dossier.not_opened"), {"filed_on": problem})
+    if not reason or not reason.strip() or len(reason) > 1000:
+        raise InvalidForm(say("dossier.not_opened"), {"backdate_reason": say("dossier.backdate_reason")})
+
+
 class DossierUseCases(ServiceBase):
     def open_dossier(
         self,
@@ -59,8 +73,12 @@ class DossierUseCases(ServiceBase):
         filed_on: dt.date | None = None,
         workflow_id: str | None = None,
         renews_certificate: str | None = None,
+        backdate_reason: str | None = None,
     ) -> DossierSnapshot:
-        """Open a dossier under the workflow version in effect on its filing date, and pin that version."""
+        """Open a dossier under the workflow version in effect on its filing date, and pin that version.
+
+        The filing date is the server's; a date before today is accepted from a role the workflow's
+        `filing.backdate` names, within its window and with a reason (audited)."""
         refused = text_problems(
             product_name=product_name,
             producer_org=producer_org,
@@ -69,13 +87,20 @@ class DossierUseCases(ServiceBase):
             kind=kind,
             workflow_id=workflow_id,
             renews_certificate=renews_certificate,
+            backdate_reason=backdate_reason,
         )
         if refused:  # before any look-up: the database never sees the value
             raise InvalidForm(say("dossier.not_opened"), refused)
         now = self.now()
-        filed_on = filed_on or now.date()
+        today = now.date()
+        filed_on = filed_on or today
+        if filed_on > today:
+            problem = say("dossier.filed_on_future", day=filed_on, today=today)
+            raise InvalidForm(say("dossier.not_opened"), {"filed_on": problem})
         with self._tx() as repo:
             workflow, _ = self.registry.workflow_in_effect(repo, filed_on, workflow_id)
+            if filed_on < today:
+                _check_backdate(actor, workflow, filed_on, today, backdate_reason)
             definition_set = self.registry.pin(repo, workflow, product_set, filed_on)
             pinned = self.registry.pinned(
                 repo, workflow, {"definition_set": definition_set, "product_set": product_set}
@@ -137,6 +162,7 @@ class DossierUseCases(ServiceBase):
                     "kind": kind,
                     "filed_on": filed_on,
                     "stars": stars,  # what the consistency check replays (a renewal starts with them)
+                    **({"backdated_on": today, "reason": backdate_reason} if filed_on < today else {}),
                 },
             )
             row = repo.dossier(dossier_id)

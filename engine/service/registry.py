@@ -69,6 +69,35 @@ def in_effect(rows: list[Row], day: dt.date) -> Row | None:
     return max(live, key=lambda r: (r["effective_from"] or dt.date.min, r["id"])) if live else None
 
 
+_ATTRS = {"workflow": "workflows", "roles": "roles", "form": "forms", "scoring_form": "scoring_forms",
+          "units": "units"}  # fmt: skip
+_KIND_OF = {attr: kind for kind, attr in _ATTRS.items()}
+
+
+def _latest_active(rows: list[Row]) -> Row | None:
+    live = [r for r in rows if r["active"]]
+    return max(live, key=lambda r: (r["effective_from"] or dt.date.min, r["id"])) if live else None
+
+
+def _csv_on_disk(row: Mapping[str, Any]) -> dict[str, str] | None:
+    """The CSV of a units version stored before revision 0004 kept no copy of it: read it beside
+    the file it was loaded from, when that file is still there."""
+    if row["kind"] != "units":
+        return None
+    from pathlib import Path
+
+    from engine.definitions.yamlread import parse
+
+    data = parse(row["source"]).data
+    source = data.get("source") if isinstance(data, dict) else None
+    if not isinstance(source, str):
+        return None
+    try:
+        return {source: (Path(row["file"]).parent / source).read_text(encoding="utf-8-sig")}
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _legal_basis(definition: Any) -> str | None:
     text = getattr(definition, "legal_basis", None)
     return str(text) if text is not None else None
@@ -122,7 +151,11 @@ class Registry:
         actor: str,
         now: dt.datetime,
         effective_from: dt.date | None,
+        *,
+        approved: bool = True,
+        bundle: str | None = None,
     ) -> Row:
+        """Store a version: active at once when `approved`, else proposed (four-eyes) until approved."""
         assert definition.source is not None
         values: dict[str, Any] = {
             "kind": KINDS[type(definition)],
@@ -130,13 +163,20 @@ class Registry:
             "version": getattr(definition, "version", "") or "",
             "sha256": definition.source.sha256,
             "source": definition.source.text,
-            "file": definition.source.file,
+            "file": definition.source.file[-400:],
             "legal_basis": _legal_basis(definition),
             "effective_from": effective_from or getattr(definition, "effective_from", None),
             "effective_until": getattr(definition, "effective_until", None),
             "activated_by": actor,
             "activated_at": now,
-            "active": True,
+            "active": approved,
+            "status": "active" if approved else "proposed",
+            "bundle": bundle,
+            "attachments": dict(definition.source.attachments) or None,
+            "proposed_by": actor,
+            "proposed_at": now,
+            "approved_by": actor if approved else None,
+            "approved_at": now if approved else None,
         }
         values["id"] = repo.add_definition(**values)
         if isinstance(definition, Workflow):
@@ -144,6 +184,66 @@ class Registry:
                 self._by_hash[definition.source.sha256] = definition
         self._remember([definition])
         return values
+
+    # --- the catalog in force, read from the database -------------------------------
+
+    def refresh(self, repo: Repository, day: dt.date) -> None:
+        """Rebuild the catalog from the stored versions: for every (kind, id) the active version in
+        effect on `day` (else the latest active one). Versions this process has loaded before are
+        reused by hash; the others are loaded from their stored text, together, against the rest.
+
+        The catalog's tables are replaced, never changed in place, so a request iterating the old
+        ones is not disturbed.
+        """
+        chosen: dict[tuple[str, str], Row] = {}
+        by_id: dict[tuple[str, str], list[Row]] = {}
+        for r in repo.definition_heads(tuple(KINDS.values())):
+            by_id.setdefault((r["kind"], r["def_id"]), []).append(r)
+        for key, rows in by_id.items():
+            row = in_effect(rows, day) or _latest_active(rows)
+            if row is not None:
+                chosen[key] = row
+        known: dict[str, dict[str, Any]] = {attr: {} for attr in _ATTRS.values()}
+        missing: list[Row] = []
+        for (kind, def_id), row in chosen.items():
+            found = self._models.get((kind, row["sha256"]))
+            if found is None:
+                missing.append(row)
+            else:
+                known[_ATTRS[kind]][def_id] = found
+        if missing:
+            self._load_rows(repo, missing, known)
+        catalog = self.catalog
+        for attr, table in known.items():
+            setattr(catalog, attr, table)
+
+    def _load_rows(self, repo: Repository, rows: list[Row], known: dict[str, dict[str, Any]]) -> None:
+        from engine.definitions.loader import load_texts
+        from engine.definitions.model import Catalog
+
+        context = Catalog(**known, tests=self.catalog.tests)
+        files: list[tuple[str, str | bytes]] = []
+        for row in rows:
+            full = repo.definition_by_hash(row["kind"], row["sha256"])
+            if full is None:
+                continue
+            name = f"{row['kind']}/{row['def_id']}/{row['sha256'][:12]}.yaml"
+            files.append((name, full["source"]))
+            for attached, text in (full.get("attachments") or _csv_on_disk(full) or {}).items():
+                files.append((f"{row['kind']}/{row['def_id']}/{attached}", text))
+        result = load_texts(files, context=context)
+        loaded = result.catalog
+        for attr in _ATTRS.values():
+            for def_id, definition in getattr(loaded, attr).items():
+                if definition.source is not None and not any(
+                    p.severity == "error" and p.file.startswith(f"{_KIND_OF[attr]}/{def_id}/")
+                    for p in result.problems
+                ):
+                    known[attr][def_id] = definition
+                    self._remember([definition])
+                    if isinstance(definition, Workflow):
+                        with self._lock:
+                            self._by_hash[definition.source.sha256] = definition
 
     def _remember(self, definitions: Collection[Definition]) -> None:
         with self._lock:
@@ -159,7 +259,7 @@ class Registry:
         row = repo.definition_by_hash(kind, sha256) if repo is not None else None
         if row is None:
             raise NotFound(say("definition.version_not_stored", kind=kind, sha=sha256[:12]))
-        loaded = self.load_text(row["source"], row["file"])
+        loaded = self.load_text(row["source"], row["file"], row.get("attachments") or _csv_on_disk(row))
         candidates: list[Definition] = [
             *loaded.roles.values(),
             *loaded.forms.values(),
@@ -280,10 +380,13 @@ class Registry:
             raise InvalidDefinition(say("definition.not_one_workflow", filename=filename), problems=[])
         return next(iter(result.workflows.values()))
 
-    def load_text(self, text: str, filename: str) -> Catalog:
-        from engine.definitions.loader import load_text
+    def load_text(self, text: str, filename: str, attachments: Mapping[str, str] | None = None) -> Catalog:
+        from engine.definitions.loader import load_texts
 
-        result = load_text(text, filename, context=self.catalog)
+        folder = filename.rsplit("/", 1)[0] + "/" if "/" in filename else ""
+        files: list[tuple[str, str | bytes]] = [(filename, text)]
+        files.extend((folder + name, body) for name, body in (attachments or {}).items())
+        result = load_texts(files, context=self.catalog)
         if not result.ok:
             errors = [p for p in result.problems if p.severity == "error"]
             raise InvalidDefinition(

@@ -116,6 +116,12 @@ class DefinitionVersion:
     activated_by: str
     activated_at: dt.datetime
     active: bool
+    status: str = "active"  # proposed, active, retired (an end date set), deactivated
+    bundle: str | None = None
+    proposed_by: str | None = None
+    proposed_at: dt.datetime | None = None
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

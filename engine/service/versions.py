@@ -17,7 +17,7 @@ from engine.service.snapshots import DefinitionVersion, MigrationItem, Migration
 from engine.storage.repository import Repository, Row
 
 
-def _version(row: Row) -> DefinitionVersion:
+def version_of(row: Row) -> DefinitionVersion:
     return DefinitionVersion(
         kind=row["kind"],
         def_id=row["def_id"],
@@ -30,57 +30,21 @@ def _version(row: Row) -> DefinitionVersion:
         activated_by=row["activated_by"],
         activated_at=row["activated_at"],
         active=row["active"],
+        status=row.get("status") or ("active" if row["active"] else "deactivated"),
+        bundle=row.get("bundle"),
+        proposed_by=row.get("proposed_by"),
+        proposed_at=row.get("proposed_at"),
+        approved_by=row.get("approved_by"),
+        approved_at=row.get("approved_at"),
     )
 
 
 class VersionUseCases(AccountUseCases, DossierUseCases):
-    def activate_definition(
-        self, actor: Actor, text: str, filename: str, effective_from: dt.date | None = None
-    ) -> list[DefinitionVersion]:
-        """Check an uploaded definition against the loaded ones and store it as a new version."""
-        self.require(actor, "administer")
-        loaded = self.registry.load_text(text, filename)
-        definitions: list[Workflow | RoleSet | Form | ScoringForm | UnitSet] = [
-            *loaded.workflows.values(),
-            *loaded.roles.values(),
-            *loaded.forms.values(),
-            *loaded.scoring_forms.values(),
-            *loaded.units.values(),
-        ]
-        if not definitions:
-            raise InvalidDefinition(say("definition.nothing_to_activate", filename=filename), problems=[])
-        now = self.now()
-        out = []
-        with self._tx() as repo:
-            for definition in definitions:
-                kind = KINDS[type(definition)]
-                assert definition.source is not None
-                existing = repo.definition_by_hash(kind, definition.source.sha256)
-                if existing is not None and effective_from in (None, existing["effective_from"]):
-                    out.append(_version(existing))
-                    continue
-                row = self.registry.store(repo, definition, actor.id, now, effective_from)
-                repo.append_event(
-                    at=now,
-                    actor=actor.id,
-                    action="activate_definition",
-                    definition_hash=row["sha256"],
-                    payload={k: row[k] for k in ("kind", "def_id", "version", "file", "effective_from")},
-                )
-                out.append(_version(row))
-        self._merge(loaded)
-        return out
-
-    def _merge(self, loaded: object) -> None:
-        """Later look-ups by id (forms, roles, scoring forms) see the activated definitions."""
-        for name in ("roles", "forms", "scoring_forms", "units"):
-            getattr(self.catalog, name).update(getattr(loaded, name))
-
     def definition_versions(
         self, kind: str | None = None, def_id: str | None = None
     ) -> list[DefinitionVersion]:
         with self._tx(write=False) as repo:
-            return [_version(r) for r in repo.definitions(kind, def_id)]
+            return [version_of(r) for r in repo.definitions(kind, def_id)]
 
     def definition_source(self, sha256: str) -> str:
         with self._tx(write=False) as repo:

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, String, and_, cast, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import Conflict
@@ -93,11 +93,39 @@ class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore):
         try:
             with self.connection.begin_nested():
                 result = self.connection.execute(insert(t.definitions).values(**values))
+                self.bump_catalog()
         except IntegrityError as exc:
             raise Conflict(
                 f"definition {values.get('def_id')!r} {values.get('version')!r} is already stored"
             ) from exc
         return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def update_definition(self, row_id: int, **values: Any) -> None:
+        self.connection.execute(update(t.definitions).where(t.definitions.c.id == row_id).values(**values))
+        self.bump_catalog()
+
+    def catalog_version(self) -> int:
+        """The number every change of the stored definitions bumps (0 before revision 0004)."""
+        found = self.connection.execute(
+            select(t.catalog_version.c.version).where(t.catalog_version.c.id == 1)
+        )
+        return int(found.scalar() or 0)
+
+    def bump_catalog(self) -> None:
+        c = t.catalog_version.c
+        self.connection.execute(update(t.catalog_version).where(c.id == 1).values(version=c.version + 1))
+
+    def definitions_in_bundle(self, bundle: str) -> list[Row]:
+        q = select(t.definitions).where(t.definitions.c.bundle == bundle).order_by(t.definitions.c.id)
+        return [dict(r) for r in self.connection.execute(q).mappings()]
+
+    def dossiers_pinning(self, sha256: str) -> list[Row]:
+        """Dossiers whose workflow or pinned set names this hash (the JSON is searched as text)."""
+        d = t.dossiers.c
+        q = select(t.dossiers).where(
+            (d.definition_hash == sha256) | (cast(d.definition_set, String).like(f"%{sha256}%"))
+        )
+        return [dict(r) for r in self.connection.execute(q.order_by(d.id)).mappings()]
 
     def definition_by_hash(self, kind: str, sha256: str) -> Row | None:
         q = select(t.definitions).where(t.definitions.c.kind == kind, t.definitions.c.sha256 == sha256)

@@ -74,7 +74,25 @@ definitions = Table(
     Column("activated_by", String(80), nullable=False),
     Column("activated_at", DateTime, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
+    # Governance (revision 0004_defstore): proposed -> active (four-eyes: approved by another
+    # administrator), or deactivated; a bundle groups the versions installed together; attachments
+    # are the files a definition reads besides its YAML (a units CSV), {name: text}.
+    Column("status", String(20), nullable=False, server_default="active"),
+    Column("bundle", String(64), index=True),
+    Column("attachments", JSON),
+    Column("proposed_by", String(80)),
+    Column("proposed_at", DateTime),
+    Column("approved_by", String(80)),
+    Column("approved_at", DateTime),
     UniqueConstraint("kind", "def_id", "version", "sha256"),
+)
+
+# One row: bumped by every change of the definitions table, so each process re-reads its catalog.
+catalog_version = Table(
+    "catalog_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
 )
 
 dossiers = Table(

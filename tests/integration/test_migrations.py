@@ -66,3 +66,22 @@ def test_the_migrated_schema_is_the_one_tables_py_declares(engine: Any) -> None:
     # Only differences in tables and indexes matter here (column type spellings vary by dialect).
     structural = [d for d in differences if isinstance(d, tuple) and d[0].endswith(("_table", "_index"))]
     assert structural == []
+
+
+def test_revision_0004_keeps_stored_versions_as_approved_by_who_stored_them(engine: Any) -> None:
+    import datetime as dt
+
+    upgrade(engine, "0003")
+    at = dt.datetime(2026, 7, 1, 9, 0)
+    row = {"kind": "roles", "def_id": "r", "version": "", "sha256": "a" * 64, "source": "kind: roles",
+           "file": "r.yaml", "activated_by": "admin", "activated_at": at, "active": True}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(t.definitions.c.kind.table).values(**row))
+    upgrade(engine, "0004_defstore")
+    with engine.connect() as conn:
+        stored = conn.execute(select(t.definitions)).mappings().one()
+        version = conn.execute(select(t.catalog_version.c.version)).scalar()
+    assert (stored["status"], stored["proposed_by"], stored["approved_by"]) == ("active", "admin", "admin")
+    assert stored["approved_at"] == at and version == 1
+    downgrade(engine, "0003")
+    assert current_revision(engine) == "0003"

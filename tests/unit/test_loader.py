@@ -119,7 +119,7 @@ def test_messages_come_in_vietnamese_by_default_and_english_on_request() -> None
     en = load_text(text, "r.yaml", lang="en").problems[0]
     assert vi.code == en.code == "E110"
     assert vi.message.startswith("Khóa không được phép") and en.message.startswith("Unknown key")
-    assert "allowed keys: description, id, kind, roles, title" in en.hint
+    assert "allowed keys: description, four_eyes, id, kind, roles, title" in en.hint
 
 
 def test_an_upload_is_checked_against_the_definitions_it_refers_to(valid_catalog: Catalog) -> None:

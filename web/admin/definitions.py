@@ -1,5 +1,6 @@
-"""Definitions for administrators: installed versions, the YAML source and its diagram, and
-upload -> problems with line numbers -> diff against the active version -> activate on a date."""
+"""Definitions for administrators: installed versions, the YAML source and its diagram; a bundle
+(several files or a zip) -> problems by file and line -> diffs -> install on the file's date or a
+later one; proposals another administrator approves (four eyes); retire and deactivate."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from engine.definitions.loader import load_text
-from engine.errors import InvalidDefinition, PermissionDenied
+from engine.definitions.bundle import BundleError, read_zip
+from engine.definitions.loader import load_text, load_texts
+from engine.errors import Conflict, InvalidDefinition, NotFound, PermissionDenied
 from web.admin import bp
 from web.admin.access import requires
 from web.admin.diagram import render as render_diagram
@@ -22,11 +24,15 @@ from web.problems import error_text
 from web.runtime import runtime
 
 # What one check may cost: the largest shipped definition (workflows/ocop-2026.yaml) is 38 KB in
-# 619 lines; an upload may be about eight times that. Each line is shown back on the check page,
+# 619 lines; a file may be about eight times that. Each line is shown back on the check page,
 # and the loader reports at most 100 problems a file (E109 counts the rest).
-MAX_UPLOAD = 300_000  # bytes
-MAX_LINES = 5_000
+MAX_UPLOAD = 300_000  # bytes a file
+MAX_LINES = 5_000  # lines a file
+MAX_BUNDLE = 5_000_000  # bytes a bundle (a zip, uncompressed, or several files)
 UPLOAD_SUFFIXES = (".yaml", ".yml")
+BUNDLE_SUFFIXES = (*UPLOAD_SUFFIXES, ".csv", ".zip")
+
+Files = list[tuple[str, str]]
 
 
 def _versions() -> list[Any]:
@@ -46,7 +52,7 @@ def _stored(sha256: str) -> tuple[Any, str] | None:
 
 def in_effect(kind: str, def_id: str, today: dt.date | None = None) -> Any | None:
     """The active version of (kind, id) in effect today, or the latest active one."""
-    today = today or dt.date.today()
+    today = today or runtime().service.now().date()
     active = [v for v in _versions() if v.kind == kind and v.def_id == def_id and v.active]
     current = [
         v
@@ -69,10 +75,16 @@ def _workflow_svg(text: str, filename: str, *, standalone: bool = False) -> Mark
 @bp.get("/definitions")
 @requires("administer")
 def definitions() -> str:
-    today = dt.date.today()
+    today = runtime().service.now().date()
     versions = _versions()
     current = {(v.kind, v.def_id): in_effect(v.kind, v.def_id, today) for v in versions}
-    return render_template("admin/definitions.html", versions=versions, current=current, today=today)
+    proposals: dict[str, list[Any]] = {}
+    for v in versions:
+        if v.status == "proposed" and v.bundle:
+            proposals.setdefault(v.bundle, []).append(v)
+    return render_template(
+        "admin/definitions.html", versions=versions, current=current, today=today, proposals=proposals
+    )
 
 
 @bp.get("/definitions/<sha256>")
@@ -83,7 +95,15 @@ def definition(sha256: str) -> str:
         abort(404)
     version, text = found
     diagram = _workflow_svg(text, version.file) if version.kind == "workflow" else None
-    return render_template("admin/definition.html", version=version, lines=text.splitlines(), diagram=diagram)
+    affected = runtime().service.open_dossiers_pinning(g.actor, sha256)
+    return render_template(
+        "admin/definition.html",
+        version=version,
+        lines=text.splitlines(),
+        diagram=diagram,
+        affected=affected,
+        today=runtime().service.now().date(),
+    )
 
 
 @bp.get("/definitions/<sha256>/diagram.svg")
@@ -106,36 +126,71 @@ def diagram_svg(sha256: str) -> ResponseReturnValue:
     return response
 
 
-def _read_upload() -> tuple[str, str, str | None]:
-    """(text, filename, error) from the uploaded file or the pasted text."""
-    upload = request.files.get("file")
-    if upload is not None and upload.filename:
-        filename = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
-        if not filename.lower().endswith(UPLOAD_SUFFIXES):
-            return "", filename, _("Chỉ nhận tệp YAML (.yaml, .yml).")
-        data = upload.stream.read(MAX_UPLOAD + 1)
-        if len(data) > MAX_UPLOAD:
-            return "", filename, _("Tệp lớn hơn %(n)d KB.", n=MAX_UPLOAD // 1000)
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return "", filename, _("Tệp phải được mã hoá UTF-8.")
-        return text, filename, _too_many_lines(text)
+# --- reading a bundle ------------------------------------------------------------------
+
+
+def _decode(name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        raise BundleError(_("%(file)s: tệp phải được mã hoá UTF-8.", file=name)) from None
+
+
+def _safe_name(raw: str) -> str:
+    return raw.replace("\\", "/").rsplit("/", 1)[-1][:200]
+
+
+def read_uploads() -> tuple[Files, str | None]:
+    """The bundle's files from the uploaded files (YAML, CSV, zip) or the pasted text; or an error."""
+    files, error = _read_uploads()
+    for name, text in files:
+        lines = text.count("\n") + 1
+        if lines > MAX_LINES:
+            return [], str(_("%(file)s có %(n)d dòng; tối đa %(max)d dòng.", file=name, n=lines, max=MAX_LINES))
+    return files, error
+
+
+def _read_uploads() -> tuple[Files, str | None]:
+    files: Files = []
+    total = 0
+    try:
+        for upload in request.files.getlist("file"):
+            if not upload.filename:
+                continue
+            name = _safe_name(upload.filename)
+            if not name.lower().endswith(BUNDLE_SUFFIXES):
+                return [], _("Chỉ nhận tệp YAML (.yaml, .yml), CSV hoặc một tệp .zip chứa chúng.")
+            limit = MAX_BUNDLE if name.lower().endswith(".zip") else MAX_UPLOAD
+            data = upload.stream.read(limit + 1)
+            if len(data) > limit:
+                return [], _("Tệp lớn hơn %(n)d KB.", n=limit // 1000)
+            members = read_zip(data) if name.lower().endswith(".zip") else [(name, data)]
+            for member, body in members:
+                total += len(body)
+                files.append((member, _decode(member, body)))
+    except BundleError as exc:
+        return [], str(exc)
+    if total > MAX_BUNDLE:
+        return [], _("Gói lớn hơn %(n)d KB.", n=MAX_BUNDLE // 1000)
+    if files:
+        return files, None
+    # The check page carries a checked bundle on as pairs of hidden fields.
+    names, bodies = request.form.getlist("name"), request.form.getlist("body")
+    if names and len(names) == len(bodies):
+        carried = [
+            (_safe_name(n) if "/" not in n else n[:300], b.replace("\r\n", "\n"))
+            for n, b in zip(names, bodies, strict=True)
+        ]
+        if sum(len(b.encode()) for _, b in carried) > MAX_BUNDLE:
+            return [], _("Gói lớn hơn %(n)d KB.", n=MAX_BUNDLE // 1000)
+        return carried, None
     text = request.form.get("text", "")
     filename = (request.form.get("filename") or "uploaded.yaml").strip()[:200] or "uploaded.yaml"
     if len(text.encode()) > MAX_UPLOAD:
-        return "", filename, _("Văn bản lớn hơn %(n)d KB.", n=MAX_UPLOAD // 1000)
+        return [], _("Văn bản lớn hơn %(n)d KB.", n=MAX_UPLOAD // 1000)
     if not text.strip():
-        return "", filename, _("Hãy chọn một tệp YAML hoặc dán nội dung.")
-    text = text.replace("\r\n", "\n")
-    return text, filename, _too_many_lines(text)
-
-
-def _too_many_lines(text: str) -> str | None:
-    lines = text.count("\n") + 1
-    if lines > MAX_LINES:
-        return str(_("Tệp có %(n)d dòng; tối đa %(max)d dòng.", n=lines, max=MAX_LINES))
-    return None
+        return [], _("Hãy chọn một tệp YAML hoặc dán nội dung.")
+    return [(filename, text.replace("\r\n", "\n"))], None
 
 
 def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[str, str]]:
@@ -158,84 +213,156 @@ def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[s
     return out
 
 
-def _check_page(text: str, filename: str, problems: list[Any], status: int = 200) -> ResponseReturnValue:
-    result = load_text(text, filename, lang=current_language(), context=runtime().catalog)
-    problems = problems or list(result.problems)
-    errors = [p for p in problems if p.severity == "error"]
-    defined = _defined(result) if not errors else None
-    current = in_effect(*defined) if defined else None
-    diff: list[tuple[str, str]] = []
-    if defined and not errors:
-        old = _stored(current.sha256) if current else None
-        old_text, old_name = (old[1], f"{current.def_id} {current.version}") if old and current else ("", "—")
-        diff = diff_lines(old_text, text, old_name, filename)
-    diagram = _workflow_svg(text, filename) if defined and defined[0] == "workflow" else None
-    bad_lines = {p.line for p in problems if p.line}
+def _proposed_date() -> tuple[dt.date | None, str | None]:
+    raw = request.form.get("effective_from", "").strip()
+    if not raw:
+        return None, None
+    try:
+        return dt.date.fromisoformat(raw), None
+    except ValueError:
+        return None, _("Ngày hiệu lực phải có dạng YYYY-MM-DD.")
+
+
+def _check_page(
+    files: Files, proposed: dt.date | None, problems: list[Any] | None = None, status: int = 200
+) -> ResponseReturnValue:
+    service = runtime().service
+    lang = current_language()
+    check = service.check_bundle(g.actor, files, effective_from=proposed, lang=lang)
+    shown = list(problems) if problems else list(check.problems)
+    errors = [p for p in shown if p.severity == "error"]
+    texts = dict(files)
+    sources = [
+        {
+            "index": i,
+            "name": name,
+            "lines": text.splitlines(),
+            "bad": {p.line for p in shown if p.file == name and p.line},
+        }
+        for i, (name, text) in enumerate(files)
+    ]
+    diffs, diagrams = [], []
+    if not errors:
+        for item in check.items:
+            if item.installed:
+                continue
+            old = _stored(item.current_sha256) if item.current_sha256 else None
+            old_text, old_name = (old[1], f"{old[0].def_id} {old[0].version}") if old else ("", "—")
+            diffs.append((item, diff_lines(old_text, texts.get(item.file, ""), old_name, item.file)))
+        loaded = load_texts(files, lang, context=runtime().catalog)
+        for wf in loaded.catalog.workflows.values():
+            diagrams.append((wf, Markup(render_diagram(wf, lang))))
+    days = {
+        i.def_id: (i.effective_from - i.declared_from).days
+        for i in check.items
+        if i.effective_from and i.declared_from and i.effective_from != i.declared_from
+    }
     return (
         render_template(
             "admin/definition_check.html",
-            text=text,
-            filename=filename,
-            lines=text.splitlines(),
-            problems=problems,
+            files=files,
+            sources=sources,
+            single=len(files) == 1,
+            problems=shown,
             errors=errors,
-            bad_lines=bad_lines,
-            defined=defined,
-            current=current,
-            diff=diff,
-            diagram=diagram,
-            today=dt.date.today(),
+            check=check,
+            new_items=[i for i in check.items if not i.installed],
+            diffs=diffs,
+            diagrams=diagrams,
+            proposed=proposed,
+            days_later=days,
+            filename=files[0][0] if files else "",
         ),
         status,
     )
 
 
-def _defined(result: Any) -> tuple[str, str] | None:
-    catalog = result.catalog
-    for kind, table in (
-        ("workflow", catalog.workflows),
-        ("roles", catalog.roles),
-        ("form", catalog.forms),
-        ("scoring_form", catalog.scoring_forms),
-        ("units", catalog.units),
-    ):
-        for def_id in table:
-            return kind, def_id
-    return None
-
-
 @bp.post("/definitions/check")
 @requires("administer")
 def check_definition() -> ResponseReturnValue:
-    text, filename, error = _read_upload()
-    if error:
-        flash(error, "error")
+    files, error = read_uploads()
+    proposed, date_error = _proposed_date()
+    if error or date_error:
+        flash(error or date_error or "", "error")
         return redirect(url_for("admin.definitions"))
-    return _check_page(text, filename, [])
+    return _check_page(files, proposed)
 
 
 @bp.post("/definitions/activate")
 @requires("administer")
 def activate_definition() -> ResponseReturnValue:
-    text = request.form.get("text", "").replace("\r\n", "\n")
-    filename = (request.form.get("filename") or "uploaded.yaml").strip()[:200]
-    raw_date = request.form.get("effective_from", "").strip()
-    too_big = _too_many_lines(text) if text.strip() and len(text.encode()) <= MAX_UPLOAD else None
-    if not text.strip() or len(text.encode()) > MAX_UPLOAD or too_big:
-        flash(too_big or _("Hãy chọn một tệp YAML hoặc dán nội dung."), "error")
+    """Install the checked bundle: active at once, or a proposal when four eyes apply."""
+    files, error = read_uploads()
+    if error:
+        flash(error, "error")
         return redirect(url_for("admin.definitions"))
+    proposed, date_error = _proposed_date()
+    if date_error:
+        flash(date_error, "error")
+        return _check_page(files, None, status=422)
     try:
-        effective_from = dt.date.fromisoformat(raw_date)
-    except ValueError:
-        flash(_("Ngày hiệu lực phải có dạng YYYY-MM-DD."), "error")
-        return _check_page(text, filename, [], status=422)
-    try:
-        runtime().service.activate_definition(g.actor, text, filename, effective_from)
+        installed = runtime().service.install_bundle(g.actor, files, effective_from=proposed)
     except InvalidDefinition as exc:
         flash(_("Định nghĩa chưa hợp lệ; chưa kích hoạt."), "error")
-        return _check_page(text, filename, list(exc.problems), status=422)
+        return _check_page(files, proposed, list(exc.problems), status=422)
     except PermissionDenied as exc:
         flash(error_text(exc), "error")
         return redirect(url_for("admin.definitions"))
-    flash(_("Đã kích hoạt, có hiệu lực từ %(day)s.", day=effective_from.isoformat()), "success")
+    if not installed.versions:
+        flash(_("Mọi định nghĩa của gói đã được cài; không có gì thay đổi."), "info")
+    elif installed.pending:
+        flash(
+            _(
+                "Đã đề xuất %(n)d phiên bản; cần một quản trị viên khác duyệt (bốn mắt).",
+                n=len(installed.versions),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Đã kích hoạt %(n)d phiên bản.", n=len(installed.versions)), "success")
     return redirect(url_for("admin.definitions"))
+
+
+@bp.post("/definitions/bundles/<bundle>/approve")
+@requires("administer")
+def approve_bundle(bundle: str) -> ResponseReturnValue:
+    try:
+        approved = runtime().service.approve_bundle(g.actor, bundle[:64])
+    except (PermissionDenied, NotFound, Conflict) as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("admin.definitions")), 303
+    flash(_("Đã duyệt; %(n)d phiên bản có hiệu lực.", n=len(approved)), "success")
+    return redirect(url_for("admin.definitions")), 303
+
+
+@bp.post("/definitions/<sha256>/retire")
+@requires("administer")
+def retire_definition(sha256: str) -> ResponseReturnValue:
+    service = runtime().service
+    try:
+        on = dt.date.fromisoformat(request.form.get("on", "").strip())
+    except ValueError:
+        flash(_("Ngày phải có dạng YYYY-MM-DD."), "error")
+        return redirect(url_for("admin.definition", sha256=sha256)), 303
+    try:
+        version, affected = service.retire_definition(g.actor, sha256, on)
+    except (InvalidDefinition, NotFound) as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("admin.definition", sha256=sha256)), 303
+    flash(_("%(id)s %(version)s: hết hiệu lực từ %(day)s. %(n)d hồ sơ đang mở vẫn chạy theo phiên bản này.",
+            id=version.def_id, version=version.version, day=on.isoformat(), n=len(affected)), "success")  # fmt: skip
+    return redirect(url_for("admin.definition", sha256=sha256)), 303
+
+
+@bp.post("/definitions/<sha256>/deactivate")
+@requires("administer")
+def deactivate_definition(sha256: str) -> ResponseReturnValue:
+    service = runtime().service
+    try:
+        version, affected = service.deactivate_definition(g.actor, sha256)
+    except NotFound as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("admin.definitions")), 303
+    flash(_("%(id)s %(version)s: đã vô hiệu hoá. %(n)d hồ sơ đang mở vẫn chạy theo phiên bản này.",
+            id=version.def_id, version=version.version, n=len(affected)), "success")  # fmt: skip
+    return redirect(url_for("admin.definition", sha256=sha256)), 303

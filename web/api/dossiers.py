@@ -118,6 +118,7 @@ def open_dossier() -> tuple[Response, int]:
         kind=field(data, "kind", str) or "first",
         filed_on=filed_on,
         workflow_id=field(data, "workflow_id", str),
+        backdate_reason=field(data, "backdate_reason", str),
     )
     return jsonify(detail(actor, snapshot)), 201
 
