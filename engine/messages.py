@@ -336,6 +336,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "geometry.invalid": _t("Hình không hợp lệ: {reason}.", "Invalid shape: {reason}."),
     "geometry.too_large": _t(
         "Hình quá lớn ({size}, tối đa {limit}).", "Shape too large ({size}, limit {limit})."
+    ),
     # --- governance of definitions (bundles, four eyes, retiring) ---------------------------
     "definition.bundle_invalid": _t(
         "Gói định nghĩa chưa hợp lệ ({count} lỗi); chưa cài gì.",

@@ -25,8 +25,8 @@ from engine.storage import tables as t
 from engine.storage.audit_query import AuditQueries
 from engine.storage.audit_store import AuditStore
 from engine.storage.db import writer_queue
-from engine.storage.replay_reads import ReplayReads
 from engine.storage.records import RecordStore
+from engine.storage.replay_reads import ReplayReads
 
 Row = dict[str, Any]
 COUNT_CAP = 10_000  # list totals above this are reported as COUNT_CAP + 1 ("more than 10,000")
@@ -48,6 +48,7 @@ class AreaFilter:
 
 def _row(mapping: Mapping[Any, Any] | None) -> Row | None:
     return dict(mapping) if mapping is not None else None
+
 
 class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore):
     def __init__(self, connection: Connection) -> None:

@@ -146,7 +146,9 @@ def read_uploads() -> tuple[Files, str | None]:
     for name, text in files:
         lines = text.count("\n") + 1
         if lines > MAX_LINES:
-            return [], str(_("%(file)s có %(n)d dòng; tối đa %(max)d dòng.", file=name, n=lines, max=MAX_LINES))
+            return [], str(
+                _("%(file)s có %(n)d dòng; tối đa %(max)d dòng.", file=name, n=lines, max=MAX_LINES)
+            )
     return files, error
 
 
