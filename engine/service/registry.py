@@ -70,7 +70,7 @@ def in_effect(rows: list[Row], day: dt.date) -> Row | None:
 
 
 _ATTRS = {"workflow": "workflows", "roles": "roles", "form": "forms", "scoring_form": "scoring_forms",
-          "units": "units"}  # fmt: skip
+          "units": "units", "register": "registers"}  # fmt: skip
 _KIND_OF = {attr: kind for kind, attr in _ATTRS.items()}
 
 

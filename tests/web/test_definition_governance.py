@@ -277,6 +277,7 @@ def test_back_dating_a_filing_without_the_role_is_403_with_the_reason(app: Flask
     api = Api(app.test_client())
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     refused = api.call("POST", "/dossiers", "producer1", json={"product_name": "Bình gốm", "product_set": "01",
-                       "producer_org": "HTX Gốm Bát Tràng", "commune_code": "00583", "filed_on": yesterday})  # fmt: skip
+                       "producer_org": "HTX Gốm Bát Tràng", "commune_code": "00583", "filed_on": yesterday},
+                       headers={"Accept-Language": "en"})  # fmt: skip
     error = assert_error_shape(refused, 403, "permission_denied")
     assert error["details"]["reason"] == "backdate" and "server's date" in error["message"]
