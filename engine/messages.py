@@ -191,6 +191,24 @@ CATALOG: dict[str, tuple[str, str]] = {
     "migration.refused": _t(
         "Không áp dụng được việc chuyển phiên bản: {problems}", "The migration cannot be applied: {problems}"
     ),
+    # --- sessions, tokens and passwords (issue 10) ---------------------------------------------
+    "user.password_long": _t(
+        "Mật khẩu tối đa {max} ký tự.", "The password may have at most {max} characters."
+    ),
+    "user.password_wrong": _t("Mật khẩu hiện tại không đúng.", "The current password is wrong."),
+    "user.password_unchanged": _t(
+        "Mật khẩu mới phải khác mật khẩu hiện tại.", "The new password must differ from the current one."
+    ),
+    "user.not_yourself": _t(
+        "Không thể tự khoá tài khoản của chính mình.", "You cannot deactivate your own account."
+    ),
+    "access.password_change_required": _t(
+        "Cần đổi mật khẩu trước khi tiếp tục.", "The password must be changed before going on."
+    ),
+    "token.not_found": _t("Không có mã truy cập số {id}.", "API token {id} not found."),
+    "token.lifetime": _t(
+        "Thời hạn của mã truy cập là từ 1 đến {max} ngày.", "A token's lifetime is 1 to {max} days."
+    ),
 }
 
 

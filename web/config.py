@@ -32,6 +32,11 @@ DEFAULTS: dict[str, Any] = {
     "PER_PAGE": 25,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_SECONDS": 300,
+    "LOGIN_ADDRESS_MAX_FAILURES": 30,
+    "THROTTLE_STORAGE": "database",  # or a `limits` storage URI: redis://127.0.0.1:6379, memory://
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
+    "API_TOKEN_DAYS": 30,
     "PUBLIC_BASE_URL": None,  # for certificate QR codes; default: the request's host
 }
 
