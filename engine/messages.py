@@ -205,6 +205,17 @@ CATALOG: dict[str, tuple[str, str]] = {
     "access.password_change_required": _t(
         "Cần đổi mật khẩu trước khi tiếp tục.", "The password must be changed before going on."
     ),
+    "totp.not_eligible": _t(
+        "Xác thực hai bước dành cho người có quyền quản trị hoặc kiểm toán.",
+        "The second factor is for people who administer or audit.",
+    ),
+    "totp.already_enabled": _t("Xác thực hai bước đã bật.", "The second factor is already on."),
+    "totp.not_pending": _t(
+        "Chưa có mã bí mật đang chờ xác nhận; hãy bắt đầu lại.", "No enrolment is waiting; start again."
+    ),
+    "totp.wrong_code": _t(
+        "Mã xác thực không đúng, hết hạn hoặc đã dùng.", "The code is wrong, expired or already used."
+    ),
     "token.not_found": _t("Không có mã truy cập số {id}.", "API token {id} not found."),
     "token.lifetime": _t(
         "Thời hạn của mã truy cập là từ 1 đến {max} ngày.", "A token's lifetime is 1 to {max} days."

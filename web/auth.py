@@ -10,6 +10,7 @@ request or SESSION_MAX_HOURS after sign-in. Views get the actor from `g.actor`.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -39,6 +40,8 @@ from web.throttle import LoginThrottle
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
 _SESSION_KEY = "sid"
+_PENDING = "signin_pending"  # a right password waiting for its one-time code
+_PENDING_SECONDS = 300
 # What a user who must change their password may still open.
 _WHILE_CHANGING = frozenset({"account.password", "auth.logout", "i18n.switch", "static"})
 
@@ -148,17 +151,58 @@ def login() -> ResponseReturnValue:
         throttle().failed(username, address)
         error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
         return render_template("login.html", error=error, username=username, next_url=next_url), 401
+    _fresh_session()
+    if signed.second_factor:
+        # the password was right; the account's failure window is cleared only after the code,
+        # or a known password would buy endless code guesses
+        session[_PENDING] = {"user": signed.actor.id, "at": time.time(), "next": next_url or ""}
+        return redirect(url_for("auth.second_factor"))
     throttle().succeeded(username, address)
+    return _signed_in(signed.actor, signed.must_change_password, next_url)
+
+
+def _fresh_session() -> None:
     lang = session.get("lang")
     session.clear()  # no session fixation: nothing from before sign-in survives but the language
     if lang:
         session["lang"] = lang
-    session[_SESSION_KEY] = runtime().service.start_session(signed.actor)
     session.permanent = False
     rotate_csrf_token()
-    if signed.must_change_password:
+
+
+def _signed_in(actor: Any, must_change_password: bool, next_url: str | None) -> ResponseReturnValue:
+    session[_SESSION_KEY] = runtime().service.start_session(actor)
+    if must_change_password:
         return redirect(url_for("account.password"))
     return redirect(safe_next(next_url))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor() -> ResponseReturnValue:
+    """The sign-in's second step for people with a one-time code app (engine/service/totp.py)."""
+    pending = session.get(_PENDING)
+    fresh = isinstance(pending, dict) and time.time() - float(pending.get("at", 0)) < _PENDING_SECONDS
+    if not fresh or not isinstance(pending, dict):
+        session.pop(_PENDING, None)
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("login_code.html")
+    username, address = str(pending["user"]), client_address()
+    locked = throttle().locked_for(username, address)
+    if locked:
+        minutes = max(1, (locked + 59) // 60)
+        error = _("Quá nhiều lần đăng nhập sai. Hãy thử lại sau %(minutes)d phút.", minutes=minutes)
+        return render_template("login_code.html", error=error), 429
+    actor = runtime().service.verify_totp(username, request.form.get("code", "")[:20])
+    if actor is None:
+        throttle().failed(username, address)
+        return render_template(
+            "login_code.html", error=_("Mã xác thực không đúng, hết hạn hoặc đã dùng.")
+        ), 401
+    throttle().succeeded(username, address)
+    next_url = str(pending.get("next") or "")
+    _fresh_session()
+    return _signed_in(actor, False, next_url)
 
 
 @bp.post("/logout")

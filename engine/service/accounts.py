@@ -24,8 +24,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from engine.errors import InvalidForm, NotFound, PermissionDenied
 from engine.messages import Message, say
 from engine.permissions import Actor, may
-from engine.service.credentials import CredentialUseCases, SessionActor, actor_from_row, secret_hash
+from engine.service.credentials import SessionActor, actor_from_row, secret_hash
 from engine.service.snapshots import UserSnapshot
+from engine.service.totp import TotpUseCases
 from engine.storage.repository import Repository, Row
 
 PASSWORD_MIN = 12
@@ -85,7 +86,7 @@ def user_snapshot(row: Row) -> UserSnapshot:
     )
 
 
-class AccountUseCases(CredentialUseCases):
+class AccountUseCases(TotpUseCases):
     def require(self, actor: Actor | None, permission: str) -> None:
         """A catalog-wide permission (administer, audit): some roles file must grant it to the actor."""
         if actor is None:
@@ -250,11 +251,25 @@ class AccountUseCases(CredentialUseCases):
         with self._tx() as repo:
             self.require(actor, "administer")
             row = self._user(repo, username)
-            repo.update_user(row["id"], password_hash=hash_password(temporary), must_change_password=True)
+            repo.update_user(
+                row["id"],
+                password_hash=hash_password(temporary),
+                must_change_password=True,
+                # the recovery for a lost phone: the user enrols again after the change
+                totp_enabled=False,
+                totp_secret=None,
+                totp_last_step=None,
+            )
             sessions = repo.end_user_sessions(row["id"], now)
             tokens = repo.revoke_tokens(now, actor.id, user_id=row["id"])
             self._audit_user(
-                repo, actor, "reset_password", row, sessions_ended=sessions, tokens_revoked=tokens
+                repo,
+                actor,
+                "reset_password",
+                row,
+                sessions_ended=sessions,
+                tokens_revoked=tokens,
+                second_factor_removed=bool(row["totp_enabled"]),
             )
         return temporary
 
@@ -299,9 +314,12 @@ class AccountUseCases(CredentialUseCases):
         if stored.startswith(_LEGACY_SCHEME):
             with self._tx() as repo:
                 repo.update_user(row["id"], password_hash=hash_password(password))
-        return SessionActor(actor_from_row(row), bool(row["must_change_password"]))
+        return SessionActor(
+            actor_from_row(row), bool(row["must_change_password"]), second_factor=bool(row["totp_enabled"])
+        )
 
     def authenticate(self, username: str, password: str) -> Actor | None:
+        """The password step alone (scripts, tests); a sign-in with a second factor uses sign_in."""
         signed = self.sign_in(username, password)
         return signed.actor if signed is not None else None
 

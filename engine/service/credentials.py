@@ -47,6 +47,7 @@ class SessionActor:
 
     actor: Actor
     must_change_password: bool
+    second_factor: bool = False  # a sign-in that still needs a one-time code (engine/service/totp.py)
 
 
 @dataclass(frozen=True)

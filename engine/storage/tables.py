@@ -49,6 +49,11 @@ users = Table(
     Column("created_at", DateTime, nullable=False),
     # set by an administrator's password reset: the next sign-in leads to the change page only
     Column("must_change_password", Boolean, nullable=False, default=False, server_default=false()),
+    # optional second factor (TOTP, RFC 6238): the base32 secret once enrolment is confirmed
+    # (pending until then), and the last time step used, so a code is good only once
+    Column("totp_secret", String(64)),
+    Column("totp_enabled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("totp_last_step", BigInteger),
 )
 
 api_tokens = Table(

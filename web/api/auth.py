@@ -106,10 +106,16 @@ def issue_token() -> Response:
     if wait:
         raise ApiError(429, f"Too many failed attempts; try again in {wait} seconds.", retry_after=wait)
     service = runtime().service
-    actor = service.authenticate(username, password) if len(password) <= 500 else None
-    if actor is None:
+    signed = service.sign_in(username, password) if len(password) <= 500 else None
+    if signed is None:
         limiter.failed(username, address)
         raise ApiError(401, "Wrong username or password.")
+    actor = signed.actor
+    if signed.second_factor:
+        otp = field(data, "otp", str) or ""
+        if service.verify_totp(username, otp[:20]) is None:
+            limiter.failed(username, address)
+            raise ApiError(401, "This account has a second factor: send the current one-time code as 'otp'.")
     limiter.succeeded(username, address)
     days = field(data, "expires_in_days", int)
     label = field(data, "label", str) or ""

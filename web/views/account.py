@@ -1,14 +1,16 @@
-"""A person's own account: their API tokens (create, list, revoke) and their password."""
+"""A person's own account: their API tokens (create, list, revoke), their password, and (for
+administrators and auditors) the optional one-time-code second factor."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import segno
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.errors import InvalidForm, NotFound, PermissionDenied
+from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from engine.service.accounts import PASSWORD_MAX, PASSWORD_MIN
 from engine.service.credentials import MAX_TOKEN_DAYS
 from web.auth import login_required, session_key
@@ -30,6 +32,8 @@ def _page(
             new_token=new_token,
             problems=problems or {},
             max_days=MAX_TOKEN_DAYS,
+            totp_eligible=service.totp_eligible(g.actor),
+            totp_enabled=service.totp_enabled(g.actor),
         ),
         status,
     )
@@ -96,3 +100,44 @@ def password() -> ResponseReturnValue:
         return page, 422
     flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."), "success")
     return redirect(url_for("pages.home") if forced else url_for("account.index"))
+
+
+def _enrol_page(problems: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
+    try:
+        enrolment = runtime().service.begin_totp(g.actor)
+    except (PermissionDenied, Conflict) as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("account.index"))
+    qr: str = segno.make(enrolment.uri, error="m").svg_inline(scale=4, border=2)
+    page = render_template("totp.html", enrolment=enrolment, qr=qr, problems=problems or {})
+    return page, status
+
+
+@bp.route("/totp", methods=["GET", "POST"])
+@login_required
+def totp() -> ResponseReturnValue:
+    """Enrolment: the pending secret (QR and text); the factor is on with its first code."""
+    if request.method == "GET":
+        return _enrol_page()
+    try:
+        runtime().service.confirm_totp(g.actor, request.form.get("code", "")[:20])
+    except InvalidForm as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("account.totp"))
+    except Conflict as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("account.index"))
+    flash(_("Đã bật xác thực hai bước. Lần đăng nhập tới sẽ hỏi mã."), "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/totp/disable")
+@login_required
+def totp_disable() -> ResponseReturnValue:
+    try:
+        runtime().service.disable_totp(g.actor, request.form.get("code", "")[:20])
+    except (InvalidForm, Conflict) as exc:
+        flash(error_text(exc), "error")
+    else:
+        flash(_("Đã tắt xác thực hai bước."), "success")
+    return redirect(url_for("account.index"))

@@ -1,5 +1,5 @@
 """sessions and tokens that end: server-side sessions, token expiry and revocation,
-forced password change, shared sign-in throttle counters
+forced password change, an optional TOTP second factor, shared sign-in throttle counters
 
 Revision ID: 0004_sessions
 Revises: 0003
@@ -29,6 +29,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("totp_enabled", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("label", sa.String(length=100), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(), nullable=True))
@@ -88,4 +91,7 @@ def downgrade() -> None:
         batch_op.drop_column("expires_at")
         batch_op.drop_column("label")
     with op.batch_alter_table("users", schema=None, recreate="never") as batch_op:
+        batch_op.drop_column("totp_last_step")
+        batch_op.drop_column("totp_enabled")
+        batch_op.drop_column("totp_secret")
         batch_op.drop_column("must_change_password")
