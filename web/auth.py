@@ -99,12 +99,7 @@ def load_actor() -> ResponseReturnValue | None:
     key = session.get(_SESSION_KEY)
     if not isinstance(key, str) or not key:
         return None
-    cfg = current_app.config
-    found = runtime().service.session_actor(
-        key,
-        idle=dt.timedelta(minutes=float(cfg["SESSION_IDLE_MINUTES"])),
-        absolute=dt.timedelta(hours=float(cfg["SESSION_MAX_HOURS"])),
-    )
+    found = runtime().service.session_actor(key, **_timeouts())
     if found is None:
         session.pop(_SESSION_KEY, None)
         return None
@@ -114,6 +109,14 @@ def load_actor() -> ResponseReturnValue | None:
     if found.must_change_password and request.endpoint not in _WHILE_CHANGING:
         return redirect(url_for("account.password"))
     return None
+
+
+def _timeouts() -> dict[str, dt.timedelta]:
+    cfg = current_app.config
+    return {
+        "idle": dt.timedelta(minutes=float(cfg["SESSION_IDLE_MINUTES"])),
+        "absolute": dt.timedelta(hours=float(cfg["SESSION_MAX_HOURS"])),
+    }
 
 
 def session_key() -> str:
@@ -171,7 +174,7 @@ def _fresh_session() -> None:
 
 
 def _signed_in(actor: Any, must_change_password: bool, next_url: str | None) -> ResponseReturnValue:
-    session[_SESSION_KEY] = runtime().service.start_session(actor)
+    session[_SESSION_KEY] = runtime().service.start_session(actor, **_timeouts())
     if must_change_password:
         return redirect(url_for("account.password"))
     return redirect(safe_next(next_url))

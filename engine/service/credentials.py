@@ -88,14 +88,20 @@ class CredentialUseCases(ServiceBase):
 
     # --- sessions ----------------------------------------------------------------------
 
-    def start_session(self, actor: Actor) -> str:
-        """A new session for a signed-in user; the returned key goes into the (signed) cookie."""
+    def start_session(
+        self, actor: Actor, *, idle: dt.timedelta | None = None, absolute: dt.timedelta | None = None
+    ) -> str:
+        """A new session for a signed-in user; the returned key goes into the (signed) cookie.
+        With the timeouts given, the user's sessions that have ended or timed out are deleted."""
         key = secrets.token_urlsafe(32)
+        now = self.now()
         with self._tx() as repo:
             row = repo.user_by_username(actor.id)
             if row is None or not row["active"]:
                 raise PermissionDenied(say("access.signed_out"), reason="role")
-            repo.add_session(row["id"], secret_hash(key), self.now())
+            if idle is not None and absolute is not None:
+                repo.drop_dead_sessions(row["id"], seen_before=now - idle, created_before=now - absolute)
+            repo.add_session(row["id"], secret_hash(key), now)
         return key
 
     def session_actor(self, key: str, *, idle: dt.timedelta, absolute: dt.timedelta) -> SessionActor | None:

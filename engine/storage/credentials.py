@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, insert, select, update
+from sqlalchemy import Connection, case, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.storage import tables as t
@@ -57,9 +57,13 @@ class CredentialStore:
             q = q.where(_S.id != keep)
         return int(self.connection.execute(q.values(ended_at=now)).rowcount or 0)
 
-    def open_sessions(self, user_id: int) -> int:
-        q = select(_S.id).where(_S.user_id == user_id, _S.ended_at.is_(None))
-        return len(self.connection.execute(q).all())
+    def drop_dead_sessions(
+        self, user_id: int, *, seen_before: dt.datetime, created_before: dt.datetime
+    ) -> int:
+        """Delete a user's sessions that ended or timed out: nothing can bring them back."""
+        dead = or_(_S.ended_at.is_not(None), _S.seen_at < seen_before, _S.created_at < created_before)
+        result = self.connection.execute(delete(t.web_sessions).where(_S.user_id == user_id, dead))
+        return int(result.rowcount or 0)
 
     # --- API tokens ----------------------------------------------------------------------
 

@@ -224,3 +224,15 @@ def test_an_old_format_hash_still_signs_in_and_is_upgraded(app: Flask) -> None:
         stored = repo.user_by_username("producer2")["password_hash"]
     assert stored.startswith("scrypt:") and stored != legacy
     assert Browser(app.test_client()).login("producer2", "old-password").status_code == 302
+
+
+def test_a_sign_in_deletes_the_users_ended_and_timed_out_sessions(as_user: Any, app: Flask) -> None:
+    as_user("commune1").post("/logout", page="/work")  # ended
+    as_user("commune1")
+    _age_sessions(app, "commune1", seen_at=dt.timedelta(hours=1))  # both now idle too long
+    live = as_user("commune1")
+    with app.extensions["ocopflow"].database.engine.connect() as conn:
+        user_id = conn.execute(select(t.users.c.id).where(t.users.c.username == "commune1")).scalar_one()
+        rows = conn.execute(select(t.web_sessions).where(t.web_sessions.c.user_id == user_id)).all()
+    assert len(rows) == 1 and rows[0].ended_at is None
+    assert live.get("/work").status_code == 200

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -48,8 +48,6 @@ def index() -> ResponseReturnValue:
 @bp.post("/tokens")
 @login_required
 def create_token() -> ResponseReturnValue:
-    from flask import current_app
-
     raw_days = request.form.get("days", "").strip() or str(current_app.config["API_TOKEN_DAYS"])
     label = request.form.get("label", "").strip()[:100]
     try:
