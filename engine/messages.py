@@ -378,6 +378,34 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "user.deactivate_self": _t(
         "Không thể tự khóa tài khoản của mình.", "You cannot deactivate your own account."
+    # --- sessions, tokens and passwords (issue 10) ---------------------------------------------
+    "user.password_long": _t(
+        "Mật khẩu tối đa {max} ký tự.", "The password may have at most {max} characters."
+    ),
+    "user.password_wrong": _t("Mật khẩu hiện tại không đúng.", "The current password is wrong."),
+    "user.password_unchanged": _t(
+        "Mật khẩu mới phải khác mật khẩu hiện tại.", "The new password must differ from the current one."
+    ),
+    "user.not_yourself": _t(
+        "Không thể tự khoá tài khoản của chính mình.", "You cannot deactivate your own account."
+    ),
+    "access.password_change_required": _t(
+        "Cần đổi mật khẩu trước khi tiếp tục.", "The password must be changed before going on."
+    ),
+    "totp.not_eligible": _t(
+        "Xác thực hai bước dành cho người có quyền quản trị hoặc kiểm toán.",
+        "The second factor is for people who administer or audit.",
+    ),
+    "totp.already_enabled": _t("Xác thực hai bước đã bật.", "The second factor is already on."),
+    "totp.not_pending": _t(
+        "Chưa có mã bí mật đang chờ xác nhận; hãy bắt đầu lại.", "No enrolment is waiting; start again."
+    ),
+    "totp.wrong_code": _t(
+        "Mã xác thực không đúng, hết hạn hoặc đã dùng.", "The code is wrong, expired or already used."
+    ),
+    "token.not_found": _t("Không có mã truy cập số {id}.", "API token {id} not found."),
+    "token.lifetime": _t(
+        "Thời hạn của mã truy cập là từ 1 đến {max} ngày.", "A token's lifetime is 1 to {max} days."
     ),
 }
 

@@ -107,7 +107,7 @@ def service(database, shipped_catalog: Catalog, clock: Clock, tmp_path: Path):  
 
 @pytest.fixture
 def admin(service) -> Actor:  # type: ignore[no-untyped-def]
-    service.create_user(None, "admin", "demo", ["admin"], display_name="Admin")
+    service.seed_user(None, "admin", "demo", ["admin"], display_name="Admin")
     actor = service.authenticate("admin", "demo")
     assert actor is not None
     return actor
@@ -120,7 +120,7 @@ def make_actor(service, admin: Actor) -> Callable[..., Actor]:  # type: ignore[n
     def make(
         username: str, roles: list[str], *, area: str | None = None, organisation: str | None = None
     ) -> Actor:
-        service.create_user(admin, username, "demo", roles, area=area, organisation=organisation)
+        service.seed_user(admin, username, "demo", roles, area=area, organisation=organisation)
         actor = service.actor_for_username(username)
         assert actor is not None
         return actor

@@ -32,19 +32,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.errors import init_errors
     from web.headers import init_headers
     from web.inputs import init_input_gate
-    from web.security import LoginThrottle, init_csrf
-    from web.views import certificates, dossiers, pages, registers, scoring
+    from web.security import init_csrf
+    from web.throttle import build_throttle
+    from web.views import account, certificates, dossiers, pages, registers, scoring
 
     i18n.init_i18n(app)
     app.extensions["ocopflow"] = app.config.get("RUNTIME") or build_runtime(app)
-    app.extensions["ocopflow_throttle"] = LoginThrottle(
-        int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_LOCK_SECONDS"])
+    app.extensions["ocopflow_throttle"] = build_throttle(
+        app.config, app.extensions["ocopflow"].database.transaction
     )
     app.before_request(_fresh_catalog)
     app.before_request(auth.load_actor)
     init_input_gate(app)
     init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
-    for blueprint in (auth.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp, registers.bp):
+    for blueprint in (auth.bp, account.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp, registers.bp):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)
     app.session_interface = auth.PageSessions(

@@ -1,11 +1,16 @@
 """Sign-in, sign-out and the actor of each request.
 
 The session cookie (signed with SECRET_KEY, HttpOnly, SameSite=Lax, Secure in
-production) holds only the username; views get the actor from `g.actor`.
+production) holds a random session key; the session itself lives in the database
+(engine/service/credentials.py), so a sign-out, a deactivation or a password reset ends
+it for every copy of the cookie, and it times out after SESSION_IDLE_MINUTES without a
+request or SESSION_MAX_HOURS after sign-in. Views get the actor from `g.actor`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -29,11 +34,16 @@ from flask_babel import gettext as _
 
 from web.i18n import safe_next
 from web.runtime import runtime
-from web.security import LoginThrottle, rotate_csrf_token
+from web.security import rotate_csrf_token
+from web.throttle import LoginThrottle
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
-_SESSION_USER = "user"
+_SESSION_KEY = "sid"
+_PENDING = "signin_pending"  # a right password waiting for its one-time code
+_PENDING_SECONDS = 300
+# What a user who must change their password may still open.
+_WHILE_CHANGING = frozenset({"account.password", "auth.logout", "i18n.switch", "static"})
 
 
 def client_address() -> str:
@@ -78,22 +88,40 @@ class PageSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def load_actor() -> None:
-    """The signed-in actor, read again from the users table on every request so that a
-    role change or a deactivation applies at once, not at the next sign-in."""
+def load_actor() -> ResponseReturnValue | None:
+    """The signed-in actor, read again from the database on every request so that a sign-out,
+    a deactivation or a role change applies at once, not at the next sign-in."""
     g.actor = None
     g.user_name = ""
+    g.must_change_password = False
     if request.endpoint == "static":
-        return
-    username = session.get(_SESSION_USER)
-    if not isinstance(username, str) or not username:
-        return
-    actor = runtime().service.actor_for_username(username)
-    if actor is None:
-        session.pop(_SESSION_USER, None)
-        return
-    g.actor = actor
-    g.user_name = actor.display_name or actor.id
+        return None
+    key = session.get(_SESSION_KEY)
+    if not isinstance(key, str) or not key:
+        return None
+    found = runtime().service.session_actor(key, **_timeouts())
+    if found is None:
+        session.pop(_SESSION_KEY, None)
+        return None
+    g.actor = found.actor
+    g.user_name = found.actor.display_name or found.actor.id
+    g.must_change_password = found.must_change_password
+    if found.must_change_password and request.endpoint not in _WHILE_CHANGING:
+        return redirect(url_for("account.password"))
+    return None
+
+
+def _timeouts() -> dict[str, dt.timedelta]:
+    cfg = current_app.config
+    return {
+        "idle": dt.timedelta(minutes=float(cfg["SESSION_IDLE_MINUTES"])),
+        "absolute": dt.timedelta(hours=float(cfg["SESSION_MAX_HOURS"])),
+    }
+
+
+def session_key() -> str:
+    key = session.get(_SESSION_KEY)
+    return key if isinstance(key, str) else ""
 
 
 def login_required(view: F) -> F:
@@ -121,24 +149,68 @@ def login() -> ResponseReturnValue:
         minutes = max(1, (locked + 59) // 60)
         error = _("Quá nhiều lần đăng nhập sai. Hãy thử lại sau %(minutes)d phút.", minutes=minutes)
         return render_template("login.html", error=error, username=username, next_url=next_url), 429
-    actor = runtime().service.authenticate(username, password) if username and password else None
-    if actor is None:
+    signed = runtime().service.sign_in(username, password) if username and password else None
+    if signed is None:
         throttle().failed(username, address)
         error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
         return render_template("login.html", error=error, username=username, next_url=next_url), 401
+    _fresh_session()
+    if signed.second_factor:
+        # the password was right; the account's failure window is cleared only after the code,
+        # or a known password would buy endless code guesses
+        session[_PENDING] = {"user": signed.actor.id, "at": time.time(), "next": next_url or ""}
+        return redirect(url_for("auth.second_factor"))
     throttle().succeeded(username, address)
+    return _signed_in(signed.actor, signed.must_change_password, next_url)
+
+
+def _fresh_session() -> None:
     lang = session.get("lang")
     session.clear()  # no session fixation: nothing from before sign-in survives but the language
     if lang:
         session["lang"] = lang
-    session[_SESSION_USER] = actor.id
     session.permanent = False
     rotate_csrf_token()
+
+
+def _signed_in(actor: Any, must_change_password: bool, next_url: str | None) -> ResponseReturnValue:
+    session[_SESSION_KEY] = runtime().service.start_session(actor, **_timeouts())
+    if must_change_password:
+        return redirect(url_for("account.password"))
     return redirect(safe_next(next_url))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor() -> ResponseReturnValue:
+    """The sign-in's second step for people with a one-time code app (engine/service/totp.py)."""
+    pending = session.get(_PENDING)
+    fresh = isinstance(pending, dict) and time.time() - float(pending.get("at", 0)) < _PENDING_SECONDS
+    if not fresh or not isinstance(pending, dict):
+        session.pop(_PENDING, None)
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("login_code.html")
+    username, address = str(pending["user"]), client_address()
+    locked = throttle().locked_for(username, address)
+    if locked:
+        minutes = max(1, (locked + 59) // 60)
+        error = _("Quá nhiều lần đăng nhập sai. Hãy thử lại sau %(minutes)d phút.", minutes=minutes)
+        return render_template("login_code.html", error=error), 429
+    actor = runtime().service.verify_totp(username, request.form.get("code", "")[:20])
+    if actor is None:
+        throttle().failed(username, address)
+        return render_template(
+            "login_code.html", error=_("Mã xác thực không đúng, hết hạn hoặc đã dùng.")
+        ), 401
+    throttle().succeeded(username, address)
+    next_url = str(pending.get("next") or "")
+    _fresh_session()
+    return _signed_in(actor, False, next_url)
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    runtime().service.end_session(session_key())
     lang = session.get("lang")
     session.clear()
     if lang:

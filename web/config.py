@@ -37,6 +37,11 @@ DEFAULTS: dict[str, Any] = {
     # Register maps: a tile URL template ({z}/{x}/{y}) and its attribution; None draws shapes on a plain background.
     "MAP_TILES": None,
     "MAP_ATTRIBUTION": "",
+    "LOGIN_ADDRESS_MAX_FAILURES": 30,
+    "THROTTLE_STORAGE": "database",  # or a `limits` storage URI: redis://127.0.0.1:6379, memory://
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
+    "API_TOKEN_DAYS": 30,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -27,9 +28,26 @@ bp = Blueprint("i18n", __name__)
 
 def safe_next(target: str | None) -> str:
     """A path on this site to go back to; anything else (other sites, `//host`, `/\\host`) goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if target and same_site_path(target):
         return target
     return url_for("pages.home")
+
+
+def same_site_path(target: str) -> bool:
+    """Whether a browser would read `target` as a path on this site.
+
+    Checked on what a browser makes of it, not on the raw text: the URL parser of
+    browsers drops tabs and newlines anywhere and reads a backslash as a slash, so
+    `/<TAB>/evil.example` and `/\\evil.example` are `//evil.example`, another host.
+    Any whitespace, control character or backslash is refused outright; what is left
+    must have no scheme and no host and start with exactly one slash.
+    """
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return False
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def current_language() -> str:

@@ -192,7 +192,7 @@ def seed_users(service: Any, people: People | None = None) -> list[Any]:
     actors = []
     for username, roles, area, organisation, name in people.users:
         usable = [r for r in roles if r in known]
-        service.create_user(
+        service.seed_user(
             admin, username, people.password, usable, area=area, organisation=organisation, display_name=name
         )
         actor = service.actor_for_username(username)

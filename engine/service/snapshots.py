@@ -160,3 +160,4 @@ class UserSnapshot:
     organisation: str | None
     display_name: str
     active: bool
+    must_change_password: bool = False

@@ -24,6 +24,7 @@ from engine.storage import statements as st
 from engine.storage import tables as t
 from engine.storage.audit_query import AuditQueries
 from engine.storage.audit_store import AuditStore
+from engine.storage.credentials import CredentialStore
 from engine.storage.db import writer_queue
 from engine.storage.records import RecordStore
 from engine.storage.replay_reads import ReplayReads
@@ -50,7 +51,7 @@ def _row(mapping: Mapping[Any, Any] | None) -> Row | None:
     return dict(mapping) if mapping is not None else None
 
 
-class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore):
+class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialStore):
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)
         self.connection = connection
@@ -79,11 +80,6 @@ class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore):
 
     def users(self) -> list[Row]:
         return [dict(r) for r in self.connection.execute(select(t.users).order_by(t.users.c.id)).mappings()]
-
-    def add_token(self, user_id: int, token_hash: str, now: dt.datetime) -> None:
-        self.connection.execute(
-            insert(t.api_tokens).values(user_id=user_id, token_hash=token_hash, created_at=now, revoked=False)
-        )
 
     def user_for_token(self, token_hash: str) -> Row | None:
         return st.USER_FOR_TOKEN.first(self.connection, {"b_hash": token_hash})

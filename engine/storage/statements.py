@@ -250,7 +250,7 @@ EVIDENCE_TYPES = Prepared(select(ev.document_type).where(ev.dossier_id == bindpa
 CLOCKS = Prepared(select(t.clocks).where(ck.dossier_id == bindparam("b_id")).order_by(ck.id))
 SCORE_SHEETS = Prepared(select(t.score_sheets).where(ss.dossier_id == bindparam("b_id")).order_by(ss.id))
 USER_FOR_TOKEN = Prepared(  # every bearer-token API call resolves its caller with this
-    select(t.users)
+    select(t.users, t.api_tokens.c.expires_at.label("token_expires_at"))
     .join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)
     .where(t.api_tokens.c.token_hash == bindparam("b_hash"), t.api_tokens.c.revoked.is_(False))
 )

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 # Stable constraint names so Alembic can diff and PostgreSQL/SQLite agree.
@@ -46,6 +47,13 @@ users = Table(
     Column("display_name", String(200), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime, nullable=False),
+    # set by an administrator's password reset: the next sign-in leads to the change page only
+    Column("must_change_password", Boolean, nullable=False, default=False, server_default=false()),
+    # optional second factor (TOTP, RFC 6238): the base32 secret once enrolment is confirmed
+    # (pending until then), and the last time step used, so a code is good only once
+    Column("totp_secret", String(64)),
+    Column("totp_enabled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("totp_last_step", BigInteger),
 )
 
 api_tokens = Table(
@@ -56,6 +64,34 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", DateTime, nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
+    Column("label", String(100), nullable=False, default="", server_default=""),
+    Column("expires_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+    Column("revoked_by", String(80)),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+# Server-side sign-in sessions: the cookie holds a random key whose hash is here, so a
+# sign-out, a deactivation or a password reset ends the session for every copy of the cookie.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("seen_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+)
+
+# Sign-in failure counters (the `limits` library's fixed windows) when the throttle's store is
+# the database: shared by every worker and machine on the same database.
+throttle_counters = Table(
+    "throttle_counters",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),  # seconds since the epoch
 )
 
 definitions = Table(

@@ -20,7 +20,7 @@ FILED_UNDER_148 = dt.date(2025, 3, 3)
 
 def _add(service, driver, people: dict[str, Actor], username: str, roles: list[str]) -> Actor:  # type: ignore[no-untyped-def]
     """A user of the province, in the driver's pool of people."""
-    service.create_user(people["admin"], username, "demo", roles, area="80")
+    service.seed_user(people["admin"], username, "demo", roles, area="80")
     actor = service.actor_for_username(username)
     assert actor is not None
     driver.actors.append(actor)

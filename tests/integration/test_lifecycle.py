@@ -162,7 +162,7 @@ def test_the_producer_cannot_recognise_its_own_product(service, people, driver, 
 
 def test_whoever_proposed_the_recognition_may_not_decide_it(service, people, driver, open_dossier):
     dossier = open_dossier(filed_on=dt.date(2026, 7, 1))
-    service.create_user(people["admin"], "both", "demo", ["council_chair", "province_chair"], area="80")
+    service.seed_user(people["admin"], "both", "demo", ["council_chair", "province_chair"], area="80")
     both = service.actor_for_username("both")
     driver.walk(dossier.id, ["council_scoring"], stars=4)
     driver.score(dossier.id, 4)

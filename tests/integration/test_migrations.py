@@ -3,6 +3,7 @@ schema is the one tables.py declares, and the newest revision downgrades cleanly
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -85,3 +86,40 @@ def test_revision_0004_keeps_stored_versions_as_approved_by_who_stored_them(engi
     assert stored["approved_at"] == at and version == 1
     downgrade(engine, "0003")
     assert current_revision(engine) == "0003"
+def test_revision_0004_gives_old_tokens_an_expiry_and_revokes_those_of_inactive_users(engine: Any) -> None:
+    upgrade(engine, "0003")
+    now = dt.datetime(2026, 11, 1, 9, 0)
+    old_users = sa_table(
+        "users", "id", "username", "password_hash", "roles", "display_name", "active", "created_at"
+    )
+    old_tokens = sa_table("api_tokens", "id", "user_id", "token_hash", "created_at", "revoked")
+    with engine.begin() as conn:
+        for uid, name, active in ((1, "still-here", True), (2, "gone", False)):
+            conn.execute(
+                insert(old_users).values(
+                    id=uid, username=name, password_hash="x", roles="[]", display_name=name,
+                    active=active, created_at=now,
+                )
+            )  # fmt: skip
+            conn.execute(
+                insert(old_tokens).values(
+                    id=uid, user_id=uid, token_hash=f"h{uid}", created_at=now, revoked=False
+                )
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = {r.user_id: r for r in conn.execute(select(t.api_tokens)).all()}
+        users = {r.username: r for r in conn.execute(select(t.users)).all()}
+    assert rows[1].revoked is False and rows[1].expires_at > dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert rows[2].revoked is True  # reactivating "gone" must not bring this token back
+    assert users["gone"].must_change_password is False
+    downgrade(engine, "0003")
+    assert "web_sessions" not in inspect(engine).get_table_names()
+    assert "expires_at" not in {c["name"] for c in inspect(engine).get_columns("api_tokens")}
+
+
+def sa_table(name: str, *columns: str) -> Any:
+    """A table as an older revision had it (tables.py describes only the newest)."""
+    from sqlalchemy import column, table
+
+    return table(name, *(column(c) for c in columns))

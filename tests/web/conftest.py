@@ -160,7 +160,7 @@ def add_people(app: Flask) -> None:
             return  # copied from the template
     admin = None
     for username, (roles, area, org) in PEOPLE.items():
-        service.create_user(
+        service.seed_user(
             admin, username, PASSWORD, roles, area=area, organisation=org, display_name=username
         )
         if admin is None:

@@ -49,7 +49,7 @@ def app(tmp_path: Path, empty_database_url: str) -> Any:
     application = make_app(tmp_path, result.catalog, empty_database_url)
     service = application.extensions["ocopflow"].service
     for username, (roles, area, organisation) in PEOPLE.items():
-        service.create_user(
+        service.seed_user(
             service.actor_for_username("admin"),
             username,
             PASSWORD,

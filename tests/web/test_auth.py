@@ -51,13 +51,52 @@ def test_pages_ask_for_sign_in_and_come_back_afterwards(browser: Browser) -> Non
     assert response.headers["Location"] == "/dossiers?state=x"
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",  # the form's `next=/%09/evil.example`: browsers drop the tab
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "//evil",
+        "\\\\evil",
+        "https:evil",
+        " //evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
+)
 def test_sign_in_never_redirects_to_another_site(browser: Browser, target: str) -> None:
     token = browser.token("/login")
     response = browser.client.post(
         "/login", data={"username": "commune1", "password": PASSWORD, "csrf_token": token, "next": target}
     )
     assert response.headers["Location"] == "/"
+
+
+def test_the_next_address_of_the_sign_in_page_is_checked_after_the_browser_would_normalise_it(
+    browser: Browser,
+) -> None:
+    page = browser.get("/login?next=/%09/evil.example").get_data(as_text=True)
+    assert 'name="next"' in page
+    token = browser.token("/login")
+    response = browser.client.post(
+        "/login?next=/%09/evil.example",
+        data={"username": "commune1", "password": PASSWORD, "csrf_token": token, "next": "/\t/evil.example"},
+    )
+    assert response.headers["Location"] == "/"
+    assert browser.get("/").status_code in (200, 302)
+
+
+@pytest.mark.parametrize("target", ["/dossiers?state=x", "/dossiers/7", "/admin/audit?actor=a%2Fb"])
+def test_sign_in_goes_back_to_a_path_of_this_site(browser: Browser, target: str) -> None:
+    token = browser.token("/login")
+    response = browser.client.post(
+        "/login", data={"username": "commune1", "password": PASSWORD, "csrf_token": token, "next": target}
+    )
+    assert response.headers["Location"] == target
 
 
 def test_signing_in_without_the_form_token_is_refused(browser: Browser) -> None:

@@ -37,7 +37,7 @@ def craft_app(tmp_path: Path, empty_database_url: str) -> Iterator[Flask]:
     service = app.extensions["ocopflow"].service
     admin = None
     for username, (roles, area, org) in PEOPLE.items():
-        service.create_user(admin, username, PASSWORD, roles, area=area, organisation=org)
+        service.seed_user(admin, username, PASSWORD, roles, area=area, organisation=org)
         admin = admin or service.actor_for_username(username)
     yield app
     app.extensions["ocopflow"].database.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from web.security import LoginThrottle, csrf_token, init_csrf
+from web.security import csrf_token, init_csrf
 
 
 @pytest.fixture
@@ -53,61 +53,3 @@ def test_a_post_without_any_session_is_refused_even_with_an_empty_token(tiny_app
 def test_the_token_stays_the_same_within_a_session(tiny_app: Flask) -> None:
     client = tiny_app.test_client()
     assert client.get("/token").get_data() == client.get("/token").get_data()
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.mark.parametrize(
-    ("failures", "locked"),
-    [(0, False), (4, False), (5, True), (9, True)],
-)
-def test_the_lock_starts_at_the_fifth_failure(failures: int, locked: bool) -> None:
-    throttle = LoginThrottle(5, 300, now=FakeClock())
-    for _ in range(failures):
-        throttle.failed("commune1", "10.0.0.1")
-    assert bool(throttle.locked_for("commune1", "10.0.0.1")) is locked
-
-
-def test_the_lock_lasts_the_lock_time_after_the_last_failure() -> None:
-    clock = FakeClock()
-    throttle = LoginThrottle(5, 300, now=clock)
-    for _ in range(5):
-        throttle.failed("commune1", "10.0.0.1")
-    clock.now += 299
-    assert throttle.locked_for("commune1", "10.0.0.1") == 1
-    clock.now += 1
-    assert throttle.locked_for("commune1", "10.0.0.1") == 0
-
-
-def test_failures_are_counted_per_username_and_address() -> None:
-    throttle = LoginThrottle(5, 300, now=FakeClock())
-    for _ in range(5):
-        throttle.failed("Commune1", "10.0.0.1")
-    assert throttle.locked_for("commune1", "10.0.0.1")  # the same name in another case
-    assert not throttle.locked_for("commune1", "10.0.0.2")
-    assert not throttle.locked_for("producer1", "10.0.0.1")
-
-
-def test_a_success_clears_the_failures() -> None:
-    throttle = LoginThrottle(5, 300, now=FakeClock())
-    for _ in range(4):
-        throttle.failed("commune1", "10.0.0.1")
-    throttle.succeeded("commune1", "10.0.0.1")
-    throttle.failed("commune1", "10.0.0.1")
-    assert not throttle.locked_for("commune1", "10.0.0.1")
-
-
-def test_old_failures_are_forgotten() -> None:
-    clock = FakeClock()
-    throttle = LoginThrottle(5, 300, now=clock)
-    for _ in range(4):
-        throttle.failed("commune1", "10.0.0.1")
-    clock.now += 301
-    throttle.failed("commune1", "10.0.0.1")
-    assert not throttle.locked_for("commune1", "10.0.0.1")

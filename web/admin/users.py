@@ -1,21 +1,22 @@
-"""Users and roles for administrators: list, create, change roles and area (audited by the service)."""
+"""Users and roles for administrators: list, create, change roles and area; one user's page to
+deactivate, reactivate, reset the password and revoke API tokens (each audited by the service)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
+from engine.service.accounts import PASSWORD_MAX, PASSWORD_MIN
 from web.admin import bp
 from web.admin.access import requires
 from web.problems import error_text, field_problems
 from web.runtime import runtime
 
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
-MIN_PASSWORD = 8
 
 
 def _roles() -> list[tuple[str, Any, str]]:
@@ -69,8 +70,8 @@ def _check(form: Any, *, new: bool) -> tuple[dict[str, Any], dict[str, str]]:
         if not values["username"] or not set(values["username"]) <= USERNAME_CHARS:
             problems["username"] = _("Tên đăng nhập gồm chữ thường không dấu, số, dấu chấm, gạch ngang.")
         password = form.get("password", "")
-        if len(password) < MIN_PASSWORD or len(password) > 200:
-            problems["password"] = _("Mật khẩu cần từ %(n)d ký tự.", n=MIN_PASSWORD)
+        if len(password) < PASSWORD_MIN or len(password) > PASSWORD_MAX:
+            problems["password"] = _("Mật khẩu cần từ %(n)d đến %(m)d ký tự.", n=PASSWORD_MIN, m=PASSWORD_MAX)
         values["password"] = password
         if not values["display_name"]:
             problems["display_name"] = _("Hãy nhập họ tên.")
@@ -126,3 +127,75 @@ def edit_user(username: str) -> ResponseReturnValue:
     else:
         flash(_("Đã cập nhật vai trò của %(name)s.", name=username), "success")
     return redirect(url_for("admin.users"))
+
+
+def _user_page(username: str, temporary: str | None = None) -> ResponseReturnValue:
+    service = runtime().service
+    try:
+        user = service.user(g.actor, username)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "admin/user.html",
+        user=user,
+        tokens=service.api_tokens(g.actor, username),
+        now=service.now(),
+        temporary=temporary,
+        role_labels={role_id: label for role_id, label, _scope in _roles()},
+    )
+
+
+@bp.get("/users/<username>")
+@requires("administer")
+def user(username: str) -> ResponseReturnValue:
+    return _user_page(username)
+
+
+def _account_change(username: str, change: Any, done: str) -> ResponseReturnValue:
+    try:
+        change(g.actor, username)
+    except NotFound:
+        abort(404)
+    except PermissionDenied as exc:
+        flash(error_text(exc), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("admin.user", username=username))
+
+
+@bp.post("/users/<username>/deactivate")
+@requires("administer")
+def deactivate_user(username: str) -> ResponseReturnValue:
+    done = _(
+        "Đã khoá %(name)s: các phiên đăng nhập đã kết thúc, mã truy cập API đã bị thu hồi.", name=username
+    )
+    return _account_change(username, runtime().service.deactivate_user, done)
+
+
+@bp.post("/users/<username>/reactivate")
+@requires("administer")
+def reactivate_user(username: str) -> ResponseReturnValue:
+    done = _("Đã mở khoá %(name)s. Các mã truy cập cũ vẫn bị thu hồi.", name=username)
+    return _account_change(username, runtime().service.reactivate_user, done)
+
+
+@bp.post("/users/<username>/reset-password")
+@requires("administer")
+def reset_password(username: str) -> ResponseReturnValue:
+    try:
+        temporary = runtime().service.reset_password(g.actor, username)
+    except NotFound:
+        abort(404)
+    return _user_page(username, temporary=temporary)
+
+
+@bp.post("/users/<username>/tokens/<int:token_id>/revoke")
+@requires("administer")
+def revoke_token(username: str, token_id: int) -> ResponseReturnValue:
+    try:
+        runtime().service.revoke_api_token(g.actor, token_id)
+    except NotFound as exc:
+        flash(error_text(exc), "error")
+    else:
+        flash(_("Đã thu hồi mã truy cập số %(id)d.", id=token_id), "success")
+    return redirect(url_for("admin.user", username=username))

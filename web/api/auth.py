@@ -114,14 +114,56 @@ def issue_token() -> Response:
     if wait:
         raise ApiError(429, f"Too many failed attempts; try again in {wait} seconds.", retry_after=wait)
     service = runtime().service
-    actor = service.authenticate(username, password) if len(password) <= 500 else None
-    if actor is None:
+    signed = service.sign_in(username, password) if len(password) <= 500 else None
+    if signed is None:
         limiter.failed(username, address)
         raise ApiError(401, "Wrong username or password.")
+    actor = signed.actor
+    if signed.second_factor:
+        otp = field(data, "otp", str) or ""
+        if service.verify_totp(username, otp[:20]) is None:
+            limiter.failed(username, address)
+            raise ApiError(401, "This account has a second factor: send the current one-time code as 'otp'.")
     limiter.succeeded(username, address)
-    response = jsonify({"token": service.issue_api_token(actor)})
+    days = field(data, "expires_in_days", int)
+    label = field(data, "label", str) or ""
+    new = service.create_api_token(
+        actor, days=current_app.config["API_TOKEN_DAYS"] if days is None else days, label=label
+    )
+    response = jsonify({"token": new.secret, **token_json(new.info)})
     response.headers["Cache-Control"] = "no-store"  # a credential: no cache may keep it (RFC 6749 5.1)
     return response
+
+
+def token_json(info: Any) -> dict[str, Any]:
+    """A token's description; never its secret, which only its creation returns."""
+    return {
+        "id": info.id,
+        "label": info.label,
+        "created_at": _utc(info.created_at),
+        "expires_at": _utc(info.expires_at),
+        "revoked": info.revoked,
+        "revoked_at": _utc(info.revoked_at) if info.revoked_at else None,
+    }
+
+
+def _utc(value: Any) -> str:
+    return str(value.isoformat(timespec="seconds")) + "Z"
+
+
+@bp.get("/auth/tokens")
+def list_tokens() -> Response:
+    """The caller's tokens; an administrator may name another user with `?username=`."""
+    actor = current_actor()
+    username = request.args.get("username") or None
+    return jsonify({"items": [token_json(t) for t in runtime().service.api_tokens(actor, username)]})
+
+
+@bp.delete("/auth/tokens/<int:token_id>")
+def revoke_token(token_id: int) -> Response:
+    """Revoke one of the caller's tokens (an administrator: anyone's); it fails from the next call."""
+    actor = current_actor()
+    return jsonify(token_json(runtime().service.revoke_api_token(actor, token_id)))
 
 
 def actor_can(actor: Any, permission: str) -> bool:
