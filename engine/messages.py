@@ -376,8 +376,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "dossier.backdate_reason": _t(
         "Ghi ngày nộp trước hôm nay cần nêu lý do.", "A filing date before today needs a reason."
     ),
-    "user.deactivate_self": _t(
-        "Không thể tự khóa tài khoản của mình.", "You cannot deactivate your own account."
     # --- sessions, tokens and passwords (issue 10) ---------------------------------------------
     "user.password_long": _t(
         "Mật khẩu tối đa {max} ký tự.", "The password may have at most {max} characters."

@@ -118,7 +118,7 @@ class AccountUseCases(TotpUseCases):
     ) -> UserSnapshot:
         """Create a user. With no user in the database yet, the first one needs no actor (bootstrap)."""
         problem = password_problem(password or "")
-        return self._create(actor, username, password, roles, area, organisation, display_name, problem)
+        return self._create_user(actor, username, password, roles, area, organisation, display_name, problem)
 
     def seed_user(
         self,
@@ -132,9 +132,9 @@ class AccountUseCases(TotpUseCases):
     ) -> UserSnapshot:
         """`create_user` without the password rule: the demo's and the tests' people only."""
         problem = None if password else say("user.password_short", min=PASSWORD_MIN)
-        return self._create(actor, username, password, roles, area, organisation, display_name, problem)
+        return self._create_user(actor, username, password, roles, area, organisation, display_name, problem)
 
-    def _create(
+    def _create_user(
         self,
         actor: Actor | None,
         username: str,

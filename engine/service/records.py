@@ -269,7 +269,7 @@ class RecordUseCases(ServiceBase):
         if not may_record(actor, reg, roleset, "create", None):
             raise PermissionDenied(say("record.not_allowed", action="create"), reason="role")
         with self._tx() as repo:
-            row = self._create(repo, actor, reg, roleset, values, self.now())
+            row = self._create_record(repo, actor, reg, roleset, values, self.now())
         return _snapshot(row)
 
     def import_geojson(self, actor: Actor, register_id: str, collection: Any) -> list[RecordSnapshot]:
@@ -297,7 +297,7 @@ class RecordUseCases(ServiceBase):
                 values = {**(props if isinstance(props, Mapping) else {}), shape.id: feature.get("geometry")
                           if isinstance(feature, Mapping) else None}  # fmt: skip
                 try:
-                    rows.append(self._create(repo, actor, reg, roleset, values, now))
+                    rows.append(self._create_record(repo, actor, reg, roleset, values, now))
                 except (InvalidForm, NotFound) as exc:
                     found = exc.problems if isinstance(exc, InvalidForm) else exc.details.get("problems", {})
                     problems.update({f"features[{n}].{k}": v for k, v in found.items()})
@@ -307,7 +307,7 @@ class RecordUseCases(ServiceBase):
                 raise InvalidForm(say("record.invalid", count=len(problems)), problems)
         return [_snapshot(r) for r in rows]
 
-    def _create(self, repo: Repository, actor: Actor, reg: Register, roleset: RoleSet, values: Mapping[str, Any],
+    def _create_record(self, repo: Repository, actor: Actor, reg: Register, roleset: RoleSet, values: Mapping[str, Any],
                 now: dt.datetime) -> Row:  # fmt: skip
         checked = self._checked(repo, actor, reg, values)
         place = self._place(reg, checked.values)

@@ -86,6 +86,8 @@ def test_revision_0004_keeps_stored_versions_as_approved_by_who_stored_them(engi
     assert stored["approved_at"] == at and version == 1
     downgrade(engine, "0003")
     assert current_revision(engine) == "0003"
+
+
 def test_revision_0004_gives_old_tokens_an_expiry_and_revokes_those_of_inactive_users(engine: Any) -> None:
     upgrade(engine, "0003")
     now = dt.datetime(2026, 11, 1, 9, 0)
