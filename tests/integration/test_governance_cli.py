@@ -40,7 +40,7 @@ def test_a_new_installation_is_set_up_from_the_command_line(database_url, tmp_pa
             "--roles",
             "admin",
             "--password-stdin",
-            password="s3cret",
+            password="s3cret-passphrase",
             monkeypatch=monkeypatch,
         )
         == 0
@@ -55,7 +55,7 @@ def test_a_new_installation_is_set_up_from_the_command_line(database_url, tmp_pa
             "--roles",
             "admin",
             "--password-stdin",
-            password="x1234",
+            password="x1234-passphrase",
             monkeypatch=monkeypatch,
         )
         == 1
@@ -72,7 +72,7 @@ def test_a_new_installation_is_set_up_from_the_command_line(database_url, tmp_pa
             "--password-stdin",
             "--as",
             "boss",
-            password="x1234",
+            password="x1234-passphrase",
             monkeypatch=monkeypatch,
         )
         == 0
@@ -101,7 +101,7 @@ def test_a_new_installation_is_set_up_from_the_command_line(database_url, tmp_pa
             "--password-stdin",
             "--as",
             "boss",
-            password="pw1234",
+            password="pw1234-passphrase",
             monkeypatch=monkeypatch,
         )
         == 0
