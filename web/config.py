@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_SECONDS": 300,
     "PUBLIC_BASE_URL": None,  # for certificate QR codes; default: the request's host
+    "TIMEZONE": "Asia/Ho_Chi_Minh",  # the times people read (the audit log); stored times are UTC
 }
 
 
@@ -97,10 +98,23 @@ def _finish(app: Flask) -> None:
     # Room for the other fields of the form besides the file itself.
     cfg["MAX_CONTENT_LENGTH"] = int(max_mb * 1024 * 1024) + 64 * 1024
     cfg["UPLOAD_EXTENSIONS"] = [str(e).lower().lstrip(".") for e in cfg["UPLOAD_EXTENSIONS"]]
+    _check_timezone(str(cfg["TIMEZONE"]))
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = env == "production"
     cfg["SESSION_COOKIE_NAME"] = "ocopflow_session"
+
+
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"TIMEZONE={name!r} is not a time zone this machine knows (an IANA name such as "
+            "'Asia/Ho_Chi_Minh'; Debian's tzdata package provides them)."
+        ) from exc
 
 
 def _instance_secret(instance: Path) -> str:
