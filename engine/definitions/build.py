@@ -78,6 +78,7 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
                             maybe_text(d.get("message"))) for d in data.get("duties", [])),
         source=source,
         product_groups={gid: text(label) for gid, label in data.get("product_groups", {}).items()},
+        cycle=tuple(m.CycleStep(c["step"], text(c["label"])) for c in data.get("cycle", [])),
     )  # fmt: skip
 
 

@@ -164,6 +164,14 @@ class CertificatePolicy:
 
 
 @dataclass(frozen=True)
+class CycleStep:
+    """One step of the programme's cycle (OCOP's six, Chu trình OCOP): states are grouped by it."""
+
+    step: int
+    label: Text
+
+
+@dataclass(frozen=True)
 class Workflow:
     id: str
     version: str
@@ -185,6 +193,7 @@ class Workflow:
     duties: tuple[Duty, ...]
     source: Source | None = None
     product_groups: dict[str, Text] = field(default_factory=dict)  # group id (product_sets' `group`) -> label
+    cycle: tuple[CycleStep, ...] = ()  # the programme's steps, in order (states name theirs in `step`)
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

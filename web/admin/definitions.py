@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import logging
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -16,10 +17,13 @@ from engine.definitions.loader import load_text
 from engine.errors import InvalidDefinition, PermissionDenied
 from web.admin import bp
 from web.admin.access import requires
+from web.admin.diagram import DiagramUnavailable
 from web.admin.diagram import render as render_diagram
 from web.i18n import current_language
 from web.problems import error_text
 from web.runtime import runtime
+
+log = logging.getLogger(__name__)
 
 MAX_UPLOAD = 1_000_000  # bytes: the largest shipped definition is a fraction of this
 UPLOAD_SUFFIXES = (".yaml", ".yml")
@@ -59,7 +63,12 @@ def _workflow_svg(text: str, filename: str) -> Markup | None:
     workflows = list(result.catalog.workflows.values()) if result.ok else []
     if not workflows:
         return None
-    return Markup(render_diagram(workflows[0], current_language()))
+    try:
+        return Markup(render_diagram(workflows[0], current_language()))
+    except DiagramUnavailable:
+        log.warning("workflow diagram not drawn: Graphviz's dot is not installed (apt-get install graphviz)")
+        flash(_("Máy chủ chưa cài Graphviz (lệnh dot) nên chưa vẽ được sơ đồ quy trình."), "warning")
+        return None
 
 
 @bp.get("/definitions")
