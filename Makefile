@@ -9,6 +9,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 .PHONY: setup run test lint typecheck contracts unit test-sqlite test-postgres bench validate clean
 
 $(STAMP): pyproject.toml
+	bash tools/ensure-graphviz.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

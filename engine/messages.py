@@ -407,6 +407,30 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The actions the audit log records, as an auditor reads them (a fire reads its transition's label
+# from the YAML instead). Not raised as errors, so kept apart from CATALOG.
+AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
+    "open": _t("Mở hồ sơ", "Dossier opened"),
+    "fire": _t("Chuyển bước", "Step taken"),
+    "save_form": _t("Lưu biểu mẫu", "Form saved"),
+    "attach_evidence": _t("Tải lên giấy tờ", "Document uploaded"),
+    "score": _t("Chấm điểm", "Score sheet saved"),
+    "create_user": _t("Tạo người dùng", "User created"),
+    "set_roles": _t("Đổi vai trò, địa bàn", "Roles or area changed"),
+    "issue_api_token": _t("Cấp mã truy cập API", "API token issued"),
+    "activate_definition": _t("Kích hoạt định nghĩa", "Definition activated"),
+    "migration": _t("Chuyển phiên bản quy trình", "Workflow version migration"),
+    "migrate": _t("Chuyển hồ sơ sang phiên bản mới", "Dossier moved to a new version"),
+}
+
+
+def audit_action(name: str, lang: str = "vi") -> str:
+    """An audit action in words; an action this table does not know reads as its name."""
+    if name not in AUDIT_ACTIONS:
+        return name
+    vi, en = AUDIT_ACTIONS[name]
+    return en if lang == "en" else vi
+
 
 def placeholders(template: str) -> set[str]:
     """The parameter names a template uses: `"Must be at least {min}."` -> {"min"}."""

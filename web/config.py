@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
     "API_TOKEN_DAYS": 30,
+    "TIMEZONE": "Asia/Ho_Chi_Minh",  # the times people read (the audit log); stored times are UTC
 }
 
 
@@ -107,6 +108,7 @@ def _finish(app: Flask) -> None:
     # Room for the other fields of the form besides the file itself.
     cfg["MAX_CONTENT_LENGTH"] = int(max_mb * 1024 * 1024) + 64 * 1024
     cfg["UPLOAD_EXTENSIONS"] = [str(e).lower().lstrip(".") for e in cfg["UPLOAD_EXTENSIONS"]]
+    _check_timezone(str(cfg["TIMEZONE"]))
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = env == "production"
@@ -130,6 +132,16 @@ def _public_base_url(value: Any, env: str) -> str | None:
             "(for example https://ocop.example.gov.vn)."
         )
     return str(value).rstrip("/")
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"TIMEZONE={name!r} is not a time zone this machine knows (an IANA name such as "
+            "'Asia/Ho_Chi_Minh'; Debian's tzdata package provides them)."
+        ) from exc
 
 
 def _instance_secret(instance: Path) -> str:

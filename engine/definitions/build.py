@@ -80,6 +80,7 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
         product_groups={gid: text(label) for gid, label in data.get("product_groups", {}).items()},
         backdate_roles=frozenset(data.get("filing", {}).get("backdate", {}).get("roles", ())),
         backdate_days=int(data.get("filing", {}).get("backdate", {}).get("days", 0)),
+        cycle=tuple(m.CycleStep(c["step"], text(c["label"])) for c in data.get("cycle", [])),
     )  # fmt: skip
 
 

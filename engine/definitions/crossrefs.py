@@ -6,6 +6,7 @@ the collected `Ref`s and the built model objects: cheap by construction.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,7 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
         yield from _editing(d)
         yield from _sittings(d, r)
         yield from _groups(d, r)
+        yield from _cycle(d)
     elif isinstance(d, m.Form):
         yield from _form(d, entry.refs, r)
     elif isinstance(d, m.ScoringForm):
@@ -127,6 +129,20 @@ def _groups(wf: m.Workflow, r: Resolver) -> Iterator[Finding]:
             if product_set.group not in wf.product_groups:
                 params = {"id": product_set.group, "form": sf.id, "known": sorted(wf.product_groups)}
                 yield Finding("W013", ("product_groups",), params, at_key=True, severity="warning")
+
+
+def _cycle(wf: m.Workflow) -> Iterator[Finding]:
+    """A declared cycle lists each step once, in order, and every state sits in one of its steps."""
+    if not wf.cycle:
+        return
+    for i, (a, b) in enumerate(itertools.pairwise(wf.cycle)):
+        if b.step <= a.step:
+            yield Finding("E228", ("cycle", i + 1, "step"), {"step": b.step, "before": a.step})
+    declared = [c.step for c in wf.cycle]
+    for state in wf.states.values():
+        if state.step not in declared:
+            params = {"id": state.id, "step": state.step, "steps": declared}
+            yield Finding("E229", (*_state_path(wf, state.id), "step"), params)
 
 
 def _regime_forms(wf: m.Workflow, r: Resolver) -> list[m.ScoringForm]:

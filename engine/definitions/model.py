@@ -166,6 +166,14 @@ class CertificatePolicy:
 
 
 @dataclass(frozen=True)
+class CycleStep:
+    """One step of the programme's cycle (OCOP's six, Chu trình OCOP): states are grouped by it."""
+
+    step: int
+    label: Text
+
+
+@dataclass(frozen=True)
 class Workflow:
     id: str
     version: str
@@ -190,6 +198,7 @@ class Workflow:
     # `filing.backdate`: the roles that may give a filing date before today, and how many days back
     backdate_roles: frozenset[str] = frozenset()
     backdate_days: int = 0
+    cycle: tuple[CycleStep, ...] = ()  # the programme's steps, in order (states name theirs in `step`)
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

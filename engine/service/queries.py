@@ -164,7 +164,8 @@ class QueryUseCases(ScoringUseCases):
                 newer = more if after is not None else repo.audit_exists(filters, after=top)
                 older = repo.audit_exists(filters, before=bottom) if after is not None else more
             total = repo.audit_count(filters, cap=AUDIT_COUNT_CAP)
-        return AuditLog(tuple(events), total, AUDIT_COUNT_CAP, newer, older)
+            subjects = repo.audit_subjects([e.seq for e in events])
+        return AuditLog(tuple(events), total, AUDIT_COUNT_CAP, newer, older, subjects)
 
     def audit_actions(self, actor: Actor) -> list[str]:
         """Every action name in the log (for the filter's choices)."""
@@ -172,15 +173,18 @@ class QueryUseCases(ScoringUseCases):
         with self._tx(write=False) as repo:
             return repo.audit_actions()
 
-    def audit_export(self, actor: Actor, filters: AuditFilter) -> Iterator[audit.AuditEvent]:
-        """Every matching event, oldest first, streamed in batches from one read transaction.
+    def audit_export(
+        self, actor: Actor, filters: AuditFilter
+    ) -> Iterator[tuple[audit.AuditEvent, dict[str, str]]]:
+        """Every matching event with its subjects, oldest first, streamed in batches from one read
+        transaction.
 
         The permission is checked now, not at the first row; the export stops at the events
         stored when it starts, so rows appended meanwhile do not make it run on.
         """
         self.require(actor, "audit")
 
-        def rows() -> Iterator[audit.AuditEvent]:
+        def rows() -> Iterator[tuple[audit.AuditEvent, dict[str, str]]]:
             with self._tx(write=False) as repo:
                 head, _ = repo.audit_head()
                 yield from repo.audit_export(filters, upto=head)
@@ -299,6 +303,7 @@ class AuditLog:
     cap: int
     newer: bool
     older: bool
+    subjects: dict[int, dict[str, str]] = field(default_factory=dict)  # seq -> what it is about
 
     @property
     def total_is_exact(self) -> bool:

@@ -13,6 +13,7 @@ on it, which every collation orders like the dates because all values share one 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -46,8 +47,11 @@ class AuditFilter:
     action: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None
+    transition: str | None = None  # a fire of this transition (its id, read from the payload)
 
 
+# What an event is about, kept from its payload for the auditors' labels (never the answers).
+SUBJECT_KEYS = ("transition", "form", "document_type", "role", "username", "kind", "def_id")
 MAX_ID = 2**31 - 1  # audit_events.dossier_id is an Integer column
 
 
@@ -62,11 +66,28 @@ def _where(f: AuditFilter) -> list[ColumnElement[bool]]:
         out.append(c.dossier_id == f.dossier_id if fits else false())
     if f.action:
         out.append(c.action == f.action)
+    if f.transition:
+        # The stored payload is canonical JSON (compact, sorted keys): `"transition":"<id>"` reads
+        # exactly so, its closing quote ends the id, and no other key of a fire's payload is named so.
+        needle = '"transition":' + json.dumps(f.transition, ensure_ascii=False)
+        out.append(c.action == "fire")
+        out.append(c.payload.contains(needle, autoescape=True))
     if f.since is not None:
         out.append(c.at >= f.since.isoformat())
     if f.until is not None and f.until < dt.date.max:
         out.append(c.at < (f.until + dt.timedelta(days=1)).isoformat())
     return out
+
+
+def subjects(payload: str | None) -> dict[str, str]:
+    """The SUBJECT_KEYS of a stored payload that hold text (a broken payload has none)."""
+    try:
+        value = json.loads(payload) if payload else {}
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {k: value[k] for k in SUBJECT_KEYS if isinstance(value.get(k), str)}
 
 
 class AuditQueries:
@@ -109,15 +130,29 @@ class AuditQueries:
     def audit_actions(self) -> list[str]:
         return [str(row[0]) for row in self.connection.execute(_ACTIONS)]
 
-    def audit_export(self, f: AuditFilter, *, upto: int) -> Iterator[audit.AuditEvent]:
-        """Matching events with seq <= `upto`, oldest first, read in keyset batches."""
+    def audit_subjects(self, seqs: list[int]) -> dict[int, dict[str, str]]:
+        """What each of these events is about (SUBJECT_KEYS of its payload), by seq."""
+        if not seqs:
+            return {}
         c = t.audit_events.c
-        base = select(*_COLUMNS).where(*_where(f), c.seq <= upto).order_by(c.seq.asc()).limit(EXPORT_BATCH)
+        rows = self.connection.execute(select(c.seq, c.payload).where(c.seq.in_(seqs)))
+        return {int(seq): subjects(payload) for seq, payload in rows}
+
+    def audit_export(self, f: AuditFilter, *, upto: int) -> Iterator[tuple[audit.AuditEvent, dict[str, str]]]:
+        """Matching events with seq <= `upto`, oldest first, each with its subjects, read in keyset
+        batches."""
+        c = t.audit_events.c
+        base = (
+            select(*_COLUMNS, c.payload)
+            .where(*_where(f), c.seq <= upto)
+            .order_by(c.seq.asc())
+            .limit(EXPORT_BATCH)
+        )
         last = 0
         while True:
             rows = self.connection.execute(base.where(c.seq > last)).all()
             for row in rows:
-                yield audit.event_from_row(row)
+                yield audit.event_from_row(row), subjects(row[-1])
             if len(rows) < EXPORT_BATCH:
                 return
             last = rows[-1][0]

@@ -33,9 +33,11 @@ def new_form(service) -> str:  # type: ignore[no-untyped-def]
 def new_scoring_form(service) -> str:  # type: ignore[no-untyped-def]
     """Set 01's scoring form with criterion 1.1 option a worth 0 points instead of 1."""
     source = service.catalog.scoring_forms["ocop-2026-set-01"].source.text
-    old = "dưới 50%'}, points: 1}"
+    old = "less than 50% of it'}, points: 1}"
     assert source.count(old) == 1
-    return source.replace("version: '2026.1'", "version: '2026.2'", 1).replace(old, "dưới 50%'}, points: 0}")
+    return source.replace("version: '2026.1'", "version: '2026.2'", 1).replace(
+        old, "less than 50% of it'}, points: 0}"
+    )
 
 
 @pytest.fixture

@@ -69,9 +69,16 @@ def test_the_excerpt_gives_one_form_per_product_set_with_parts_a_b_c(excerpt: li
 def test_the_header_gives_title_product_group_and_one_rejection_flag_per_condition(
     good: dict[str, Any],
 ) -> None:
-    assert good["title"] == {"vi": "Bộ sản phẩm: Rau, củ, quả, hạt tươi"}
+    assert good["title"] == {
+        "vi": "Bộ sản phẩm: Rau, củ, quả, hạt tươi",
+        "en": "Product set: Fresh vegetables, tubers, fruit and nuts",
+    }
     assert good["product_sets"] == [
-        {"code": "01", "label": {"vi": "Rau, củ, quả, hạt tươi"}, "group": "thuc-pham"}
+        {
+            "code": "01",
+            "label": {"vi": "Rau, củ, quả, hạt tươi", "en": "Fresh vegetables, tubers, fruit and nuts"},
+            "group": "thuc-pham",
+        }
     ]
     assert [(f["id"], f["label"]["vi"]) for f in good["rejection"]] == [
         ("forged", "Giả mạo hồ sơ"),
@@ -104,7 +111,10 @@ def test_options_keep_their_text_unwrapped_and_stars_become_floors(
 
 def test_requirements_notes_knockouts_and_gates_come_from_the_annotation_rows(good: dict[str, Any]) -> None:
     by_id = criteria(good)
-    assert by_id["1.1"]["requirement"] == {"vi": "Yêu cầu: 100% sản phẩm được trồng trên địa bàn cấp tỉnh"}
+    assert by_id["1.1"]["requirement"] == {
+        "vi": "Yêu cầu: 100% sản phẩm được trồng trên địa bàn cấp tỉnh",
+        "en": "Requirement: 100% of the product is grown in the province",
+    }
     assert by_id["1.3"]["knockouts"] == [
         {
             "id": "imported_or_unknown_materials",
@@ -362,7 +372,8 @@ def test_spot_checks_of_structure_read_by_eye(real_forms: dict[str, dict[str, An
     assert real_forms["23"]["parts"][2]["groups"][3]["max"] == 4  # transcribed "4 1"
     assert real_forms["26"]["parts"][0]["label"]["vi"].endswith("(35 Điểm)")  # the label is kept as printed
     assert real_forms["26"]["rejection"] == []
-    assert criteria(real_forms["26"])["6"]["label"] == {"vi": "Vị trí"}  # not a recurring label: no English
+    # not a recurring label: its English comes from the reviewed glossary
+    assert criteria(real_forms["26"])["6"]["label"] == {"vi": "Vị trí", "en": "Location"}
     for code, form in real_forms.items():
         commune = [c for c, v in criteria(form).items() if v.get("assessed_by") == "commune_officer"]
         assert commune == (["2.1", "3.3"] if code == "26" else ["1.1", "2.1", "3.3", "5.3"]), code

@@ -1,21 +1,31 @@
-"""The workflow diagram: states in the column of their cycle step, one arrow per (source, transition)."""
+"""The workflow diagram, laid out by Graphviz's dot: each cycle step a titled group holding its
+states (composite states nested inside), one arrow per (source, transition), labels whole."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from engine.definitions.model import State, Text, Transition, Workflow
-from web.admin.diagram import BOX_H, layout, render
+from engine.definitions.model import CycleStep, State, Text, Transition, Workflow
+from web.admin.diagram import render
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot is not installed (make setup installs it)"
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def _workflow(states: list[State], transitions: list[Transition], initial: str = "draft") -> Workflow:
+def _workflow(
+    states: list[State],
+    transitions: list[Transition],
+    initial: str = "draft",
+    cycle: tuple[CycleStep, ...] = (),
+) -> Workflow:
     return Workflow(
         id="demo",
         version="1",
@@ -35,6 +45,7 @@ def _workflow(states: list[State], transitions: list[Transition], initial: str =
         states={s.id: s for s in states},
         transitions=tuple(transitions),
         duties=(),
+        cycle=cycle,
     )
 
 
@@ -63,114 +74,160 @@ TRANSITIONS = [
 ]
 
 
+Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in the SVG's coordinates
+
+
 def _parse(svg: str) -> ET.Element:
     return ET.fromstring(svg)  # well-formed XML or this raises
 
 
-def test_every_leaf_state_is_one_box_inside_the_column_of_its_step() -> None:
-    boxes, columns = layout(_workflow(STATES, TRANSITIONS))
-    assert set(boxes) == {"draft", "check", "returned", "scoring", "decision", "certified"}
-    assert [c.step for c in columns] == [1, 2, 3, 4, 5, 6]
-    for box in boxes.values():
-        column = columns[box.state.step - 1]
-        assert column.x <= box.x and box.x + 1 <= column.x + column.width
-    # steps are left to right
-    assert all(a.x + a.width < b.x for a, b in itertools.pairwise(columns))
+def _extent(group: ET.Element) -> Box:
+    """The bounding box of a group's outline (dot draws it as a polygon or a path)."""
+    numbers: list[float] = []
+    for shape in group.iter():
+        if shape.tag in (f"{SVG}polygon", f"{SVG}path"):
+            raw = shape.get("points") or shape.get("d") or ""
+            numbers += [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", raw)]
+            break
+    xs, ys = numbers[0::2], numbers[1::2]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
-def test_a_composite_state_gets_its_own_lane_and_boxes_never_overlap() -> None:
-    boxes, _ = layout(_workflow(STATES, TRANSITIONS))
-    assert boxes["check"].x == boxes["returned"].x
-    assert boxes["scoring"].x == boxes["decision"].x > boxes["check"].x
-    placed = list(boxes.values())
-    for i, a in enumerate(placed):
-        for b in placed[i + 1 :]:
-            assert a.x != b.x or abs(a.y - b.y) >= BOX_H, (a.state.id, b.state.id)
+def _inside(inner: Box, outer: Box) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+def _groups(root: ET.Element, cls: str) -> dict[str, ET.Element]:
+    """dot's node / edge / cluster groups by their <title> (node id, 'a->b', cluster name)."""
+    found = {}
+    for g in root.iter(f"{SVG}g"):
+        if g.get("class") == cls:
+            title = g.find(f"{SVG}title")
+            found[(title.text or "") if title is not None else ""] = g
+    return found
+
+
+def _words(group: ET.Element) -> str:
+    return " ".join(t.text or "" for t in group.iter(f"{SVG}text")).replace("  ", " ").strip()
+
+
+def test_every_leaf_state_is_one_box_inside_the_group_of_its_step() -> None:
+    root = _parse(render(_workflow(STATES, TRANSITIONS)))
+    nodes, clusters = _groups(root, "node"), _groups(root, "cluster")
+    assert set(nodes) == {"draft", "check", "returned", "scoring", "decision", "certified"}
+    for state in STATES:
+        if state.id in nodes:
+            assert _inside(_extent(nodes[state.id]), _extent(clusters[f"cluster_step_{state.step}"])), (
+                state.id
+            )
+    # the steps read top to bottom in their order
+    tops = [_extent(clusters[f"cluster_step_{n}"])[1] for n in (3, 5, 6)]
+    assert tops == sorted(tops)
+
+
+def test_a_composite_state_is_a_titled_group_inside_its_step_around_its_children() -> None:
+    root = _parse(render(_workflow(STATES, TRANSITIONS)))
+    nodes, clusters = _groups(root, "node"), _groups(root, "cluster")
+    frame = _extent(clusters["cluster_evaluation_5"])
+    assert _inside(frame, _extent(clusters["cluster_step_5"]))
+    assert all(_inside(_extent(nodes[c]), frame) for c in ("scoring", "decision"))
+    assert not _inside(_extent(nodes["check"]), frame)
+    assert _words(clusters["cluster_evaluation_5"]) == "Đánh giá"
 
 
 def test_every_transition_from_every_source_is_an_arrow() -> None:
-    root = _parse(render(_workflow(STATES, TRANSITIONS)))
-    edges = [g.get("data-transition") for g in root.iter(f"{SVG}g") if g.get("data-transition")]
-    expected = [t.id for t in TRANSITIONS for _ in t.sources]
-    assert sorted(edges) == sorted(expected)
-    assert len(root.findall(f".//{SVG}g[@class='wd-state']")) == 6
-
-
-def test_arrows_back_to_an_earlier_step_are_drawn_differently() -> None:
-    root = _parse(render(_workflow(STATES, TRANSITIONS)))
-    classes = {
-        g.get("data-transition"): g.find(f"{SVG}path").get("class")  # type: ignore[union-attr]
-        for g in root.iter(f"{SVG}g")
-        if g.get("data-transition")
-    }
-    assert classes["reopen"] == "wd-edge back"
-    assert classes["submit"] == "wd-edge"
-    assert classes["forward"] == "wd-edge"
-
-
-def test_a_composite_state_is_a_frame_around_its_children() -> None:
     svg = render(_workflow(STATES, TRANSITIONS))
+    edges = re.findall(r'<g id="t\.([a-z]+)\.([a-z]+)" class="edge">', svg)
+    assert sorted(edges) == sorted((t.id, s) for t in TRANSITIONS for s in t.sources)
+
+
+def test_arrows_back_to_an_earlier_step_are_drawn_dashed_and_orange() -> None:
+    svg = render(_workflow(STATES, TRANSITIONS))
+
+    def stroke(edge: str) -> str:
+        found = re.search(rf'<g id="t\.{edge}" class="edge">.*?<path ([^>]*)>', svg, re.S)
+        assert found
+        return found.group(1)
+
+    assert 'stroke="#b45309"' in stroke("reopen.scoring") and "stroke-dasharray" in stroke("reopen.scoring")
+    assert 'stroke="#334155"' in stroke("submit.draft") and "stroke-dasharray" not in stroke("submit.draft")
+
+
+@pytest.mark.parametrize(
+    ("lang", "step", "label"),
+    [("vi", "Bước 5: Đánh giá và phân hạng", "Kiểm tra"), ("en", "Step 5: Evaluation and rating", "Check")],
+)
+def test_the_steps_the_workflow_declares_title_the_groups_in_the_readers_language(
+    lang: str, step: str, label: str
+) -> None:
+    cycle = tuple(
+        CycleStep(n, Text(vi, en))
+        for n, vi, en in [
+            (1, "Tuyên truyền", "Outreach"),
+            (3, "Phương án", "Plan"),
+            (5, "Đánh giá và phân hạng", "Evaluation and rating"),
+            (6, "Xúc tiến", "Promotion"),
+        ]
+    )
+    root = _parse(render(_workflow(STATES, TRANSITIONS, cycle=cycle), lang))
+    clusters, nodes = _groups(root, "cluster"), _groups(root, "node")
+    assert _words(clusters["cluster_step_5"]) == step
+    assert "cluster_step_1" in clusters  # declared, though no state is in it: still drawn
+    assert _words(nodes["check"]) == label
+
+
+def test_without_a_declared_cycle_the_groups_are_the_steps_the_states_name() -> None:
+    root = _parse(render(_workflow(STATES, TRANSITIONS), "en"))
+    clusters = {k: _words(g) for k, g in _groups(root, "cluster").items() if k.startswith("cluster_step_")}
+    assert clusters == {"cluster_step_3": "Step 3", "cluster_step_5": "Step 5", "cluster_step_6": "Step 6"}
+
+
+def test_long_labels_are_wrapped_never_cut() -> None:
+    long = "Cơ quan tham mưu cấp tỉnh tiếp nhận, kiểm tra hồ sơ và gửi Tổ tư vấn đánh giá"
+    states = [State("draft", Text(long), 3), State("done", Text("Xong"), 6, terminal=True)]
+    edge = "Gửi hồ sơ đề nghị UBND cấp tỉnh xem xét, công nhận và cấp giấy chứng nhận"
+    svg = render(_workflow(states, [_t("go", ("draft",), "done", edge)]))
     root = _parse(svg)
-    frames = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "wd-frame"]
-    assert len(frames) == 1
-    boxes, _ = layout(_workflow(STATES, TRANSITIONS))
-    top = float(frames[0].get("y", "0"))
-    bottom = top + float(frames[0].get("height", "0"))
-    for child in ("scoring", "decision"):
-        assert top < boxes[child].y and boxes[child].y + 46 < bottom
-    assert "Đánh giá" in svg
-
-
-@pytest.mark.parametrize(("lang", "word", "label"), [("vi", "Bước 5", "Kiểm tra"), ("en", "Step 5", "Check")])
-def test_labels_follow_the_language(lang: str, word: str, label: str) -> None:
-    svg = render(_workflow(STATES, TRANSITIONS), lang)
-    assert word in svg
-    assert f">{label}" in svg
+    box = _groups(root, "node")["draft"]
+    assert _words(box) == long and len(list(box.iter(f"{SVG}text"))) > 2
+    assert _words(_groups(root, "edge")["draft->done"]) == edge
+    assert "…" not in svg
 
 
 def test_markup_in_yaml_labels_is_escaped() -> None:
     states = [
         State("draft", Text('<script>alert("x")</script>'), 3),
-        State("done", Text("Xong"), 6, terminal=True),
+        State("done", Text("Xong \\n"), 6, terminal=True),
     ]
     svg = render(_workflow(states, [_t("go", ("draft",), "done", "<b>đi</b>")]))
-    _parse(svg)
+    root = _parse(svg)
     assert "<script>" not in svg and "<b>" not in svg
     assert "&lt;script&gt;" in svg
+    assert _words(_groups(root, "node")["done"]) == "Xong \\n"  # a backslash is text, not a line break
 
 
 def test_initial_and_terminal_states_are_marked() -> None:
     svg = render(_workflow(STATES, TRANSITIONS))
+
+    def outline(state: str) -> str:
+        found = re.search(rf'<g id="state\.{state}" class="node">.*?<path ([^>]*)>', svg, re.S)
+        assert found
+        return found.group(1)
+
+    assert 'stroke="#15803d"' in outline("draft") and 'stroke-width="3"' in outline("draft")
+    assert 'fill="#e2e8f0"' in outline("certified")
+    assert 'fill="#e2e8f0"' not in outline("check") and 'stroke="#15803d"' not in outline("check")
+
+
+def test_the_2026_workflow_is_drawn_readable_every_label_whole(catalog: object) -> None:
+    workflow = catalog.workflows["ocop-2026"]  # type: ignore[attr-defined]
+    svg = render(workflow)
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1))  # type: ignore[union-attr]
+    assert width * 4 / 3 < 2000  # px; the column layout was 2,860 px wide
     root = _parse(svg)
-    rects = {
-        g.get("data-state"): g.find(f"{SVG}rect").get("class")  # type: ignore[union-attr]
-        for g in root.iter(f"{SVG}g")
-        if g.get("data-state")
-    }
-    assert "wd-initial" in (rects["draft"] or "")
-    assert "wd-terminal" in (rects["certified"] or "")
-    assert "wd-terminal" not in (rects["check"] or "")
-
-
-def test_the_drawing_holds_every_box_and_every_long_arrow() -> None:
-    svg = render(_workflow(STATES, TRANSITIONS))
-    width = float(re.search(r'width="(\d+)"', svg).group(1))  # type: ignore[union-attr]
-    height = float(re.search(r'height="(\d+)"', svg).group(1))  # type: ignore[union-attr]
-    boxes, _ = layout(_workflow(STATES, TRANSITIONS))
-    assert all(b.x + 168 < width and b.y + BOX_H < height for b in boxes.values())
-    for path in re.findall(r'<path class="wd-edge[^"]*" d="([^"]+)"', svg):
-        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", path)]
-        assert all(-1 <= n <= max(width, height) for n in numbers), path
-
-
-def test_arrows_that_jump_over_lanes_run_under_the_boxes() -> None:
-    svg = render(_workflow(STATES, TRANSITIONS))
-    boxes, _ = layout(_workflow(STATES, TRANSITIONS))
-    bottom = max(b.y + BOX_H for b in boxes.values())
-    routed = re.findall(
-        r'data-transition="([^"]+)" data-routed="1"><title>[^<]*</title><path [^>]* d="([^"]+)"', svg
-    )
-    assert {t for t, _ in routed} >= {"reopen"}  # scoring/decision lane back to step 3
-    for _, path in routed:
-        vertical = [float(v) for v in re.findall(r"V(\d+)", path)]
-        assert max(vertical) > bottom
+    nodes = _groups(root, "node")
+    for state in workflow.leaves():
+        assert _words(nodes[state.id]) == state.label.vi, state.id
+    clusters = _groups(root, "cluster")
+    for step in workflow.cycle:
+        assert _words(clusters[f"cluster_step_{step.step}"]) == f"Bước {step.step}: {step.label.vi}"

@@ -161,5 +161,5 @@ def test_the_craft_village_workflow_shows_on_the_pages(app: Flask) -> None:
     versions = service.definition_versions("workflow", "craft-village")
     diagram = admin.get(f"/admin/definitions/{versions[0].sha256}").get_data(as_text=True)
     for state in ("application", "commune_review", "council_appraisal", "recognised"):
-        assert f'data-state="{state}"' in diagram
-    assert 'data-transition="withdraw_recognition"' in diagram
+        assert f'id="state.{state}"' in diagram
+    assert 'id="t.withdraw_recognition.' in diagram

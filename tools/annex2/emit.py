@@ -75,7 +75,9 @@ def file_name(draft: FormDraft, label: str) -> str:
 
 
 def text(vi: str, en: str | None = None) -> CommentedMap:
+    """A label; its English from the caller, else from the reviewed glossary (english.label)."""
     node = CommentedMap(vi=vi)
+    en = en or english.label(vi)
     if en:
         node["en"] = en
     node.fa.set_flow_style()

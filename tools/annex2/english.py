@@ -1,13 +1,20 @@
-"""English labels for the recurring headings, criteria and boxes of Annex II.
+"""English labels for Annex II: the recurring headings, criteria and boxes here (a label is matched
+on its words before any parenthesis), every other text (titles, product sets, options,
+requirements, notes) from the reviewed glossary beside this file (glossary.yaml), matched exactly.
 
-The Vietnamese text is the legal one; English is optional in the language (the
-UI falls back to Vietnamese), so only labels that recur across the forms are
-translated here. A label is matched on its words before any parenthesis.
+The Vietnamese text is the legal one and is never changed; English is what a reader who chose
+English sees.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+GLOSSARY = Path(__file__).resolve().parent / "glossary.yaml"
 
 GROUPS = {
     "TỔ CHỨC SẢN XUẤT": "Production organisation",
@@ -105,3 +112,23 @@ def criterion(label: str) -> str | None:
 
 def flag(flag_id: str) -> str | None:
     return FLAGS.get(flag_id)
+
+
+@functools.cache
+def glossary() -> dict[str, str]:
+    """The glossary's labels, Vietnamese -> English."""
+    data = YAML(typ="safe").load(GLOSSARY.read_text(encoding="utf-8"))
+    return {str(entry["vi"]): str(entry["en"]) for entry in data["labels"]}
+
+
+@functools.cache
+def terms() -> dict[str, tuple[str, ...]]:
+    """The glossary's terms, Vietnamese -> the English forms any of which renders it."""
+    data = YAML(typ="safe").load(GLOSSARY.read_text(encoding="utf-8"))
+    return {
+        str(t["vi"]): tuple(t["en"]) if isinstance(t["en"], list) else (str(t["en"]),) for t in data["terms"]
+    }
+
+
+def label(vi: str) -> str | None:
+    return glossary().get(vi)

@@ -15,31 +15,39 @@ from typing import IO, Any
 from flask import Response, flash, g, redirect, render_template, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from engine.errors import Conflict
 from engine.storage.audit_query import AuditFilter
 from web.admin import bp
 from web.admin.access import requires
+from web.admin.audit_view import TRANSITION_PREFIX, EventView, Labeller, local, offset, shown, zone
+from web.i18n import current_language
 from web.runtime import runtime
 
 PER_PAGE = 50
 MAX_SEQ = 2**62  # a cursor beyond any event number is not a page
+# The export's columns: what a person reads first, then what the chain check needs.
 COLUMNS = (
     "seq",
     "at",
     "actor",
-    "action",
+    "what",
     "dossier_id",
     "from_state",
     "to_state",
     "comment",
+    "action",
     "definition_hash",
     "payload_digest",
     "prev_hash",
     "hash",
 )
+WIDTHS = {"at": 20, "actor": 16, "what": 40, "from_state": 28, "to_state": 28, "comment": 30, "action": 24}
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FILTER_NAMES = ("actor", "dossier", "action", "since", "until")
@@ -81,10 +89,13 @@ class AuditFilters:
         return filters, problems
 
     def for_service(self) -> AuditFilter:
+        transition = self.action.removeprefix(TRANSITION_PREFIX)
+        is_step = self.action.startswith(TRANSITION_PREFIX) and bool(transition)
         return AuditFilter(
             actor=self.actor or None,
             dossier_id=int(self.dossier) if self.dossier else None,
-            action=self.action or None,
+            action=None if is_step else self.action or None,
+            transition=transition if is_step else None,
             since=self.since,
             until=self.until,
         )
@@ -133,14 +144,21 @@ def audit() -> ResponseReturnValue:
         status = 404
     query = filters.query()
     events = log.events
+    labeller = Labeller(runtime(), current_language())
+    steps, others = labeller.choices(service.audit_actions(g.actor))
     return render_template(
         "admin/audit.html",
         log=log,
         events=events,
+        views=[labeller.view(e, log.subjects.get(e.seq, {})) for e in events],
+        zone_name=zone().key,
+        zone_offset=offset(dt.datetime.now(zone())),
+        local_time=lambda moment: shown(local(moment)),
+        steps=steps,
+        others=others,
         filters=filters,
         problems=problems,
         values={name: request.args.get(name, "") for name in FILTER_NAMES},
-        actions=service.audit_actions(g.actor),
         verification=service.audit_status(g.actor),
         checkpoint=service.audit_checkpoint_status(g.actor),
         newest_url=url_for("admin.audit", **query),
@@ -161,7 +179,14 @@ def audit_verify() -> ResponseReturnValue:
         flash(_("Một lần kiểm tra toàn bộ chuỗi đang chạy; hãy đợi rồi tải lại trang."), "error")
     else:
         if result.ok:
-            flash(_("Đã kiểm tra toàn bộ chuỗi: %(n)d sự kiện nguyên vẹn.", n=result.through), "success")
+            flash(
+                ngettext(
+                    "Đã kiểm tra toàn bộ chuỗi: %(num)d sự kiện nguyên vẹn.",
+                    "Đã kiểm tra toàn bộ chuỗi: %(num)d sự kiện nguyên vẹn.",
+                    result.through,
+                ),
+                "success",
+            )
         else:
             flash(_("Chuỗi bị phá vỡ tại sự kiện số %(seq)s.", seq=result.first_broken), "error")
     filters, _problems = AuditFilters.from_args(request.form)
@@ -183,13 +208,53 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _rows(events: Iterator[Any]) -> Iterator[list[Any]]:
-    for event in events:
-        yield [_cell(getattr(event, name)) for name in COLUMNS]
+def _headers() -> list[str]:
+    names = {
+        "seq": _("Số thứ tự"),
+        "at": _("Thời điểm (%(zone)s)", zone=zone().key),
+        "actor": _("Người thực hiện"),
+        "what": _("Hành động"),
+        "dossier_id": _("Hồ sơ số"),
+        "from_state": _("Từ trạng thái"),
+        "to_state": _("Đến trạng thái"),
+        "comment": _("Ý kiến"),
+        "action": _("Mã hành động"),
+        "definition_hash": _("Mã băm định nghĩa"),
+        "payload_digest": _("Mã băm nội dung"),
+        "prev_hash": _("Mã băm sự kiện trước"),
+        "hash": _("Mã băm"),
+    }
+    return [names[c] for c in COLUMNS]
+
+
+def _values(view: EventView) -> list[Any]:
+    """One row, typed: numbers as numbers, the time as a time in the installation's zone."""
+    e = view.event
+    return [
+        e.seq,
+        view.at,
+        e.actor,
+        view.what,
+        view.dossier_id,
+        view.from_state or None,
+        view.to_state or None,
+        e.comment,
+        view.code,
+        e.definition_hash,
+        e.payload_digest,
+        e.prev_hash,
+        e.hash,
+    ]
+
+
+def _views(events: Iterator[tuple[Any, dict[str, str]]]) -> Iterator[list[Any]]:
+    labeller = Labeller(runtime(), current_language())
+    for event, subjects in events:
+        yield [_cell(v) for v in _values(labeller.view(event, subjects))]
 
 
 def _filename(ext: str) -> str:
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    stamp = dt.datetime.now(zone()).strftime("%Y%m%d-%H%M%S")
     return f"audit-{stamp}.{ext}"
 
 
@@ -209,13 +274,17 @@ def audit_export(fmt: str) -> Response:
 
 
 def _csv(events: Iterator[Any]) -> Response:
+    headers = _headers()
+    rows = _views(events)
+
     def generate() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")  # Excel reads UTF-8 (Vietnamese) only with the byte-order mark
-        writer.writerow(COLUMNS)
+        writer.writerow(headers)
         try:
-            for row in _rows(events):
+            for row in rows:
+                row[1] = row[1].isoformat()  # ISO 8601 with its offset
                 writer.writerow(row)
                 if buffer.tell() > 64_000:
                     yield buffer.getvalue()
@@ -232,18 +301,35 @@ def _csv(events: Iterator[Any]) -> Response:
 
 def _xlsx(events: Iterator[Any]) -> Response:
     """A write-only workbook (rows go to a temporary file as they come) saved to a temporary file
-    and sent in chunks: memory stays flat whatever the number of rows."""
+    and sent in chunks: memory stays flat whatever the number of rows. Typed cells (the time as
+    an Excel date in the installation's zone, numbers as numbers), the header row frozen and an
+    autofilter over the whole table."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("audit")
-    sheet.append(list(COLUMNS))
-    for row in _rows(events):
+    sheet = book.create_sheet(_("Nhật ký kiểm toán")[:31])
+    for index, name in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, 12)
+    sheet.freeze_panes = "A2"
+    header = []
+    for title in _headers():
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in _views(events):
         cells = []
         for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
+            if isinstance(value, dt.datetime):
+                cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))  # Excel has no zones
+                cell.number_format = "dd/mm/yyyy hh:mm:ss"
+            else:
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text
             cells.append(cell)
         sheet.append(cells)
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     spool = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by _chunks once the response is sent
     try:
         book.save(spool)

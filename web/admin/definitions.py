@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import logging
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -18,10 +19,13 @@ from engine.definitions.loader import load_text, load_texts
 from engine.errors import Conflict, InvalidDefinition, NotFound, PermissionDenied
 from web.admin import bp
 from web.admin.access import requires
+from web.admin.diagram import DiagramUnavailable
 from web.admin.diagram import render as render_diagram
 from web.i18n import current_language
 from web.problems import error_text
 from web.runtime import runtime
+
+log = logging.getLogger(__name__)
 
 # What one check may cost: the largest shipped definition (workflows/ocop-2026.yaml) is 38 KB in
 # 619 lines; a file may be about eight times that. Each line is shown back on the check page,
@@ -64,12 +68,17 @@ def in_effect(kind: str, def_id: str, today: dt.date | None = None) -> Any | Non
     return max(pool, key=lambda v: (v.effective_from or dt.date.min, v.activated_at)) if pool else None
 
 
-def _workflow_svg(text: str, filename: str, *, standalone: bool = False) -> Markup | None:
+def _workflow_svg(text: str, filename: str) -> Markup | None:
     result = load_text(text, filename, context=runtime().catalog)
     workflows = list(result.catalog.workflows.values()) if result.ok else []
     if not workflows:
         return None
-    return Markup(render_diagram(workflows[0], current_language(), standalone=standalone))
+    try:
+        return Markup(render_diagram(workflows[0], current_language()))
+    except DiagramUnavailable:
+        log.warning("workflow diagram not drawn: Graphviz's dot is not installed (apt-get install graphviz)")
+        flash(_("Máy chủ chưa cài Graphviz (lệnh dot) nên chưa vẽ được sơ đồ quy trình."), "warning")
+        return None
 
 
 @bp.get("/definitions")
@@ -114,7 +123,7 @@ def diagram_svg(sha256: str) -> ResponseReturnValue:
     if found is None or found[0].kind != "workflow":
         abort(404)
     version, text = found
-    svg = _workflow_svg(text, version.file, standalone=True)
+    svg = _workflow_svg(text, version.file)
     if svg is None:
         abort(404)
     response = Response(str(svg), mimetype="image/svg+xml")

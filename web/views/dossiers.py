@@ -70,18 +70,27 @@ def index() -> ResponseReturnValue:
 
 def _new_form_choices() -> dict[str, Any]:
     rt = runtime()
-    sets = []
-    for form in rt.catalog.scoring_forms.values():
-        for p in form.product_sets:
-            sets.append((p.code, f"{p.code} — {tr(p.label)}"))
+    workflows = [wf for wf in rt.catalog.workflows.values() if wf.in_effect_on(dt.date.today())]
+    # The product sets of the regimes a new dossier can be filed under, grouped by workflow: a code
+    # such as "01" names a different set in each regime, so one flat list showed "01" twice.
+    groups = []
+    for wf in workflows:
+        sets = {
+            (p.code, f"{p.code} — {tr(p.label)}")
+            for form in rt.catalog.scoring_forms.values()
+            if form.regime == wf.scoring_regime
+            for p in form.product_sets
+        }
+        if sets:
+            groups.append((tr(wf.title), sorted(sets)))
     communes = [u for u in rt.units() if u.level == "commune"]
     if g.actor.area:
         # an actor bound to an area files within it: the commune itself or the communes of the province
         communes = [u for u in communes if g.actor.area in (u.code, u.parent)] or communes
     return {
-        "product_sets": sorted(set(sets)),
+        "product_set_groups": groups,
         "communes": sorted(communes, key=lambda u: (u.parent or "", u.name)),
-        "workflows": [wf for wf in rt.catalog.workflows.values() if wf.in_effect_on(dt.date.today())],
+        "workflows": workflows,
     }
 
 

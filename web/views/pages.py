@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from web.auth import login_required
@@ -16,6 +16,14 @@ def home() -> ResponseReturnValue:
     if g.actor is None:
         return redirect(url_for("auth.login"))
     return redirect(url_for("pages.my_work"))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for /favicon.ico before they read the page's <link rel="icon">."""
+    response = current_app.send_static_file("favicon.svg")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/work")
