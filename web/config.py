@@ -132,6 +132,8 @@ def _public_base_url(value: Any, env: str) -> str | None:
             "(for example https://ocop.example.gov.vn)."
         )
     return str(value).rstrip("/")
+
+
 def _check_timezone(name: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -259,7 +259,12 @@ def test_the_definitions_api_installs_all_or_nothing_for_administrators_only(adm
 def test_the_users_api_is_for_administrators(app: Flask) -> None:
     api = Api(app.test_client())
     assert_error_shape(api.call("GET", "/users", "auditor"), 403)
-    body = {"username": "newcomer", "password": "long-enough-pw", "roles": ["commune_officer"], "area": "00583"}
+    body = {
+        "username": "newcomer",
+        "password": "long-enough-pw",
+        "roles": ["commune_officer"],
+        "area": "00583",
+    }
     assert_error_shape(api.call("POST", "/users", "province1", json=body), 403)
     assert api.call("POST", "/users", "admin", json=body).status_code == 201
     assert_error_shape(api.call("POST", "/users", "admin", json=body), 409)
