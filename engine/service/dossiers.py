@@ -295,6 +295,10 @@ class DossierUseCases(ServiceBase):
     ) -> dict[str, Any]:
         """Store the file on disk by content hash and record it on the dossier."""
         now = self.now()
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        # Read the content before the write transaction: inflating an office file takes time
+        # that no other writer should wait for.
+        content = _content_problem(filename, mime, data) if data and mime in self.evidence_types else None
         with self._tx() as repo:
             loaded = self._load(repo, actor, dossier_id)
             pinned = loaded.pinned
@@ -303,8 +307,7 @@ class DossierUseCases(ServiceBase):
             )
             if not decision:
                 raise _deny(decision)
-            mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-            problems = self._evidence_problems(loaded.pinned, document_type, filename, data, mime)
+            problems = self._evidence_problems(loaded.pinned, document_type, filename, data, mime, content)
             if problems:
                 raise InvalidForm(say("evidence.not_attached"), problems)
             self._check_version(loaded.row, expected_version)
@@ -326,7 +329,13 @@ class DossierUseCases(ServiceBase):
             return record
 
     def _evidence_problems(
-        self, pinned: Pinned, document_type: str, filename: str, data: bytes, mime: str
+        self,
+        pinned: Pinned,
+        document_type: str,
+        filename: str,
+        data: bytes,
+        mime: str,
+        content: Message | None,
     ) -> dict[str, Message]:
         problems: dict[str, Message] = text_problems(document_type=document_type, filename=filename)
         if problems:
@@ -341,10 +350,8 @@ class DossierUseCases(ServiceBase):
             problems["file"] = say("evidence.too_large", size=len(data), limit=self.max_evidence_bytes)
         if mime not in self.evidence_types:
             problems["filename"] = say("evidence.file_type", mime=mime)
-        elif data and "file" not in problems:
-            content = _content_problem(filename, mime, data)
-            if content is not None:
-                problems["file"] = content
+        elif content is not None and "file" not in problems:
+            problems["file"] = content
         return problems
 
     def _store_blob(self, digest: str, data: bytes) -> None:
