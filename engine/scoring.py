@@ -116,6 +116,16 @@ class CouncilResult:
     def recognised(self) -> bool:
         return _recognised(self.form, self.stars)
 
+    @property
+    def sheets_quorum_met(self) -> bool:
+        """Enough final sheets for the quorum, whether or not the chair's is among them."""
+        return _sheets_quorum(len(self.totals), self.members, self.form.council.quorum_fraction)
+
+    @property
+    def chair_missing(self) -> bool:
+        """The form requires the chair's sheet and it is not in."""
+        return self.form.council.chair_required and not self.chair_signed
+
     def as_context(self) -> dict[str, Any]:
         """The `score` name of guard expressions."""
         return {
@@ -311,6 +321,10 @@ def _stars(
     return stars, band.stars, capped, notes
 
 
+def _sheets_quorum(sheets: int, members: int, fraction: float) -> bool:
+    return members > 0 and sheets / members >= fraction - 1e-9
+
+
 def _combine(method: str, values: Sequence[float]) -> float:
     if method == "median":
         return float(statistics.median(values))
@@ -335,7 +349,7 @@ def council_result(
     rule = form.council
     n = len(sheets)
     notes: list[Note] = []
-    quorum_met = members > 0 and n / members >= rule.quorum_fraction - 1e-9
+    quorum_met = _sheets_quorum(n, members, rule.quorum_fraction)
     notes.append(
         Note(
             "quorum", {"present": n, "members": members, "fraction": rule.quorum_fraction, "met": quorum_met}

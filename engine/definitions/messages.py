@@ -151,6 +151,12 @@ CODES: dict[str, Message] = {
                "Transition '{transition}' requires the sheet of '{id}', but no scoring form gives that role criteria",
                "Nêu vai trò mà phiếu chấm của chế độ '{regime}' giao tiêu chí ('assessed_by'): {known}. Kết quả của Hội đồng là 'requires.scores'.",
                "Name a role that the scoring forms of regime '{regime}' give criteria to ('assessed_by'): {known}. The council's result is 'requires.scores'."),
+    "E241": _m("Dạng '{id}' chưa được khai báo trong 'formats' của biểu mẫu",
+               "Format '{id}' is not declared in the form's 'formats'",
+               "Các dạng đã khai báo: {known}.", "Declared formats: {known}."),
+    "E242": _m("Dạng '{id}' không dùng được: {reason}", "Format '{id}' cannot be used: {reason}",
+               "Sửa 'pattern' (biểu thức chính quy Python) hoặc 'example' của dạng.",
+               "Fix the format's 'pattern' (a Python regular expression) or its 'example'."),
     # --- E3xx: expressions ---------------------------------------------------------------
     "E301": _m("Biểu thức {where} sai cú pháp: {detail}", "Expression in {where} does not compile: {detail}",
                "Biểu thức theo cú pháp Jinja2, ví dụ: dossier.kind == 'first'.",

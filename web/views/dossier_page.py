@@ -13,7 +13,7 @@ from engine.definitions.model import Form, ScoringForm, Workflow
 from engine.errors import NotFound, OcopflowError
 from engine.permissions import DossierFacts, may_edit_form, may_upload
 from web.formdata import shown_value
-from web.i18n import tr
+from web.i18n import current_language, tr
 from web.runtime import runtime
 from web.views.certificates import public_url, qr_svg
 
@@ -139,7 +139,7 @@ def render_dossier(
     visible: dict[str, dict[str, bool]] = {}
     for form in forms:
         values = typed.get(form.id, saved.get(form.id, {}))
-        shown[form.id] = {f.id: shown_value(f, values.get(f.id)) for f in form.fields()}
+        shown[form.id] = {f.id: shown_value(f, values.get(f.id), current_language()) for f in form.fields()}
         visible[form.id] = visible_fields(
             form, {k: v for k, v in values.items() if v not in (None, "", [])}, dossier_ns
         )
