@@ -35,7 +35,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.definitions.model import Criterion, ScoringForm, StarBand
@@ -107,6 +107,7 @@ class CouncilResult:
     rejected: tuple[str, ...]
     final: bool
     explanation: tuple[Note, ...]
+    sheets: int | None = None  # how many sheets counted, kept when `redacted` drops `totals`
 
     @property
     def excluded(self) -> bool:
@@ -117,9 +118,18 @@ class CouncilResult:
         return _recognised(self.form, self.stars)
 
     @property
+    def sheet_count(self) -> int:
+        return self.sheets if self.sheets is not None else len(self.totals)
+
+    def redacted(self) -> CouncilResult:
+        """The result without any member's own total or name: for readers who may not see sheets."""
+        notes = tuple(n for n in self.explanation if n.code != "incomplete")
+        return replace(self, totals={}, incomplete=(), explanation=notes, sheets=self.sheet_count)
+
+    @property
     def sheets_quorum_met(self) -> bool:
         """Enough final sheets for the quorum, whether or not the chair's is among them."""
-        return _sheets_quorum(len(self.totals), self.members, self.form.council.quorum_fraction)
+        return _sheets_quorum(self.sheet_count, self.members, self.form.council.quorum_fraction)
 
     @property
     def chair_missing(self) -> bool:

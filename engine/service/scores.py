@@ -288,7 +288,7 @@ class ScoringUseCases(FiringUseCases):
             result = self.council_for(repo, loaded)
             if result is None:
                 raise NotFound(say("scoring.no_form", product_set=loaded.row["product_set"]))
-            return result
+            return result if may(actor, "view_sheets", loaded.roleset, loaded.facts) else result.redacted()
 
     def council_progress(self, actor: Actor, dossier_id: int) -> CouncilProgress:
         """The council result with its people: who sits, who has handed in a final sheet, and
@@ -332,6 +332,8 @@ class ScoringUseCases(FiringUseCases):
                     )
                 )
             seats.sort(key=lambda s: (not s.chair, s.name))
+            if not visible:
+                result = result.redacted()
             return CouncilProgress(result, state, council.chair if council else None, tuple(seats), visible)
 
     def score_sheets(self, actor: Actor, dossier_id: int) -> list[Row]:

@@ -105,6 +105,9 @@ def test_member_sheets_are_seen_only_by_the_roles_the_definitions_name(
     assert not progress.sheets_visible
     assert all(s.total is None for s in progress.seats)  # the producer sees no member's score
     assert progress.result.total is not None  # but the council's combined result
+    for_producer = service.council_result(people["producer1"], dossier_id)  # what the API answers
+    assert (for_producer.totals, for_producer.sheet_count) == ({}, 2)
+    assert set(service.council_result(people["chair"], dossier_id).totals) == {"council1", "council2"}
 
 
 def test_the_council_progress_names_who_has_not_handed_in_a_final_sheet(

@@ -278,6 +278,7 @@ ACTION_TEXTS = {
     "save_form": _l("Lưu biểu mẫu"),
     "attach_evidence": _l("Tải lên minh chứng"),
     "save_score_sheet": _l("Lưu phiếu chấm điểm"),
+    "reopen_sheet": _l("Mở lại phiếu chấm đã nộp"),
 }
 
 
