@@ -60,6 +60,22 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Hãy tải lên giấy tờ này trước ({document}).", "Upload this document first ({document})."
     ),
     "field.type_unsupported": _t("Không hỗ trợ kiểu mục {type}.", "Unsupported field type {type}."),
+    "field.number_plain": _t(
+        "Phải là một số viết liền, phần thập phân sau dấu chấm, ví dụ {example}.",
+        "Must be a number in digits, with a decimal point, e.g. {example}.",
+    ),
+    "field.number_spaces": _t(
+        "Viết số không có dấu cách, ví dụ {example}.", "Write the number without spaces, e.g. {example}."
+    ),
+    "field.number_locale": _t(
+        "Chưa đọc được số này: dấu chấm ngăn hàng nghìn, dấu phẩy trước phần thập phân, ví dụ {example}.",
+        "This number cannot be read: a comma separates thousands, a point the decimals, e.g. {example}.",
+    ),
+    "field.number_ambiguous": _t(
+        "«{typed}» có thể là {thousands} hoặc {fraction}: hãy gõ {thousands} hoặc {fraction}.",
+        "'{typed}' could mean {thousands} or {fraction}: type {thousands} or {fraction}.",
+    ),
+    "field.format": _t("Chưa đúng dạng {format}, ví dụ {example}.", "Not a valid {format}, e.g. {example}."),
     "form.answers_do_not_fit": _t(
         "{count} câu trả lời không hợp với biểu mẫu {form}.", "{count} answers do not fit the form {form}."
     ),
@@ -138,6 +154,23 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Criterion '{criterion}' has no option '{option}'.",
     ),
     "scoring.flag_unknown": _t("Không có ô đánh dấu {flag}.", "Unknown box '{flag}'."),
+    "scoring.sheet_incomplete": _t(
+        "Chưa nộp được phiếu chính thức: còn {count} tiêu chí chưa chấm ({criteria}).",
+        "The sheet cannot be final yet: {count} criteria are not scored ({criteria}).",
+    ),
+    "scoring.sheet_final": _t(
+        "Phiếu đã nộp chính thức nên không sửa được; chỉ Chủ tịch Hội đồng mở lại được, kèm lý do.",
+        "This sheet is final and cannot change; only the council chair can reopen it, with a reason.",
+    ),
+    "scoring.reopen_chair_only": _t(
+        "Chỉ Chủ tịch Hội đồng đang họp ở bước này mới mở lại được phiếu.",
+        "Only the chair of the council sitting at this step can reopen a sheet.",
+    ),
+    "scoring.reopen_reason": _t("Cần ghi lý do mở lại phiếu.", "Give the reason for reopening the sheet."),
+    "scoring.reopen_not_final": _t(
+        "Phiếu của {member} ở bước này chưa nộp chính thức: không có gì để mở lại.",
+        "{member} has no final sheet at this step: there is nothing to reopen.",
+    ),
     # --- certificates ----------------------------------------------------------------------
     "certificate.not_found": _t("Không có giấy chứng nhận số {number}.", "Certificate '{number}' not found."),
     # --- users -----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.definitions.model import Criterion, ScoringForm, StarBand
@@ -107,6 +107,7 @@ class CouncilResult:
     rejected: tuple[str, ...]
     final: bool
     explanation: tuple[Note, ...]
+    sheets: int | None = None  # how many sheets counted, kept when `redacted` drops `totals`
 
     @property
     def excluded(self) -> bool:
@@ -115,6 +116,25 @@ class CouncilResult:
     @property
     def recognised(self) -> bool:
         return _recognised(self.form, self.stars)
+
+    @property
+    def sheet_count(self) -> int:
+        return self.sheets if self.sheets is not None else len(self.totals)
+
+    def redacted(self) -> CouncilResult:
+        """The result without any member's own total or name: for readers who may not see sheets."""
+        notes = tuple(n for n in self.explanation if n.code != "incomplete")
+        return replace(self, totals={}, incomplete=(), explanation=notes, sheets=self.sheet_count)
+
+    @property
+    def sheets_quorum_met(self) -> bool:
+        """Enough final sheets for the quorum, whether or not the chair's is among them."""
+        return _sheets_quorum(self.sheet_count, self.members, self.form.council.quorum_fraction)
+
+    @property
+    def chair_missing(self) -> bool:
+        """The form requires the chair's sheet and it is not in."""
+        return self.form.council.chair_required and not self.chair_signed
 
     def describe(self, lang: str = "vi") -> list[str]:
         return describe(self.form, self.explanation, lang)
@@ -300,6 +320,10 @@ def _stars(
     return stars, band.stars, capped, notes
 
 
+def _sheets_quorum(sheets: int, members: int, fraction: float) -> bool:
+    return members > 0 and sheets / members >= fraction - 1e-9
+
+
 def _combine(method: str, values: Sequence[float]) -> float:
     if method == "median":
         return float(statistics.median(values))
@@ -324,7 +348,7 @@ def council_result(
     rule = form.council
     n = len(sheets)
     notes: list[Note] = []
-    quorum_met = members > 0 and n / members >= rule.quorum_fraction - 1e-9
+    quorum_met = _sheets_quorum(n, members, rule.quorum_fraction)
     notes.append(
         Note(
             "quorum", {"present": n, "members": members, "fraction": rule.quorum_fraction, "met": quorum_met}

@@ -55,10 +55,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "excluded": ("Sản phẩm bị loại, không xếp hạng sao", "The product is excluded and gets no stars"),
     "stars": ("Kết quả: {stars} sao", "Result: {stars} stars"),
     "quorum": (
-        "Có {present}/{members} thành viên chấm (cần tỉ lệ {fraction}): {met}",
-        "{present} of {members} members scored (quorum {fraction}): {met}",
+        "Có {present}/{members} thành viên nộp phiếu chính thức (cần ít nhất {fraction}): {met}",
+        "{present} of {members} members handed in a final sheet (at least {fraction} needed): {met}",
     ),
-    "chair_missing": ("Chưa có chữ ký của Chủ tịch Hội đồng", "The chair has not signed"),
+    "chair_missing": (
+        "Chưa đủ điều kiện: Chủ tịch Hội đồng chưa nộp phiếu chính thức của mình",
+        "Not yet: the council chair has not handed in a final sheet",
+    ),
     "incomplete": ("Phiếu chấm chưa đầy đủ: {members}", "Incomplete score sheets: {members}"),
     "no_sheets": ("Chưa có phiếu chấm nào", "No score sheets yet"),
     "combine": (
@@ -132,6 +135,8 @@ def describe(form: ScoringForm, notes: Sequence[Note], lang: str = "vi") -> list
         if code in ("floor", "floor_council", "gate", "knockout_flag", "knockout_option"):
             shown["criterion"] = names.get(params["criterion"], params["criterion"])
         shown.setdefault("got", "0")
+        if code == "quorum":
+            shown["fraction"] = f"{round(params['fraction'] * 100)}%"
         if code == "combine":
             shown["method"] = _METHODS.get(params["method"], (params["method"],) * 2)[lang == "en"]
         if params.get("below") is None and "below" in params:

@@ -19,6 +19,8 @@ from flask import Blueprint, Flask, current_app, redirect, request, session, url
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel
 
+from engine import numbers
+
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LANG_COOKIE = "ocopflow_lang"
 log = logging.getLogger(__name__)
@@ -64,6 +66,13 @@ def tr(text: Any) -> str:
     if callable(get) and hasattr(text, "vi"):
         return str(get(current_language()))
     return str(text)
+
+
+def number_text(value: Any, grouping: bool = True) -> str:
+    """A number the way the reader's language writes it (1.200,5 / 1,200.5); text passes through."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    return numbers.format_number(value, current_language(), grouping=grouping)
 
 
 @bp.post("/lang/<lang>")
@@ -119,4 +128,5 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=current_language)
     app.jinja_env.globals["tr"] = tr
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.filters["number"] = number_text
     app.register_blueprint(bp)

@@ -116,6 +116,10 @@ def build_form(data: dict[str, Any], source: m.Source) -> m.Form:
         tuple(data.get("editable_by", [])),
         sections,
         source,
+        {
+            fid: m.TextFormat(fid, text(f["label"]), f["pattern"], f["example"])
+            for fid, f in data.get("formats", {}).items()
+        },
     )
 
 
@@ -136,6 +140,7 @@ def _field(f: dict[str, Any]) -> m.Field:
         min=_bound(f.get("min"), ftype), max=_bound(f.get("max"), ftype), integer=bool(f.get("integer")),
         max_length=f.get("max_length"), level=f.get("level", "commune" if ftype == "admin_unit" else None),
         document=f.get("document"), accept=tuple(f.get("accept", [])),
+        format=f.get("format"), unit=maybe_text(f.get("unit")), grouping=f.get("grouping", True) is not False,
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ never stop at the first problem.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -296,6 +297,7 @@ _TYPE_KEYS = {
     "options": ("choice", "multi_choice"), "max_length": ("text", "long_text"), "integer": ("number",),
     "level": ("admin_unit",), "document": ("evidence",), "accept": ("evidence",),
     "min": ("number", "date"), "max": ("number", "date"),
+    "format": ("text",), "unit": ("number",), "grouping": ("number",),
 }  # fmt: skip
 
 
@@ -309,8 +311,26 @@ def check_form(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     known = sorted({f["id"] for f, _ in fields})
     for field, path in fields:
         yield from _check_field(field, path, known)
+    formats = data.get("formats", {})
+    yield from _check_formats(formats)
+    for field, path in fields:
+        if field.get("format") and field["format"] not in formats:
+            yield Finding("E241", (*path, "format"), {"id": field["format"], "known": sorted(formats)})
     for i, role in enumerate(data.get("editable_by", [])):
         refs.append(Ref("editor", role, ("editable_by", i), data["id"]))
+
+
+def _check_formats(formats: dict[str, Any]) -> Iterator[Finding]:
+    """Each declared text format compiles, and its own example matches it."""
+    for fid, spec in formats.items():
+        try:
+            pattern = re.compile(spec["pattern"])
+        except re.error as exc:
+            yield Finding("E242", ("formats", fid, "pattern"), {"id": fid, "reason": str(exc)})
+            continue
+        if not pattern.fullmatch(spec["example"]):
+            reason = f"its example '{spec['example']}' does not match"
+            yield Finding("E242", ("formats", fid, "example"), {"id": fid, "reason": reason})
 
 
 def _check_field(field: dict[str, Any], path: Path, known: list[str]) -> Iterator[Finding]:

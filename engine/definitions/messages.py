@@ -186,6 +186,12 @@ CODES: dict[str, Message] = {
                "State '{id}' is in step {step}, which the workflow's 'cycle' does not declare",
                "Chọn một bước đã khai báo ({steps}) hoặc thêm bước {step} vào 'cycle'.",
                "Choose a declared step ({steps}) or add step {step} to 'cycle'."),
+    "E241": _m("Dạng '{id}' chưa được khai báo trong 'formats' của biểu mẫu",
+               "Format '{id}' is not declared in the form's 'formats'",
+               "Các dạng đã khai báo: {known}.", "Declared formats: {known}."),
+    "E242": _m("Dạng '{id}' không dùng được: {reason}", "Format '{id}' cannot be used: {reason}",
+               "Sửa 'pattern' (biểu thức chính quy Python) hoặc 'example' của dạng.",
+               "Fix the format's 'pattern' (a Python regular expression) or its 'example'."),
     # --- E3xx: expressions ---------------------------------------------------------------
     "E301": _m("Biểu thức {where} sai cú pháp: {detail}", "Expression in {where} does not compile: {detail}",
                "Biểu thức theo cú pháp Jinja2, ví dụ: dossier.kind == 'first'.",

@@ -7,6 +7,7 @@ hashable so it can be cached per content hash and shared between threads.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,6 +22,7 @@ PERMISSIONS = (
     "chair",
     "audit",
     "administer",
+    "view_sheets",  # read every score sheet of a dossier it sees (a scorer always reads its own)
 )
 SCOPES = ("own", "commune", "province", "central", "public", "system")
 EFFECTS = (
@@ -310,6 +312,19 @@ class Field:
     level: str | None = None  # admin_unit: province | commune
     document: str | None = None  # evidence: the evidence type
     accept: tuple[str, ...] = ()  # evidence: file types
+    format: str | None = None  # text: the id of one of the form's `formats`
+    unit: Text | None = None  # number: what it counts (triệu đồng, ha, người)
+    grouping: bool = True  # number: shown with thousands separators (a year says false)
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    """A pattern a text answer must match (phone, email, tax code), declared by the form."""
+
+    id: str
+    label: Text
+    pattern: str  # a Python regular expression the whole answer must match
+    example: str
 
 
 @dataclass(frozen=True)
@@ -327,6 +342,7 @@ class Form:
     editable_by: tuple[str, ...]
     sections: tuple[Section, ...]
     source: Source | None = None
+    formats: Mapping[str, TextFormat] = field(default_factory=dict)
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

@@ -216,7 +216,12 @@ class DossierUseCases(ServiceBase):
             return repo.evidence(loaded.row["id"])
 
     def check_form(
-        self, repo: Repository, loaded: Loaded, form: Form, answers: Mapping[str, Any]
+        self,
+        repo: Repository,
+        loaded: Loaded,
+        form: Form,
+        answers: Mapping[str, Any],
+        locale: str | None = None,
     ) -> FormCheck:
         evidence = frozenset(e["document_type"] for e in repo.evidence(loaded.row["id"]))
         return check_answers(
@@ -226,6 +231,7 @@ class DossierUseCases(ServiceBase):
             today=self.now().date(),
             units=loaded.pinned.units,
             evidence=evidence,
+            locale=locale,
         )
 
     def save_form(
@@ -236,13 +242,15 @@ class DossierUseCases(ServiceBase):
         answers: Mapping[str, Any],
         *,
         expected_version: int | None = None,
+        locale: str | None = None,
     ) -> DossierSnapshot:
+        """Check and save one form's answers; numbers given as text are read in `locale` (engine.numbers)."""
         now = self.now()
         with self._tx() as repo:
             loaded = self._load(repo, actor, dossier_id)
             form = loaded.pinned.form(form_id)
             self._may_edit(actor, loaded, form)
-            checked = self.check_form(repo, loaded, form, answers)
+            checked = self.check_form(repo, loaded, form, answers, locale)
             if checked.problems:
                 raise InvalidForm(
                     say("form.answers_do_not_fit", count=len(checked.problems), form=form.title),

@@ -9,12 +9,13 @@ but they keep the form incomplete; a wrong value always fails the save.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine import expressions
-from engine.definitions.model import Field, Form, UnitSet
+from engine import expressions, numbers
+from engine.definitions.model import Field, Form, TextFormat, UnitSet
 from engine.expressions import Namespace
 from engine.limits import LONG_TEXT_FIELD_MAX, TEXT_FIELD_MAX, text_problem
 from engine.messages import Message, say
@@ -35,13 +36,19 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
-def _number(f: Field, value: Any) -> tuple[Any, Message | None]:
-    if isinstance(value, bool):
+def _number(f: Field, value: Any, locale: str | None) -> tuple[Any, Message | None]:
+    """A JSON number as it is; text read by `engine.numbers` in the locale it was typed in."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return value, say("field.number")
-    try:
-        number = float(value) if not isinstance(value, int | float) else value
-    except (TypeError, ValueError):
+    if isinstance(value, str):
+        try:
+            number: int | float = numbers.parse_number(value, locale, integer=f.integer)
+        except numbers.NumberProblem as problem:
+            return value, problem.message
+    elif value != value or value in (float("inf"), float("-inf")):
         return value, say("field.number")
+    else:
+        number = value
     if f.integer and float(number) != int(number):
         return value, say("field.whole_number")
     if f.integer:
@@ -68,17 +75,27 @@ def _date(f: Field, value: Any) -> tuple[Any, Message | None]:
     return day.isoformat(), None
 
 
+def _text(f: Field, value: Any, formats: Mapping[str, TextFormat]) -> tuple[Any, Message | None]:
+    if not isinstance(value, str):
+        return value, say("field.text")
+    limit = f.max_length or (TEXT_FIELD_MAX if f.type == "text" else LONG_TEXT_FIELD_MAX)
+    problem = text_problem(value, limit)
+    if problem is not None:
+        return value, problem
+    fmt = formats.get(f.format) if f.format else None
+    if fmt is not None and not re.fullmatch(fmt.pattern, value):
+        return value, say("field.format", format=fmt.label, example=fmt.example)
+    return value, None
+
+
 def _check_value(
-    f: Field, value: Any, units: UnitSet | None, evidence: frozenset[str]
+    f: Field, value: Any, units: UnitSet | None, evidence: frozenset[str], form: Form, locale: str | None
 ) -> tuple[Any, Message | None]:
     allowed = {o.value for o in f.options}
     if f.type in ("text", "long_text"):
-        if not isinstance(value, str):
-            return value, say("field.text")
-        limit = f.max_length or (TEXT_FIELD_MAX if f.type == "text" else LONG_TEXT_FIELD_MAX)
-        return value, text_problem(value, limit)
+        return _text(f, value, form.formats)
     if f.type == "number":
-        return _number(f, value)
+        return _number(f, value, locale)
     if f.type == "date":
         return _date(f, value)
     if f.type == "choice":
@@ -116,7 +133,9 @@ def check_answers(
     today: dt.date,
     units: UnitSet | None = None,
     evidence: frozenset[str] = frozenset(),
+    locale: str | None = None,
 ) -> FormCheck:
+    """`locale`: the language number answers given as text were typed in (None: plain digits)."""
     fields = {f.id: f for f in form.fields()}
     problems: dict[str, Message] = {}
     cleaned: dict[str, Any] = {}
@@ -127,7 +146,7 @@ def check_answers(
         value = answers.get(f.id)
         if _empty(value):
             continue
-        cleaned[f.id], problem = _check_value(f, value, units, evidence)
+        cleaned[f.id], problem = _check_value(f, value, units, evidence, form, locale)
         if problem:
             problems[f.id] = problem
     context = {"answers": Namespace(cleaned), "dossier": dossier, "today": today}

@@ -133,7 +133,8 @@ class Driver:
         for field in form.fields():
             if field.type == "multi_choice" and not field.required:
                 continue
-            value = self._value(field, snap, today)
+            fmt = form.formats.get(field.format) if field.format else None
+            value = fmt.example if fmt is not None else self._value(field, snap, today)
             if value is not None:
                 answers[field.id] = value
         answers.update(overrides or {})

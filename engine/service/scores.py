@@ -15,6 +15,7 @@ own members.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from engine import scoring
@@ -22,7 +23,7 @@ from engine.definitions import councils
 from engine.definitions.model import Council, RoleSet, ScoringForm, Workflow
 from engine.errors import InvalidForm, NotFound, PermissionDenied
 from engine.messages import say
-from engine.permissions import Actor, Decision, DossierFacts, in_scope, may_score, roles_of, scoring_role
+from engine.permissions import Actor, Decision, DossierFacts, in_scope, may, may_score, roles_of, scoring_role
 from engine.service.base import Loaded
 from engine.service.firing import FiringUseCases
 from engine.storage.repository import Repository, Row
@@ -46,6 +47,85 @@ def _sittings(loaded: Loaded) -> dict[str, Council]:
     return councils.sittings(loaded.workflow, loaded.roleset, assessors)
 
 
+@dataclass(frozen=True)
+class SheetView:
+    """What the score page shows one reader: where they sit, what they answer, what they saved."""
+
+    form: ScoringForm
+    decision: Decision  # may the reader save a sheet now (and if not, why)
+    role: str | None  # the role they score under here; None when they may not score now
+    chair: bool  # they chair the council sitting now: they may reopen final sheets
+    criteria: frozenset[str]  # the criteria they answer (the rest come from elsewhere or nobody)
+    fixed: Mapping[str, str]  # answers taken from the assessors' final sheet, shown read-only
+    assessors_sheet: scoring.Sheet | None  # that sheet, merged into every total
+    mine: Row | None  # their sheet in the current state
+    result: scoring.SheetResult | None  # the engine's result of `mine`
+
+    @property
+    def final(self) -> bool:
+        return bool(self.mine and self.mine["final"])
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One person who sits on the council now, and where their sheet stands."""
+
+    member: str  # username
+    name: str  # display name
+    role: str
+    chair: bool
+    final: bool  # has a final sheet at this step
+    total: float | None  # the total that counts (with the assessors' points); None: unseen or none
+    own: float | None  # the points of the member's own criteria
+    assessors: float | None  # the points taken from the assessors' final sheet
+
+
+@dataclass(frozen=True)
+class CouncilProgress:
+    """The council sitting now (or last): its result, who has handed in a final sheet, who has not."""
+
+    result: scoring.CouncilResult
+    state: str | None  # the state it sits in; None before any council
+    chair_role: str | None
+    seats: tuple[Seat, ...]  # every member in scope, the chair first
+    sheets_visible: bool  # the reader may see each member's sheet (`view_sheets`)
+
+    @property
+    def awaited(self) -> tuple[Seat, ...]:
+        return tuple(s for s in self.seats if not s.final)
+
+    @property
+    def chair_awaited(self) -> bool:
+        return any(s.chair and not s.final for s in self.seats) or (
+            self.chair_role is not None and not any(s.chair for s in self.seats)
+        )
+
+
+def criteria_for(
+    form: ScoringForm, role: str | None, assessors_sheet: scoring.Sheet | None
+) -> frozenset[str]:
+    """The criteria a sheet under `role` answers.
+
+    An assessor (a role `assessed_by` names) answers its own criteria; anyone else
+    (the council) answers the rest, and the assessors' criteria too while no final
+    assessors' sheet exists (nobody else scored them).
+    """
+    if role is None:
+        return frozenset()
+    if role in form.assessors():
+        return frozenset(c.id for c in form.assessed_by(role))
+    own = {c.id for c in form.criteria() if not c.assessed_by or c.assessed_by == form.default_assessor}
+    if assessors_sheet is None:
+        own |= {c.id for c in form.criteria()}
+    return frozenset(own)
+
+
+def unanswered(result: scoring.SheetResult, criteria: Iterable[str]) -> list[str]:
+    """The criteria of `criteria` the sheet leaves unscored, in form order (gated ones are not)."""
+    wanted = set(criteria)
+    return [cid for cid in result.missing if cid in wanted]
+
+
 class ScoringUseCases(FiringUseCases):
     def _scoring_form(self, loaded: Loaded) -> ScoringForm:
         form = loaded.pinned.scoring_form
@@ -62,7 +142,11 @@ class ScoringUseCases(FiringUseCases):
         *,
         final: bool = False,
     ) -> dict[str, Any]:
-        """Save (or replace) this member's sheet for the dossier's current state."""
+        """Save (or replace) this member's sheet for the dossier's current state.
+
+        A final sheet answers every criterion its role assesses and is final from
+        then on: saving over it is refused until the chair reopens it.
+        """
         now = self.now()
         with self._tx() as repo:
             loaded = self._load(repo, actor, dossier_id)
@@ -73,7 +157,11 @@ class ScoringUseCases(FiringUseCases):
             if not decision or role is None:
                 raise PermissionDenied(decision.message or decision.reason, reason=decision.reason)
             form = self._scoring_form(loaded)
-            council = sittings.get(loaded.row["state"])
+            row = loaded.row
+            rows = repo.score_sheets(row["id"])
+            if any(r["member"] == actor.id and r["state"] == row["state"] and r["final"] for r in rows):
+                raise PermissionDenied(say("scoring.sheet_final"), reason="sheet_final")
+            council = sittings.get(row["state"])
             chair = council is not None and role == council.chair
             sheet = scoring.Sheet(answers=dict(answers), flags=frozenset(flags))
             problems = scoring.validate_sheet(form, sheet)
@@ -82,7 +170,15 @@ class ScoringUseCases(FiringUseCases):
                     say("form.answers_do_not_fit", count=len(problems), form=form.title), problems
                 )
             result = scoring.score_sheet(form, sheet)
-            row = loaded.row
+            if final:
+                assessors_sheet = None if role in form.assessors() else _latest_final(rows, form.assessors())
+                merged = scoring.score_sheet(form, sheet, assessors_sheet)
+                missing = unanswered(merged, criteria_for(form, role, assessors_sheet))
+                if missing:
+                    raise InvalidForm(
+                        say("scoring.sheet_incomplete", count=len(missing), criteria=missing),
+                        {cid: say("field.required") for cid in missing},
+                    )
             repo.update_dossier(row["id"], row["version"], updated_at=now)
             values = {
                 "role": role,
@@ -97,6 +193,69 @@ class ScoringUseCases(FiringUseCases):
             payload = {k: values[k] for k in ("role", "answers", "flags", "final", "total")}
             self.record_in_place(repo, actor, row, "score", {**payload, "form": form.id}, now)
             return {"member": actor.id, "state": row["state"], **payload, "stars": result.stars}
+
+    def reopen_score_sheet(self, actor: Actor, dossier_id: int, member: str, reason: str) -> None:
+        """The chair of the council sitting now makes a member's final sheet a draft again, saying why."""
+        now = self.now()
+        with self._tx() as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            sittings = _sittings(loaded)
+            args = _seat_args(actor, loaded, sittings)
+            council = sittings.get(loaded.row["state"])
+            if council is None or not may_score(*args) or scoring_role(*args) != council.chair:
+                raise PermissionDenied(say("scoring.reopen_chair_only"), reason="chair")
+            why = (reason or "").strip()
+            if not why:
+                raise InvalidForm(say("scoring.reopen_reason"), {"reason": say("field.required")})
+            row = loaded.row
+            sheet = next(
+                (
+                    r
+                    for r in repo.score_sheets(row["id"])
+                    if r["member"] == member and r["state"] == row["state"]
+                ),
+                None,
+            )
+            if sheet is None or not sheet["final"]:
+                raise InvalidForm(say("scoring.reopen_not_final", member=member), {})
+            repo.update_dossier(row["id"], row["version"], updated_at=now)
+            repo.save_score_sheet(row["id"], member, row["state"], final=False)
+            payload = {"member": member, "role": sheet["role"], "reason": why[:4000]}
+            self.record_in_place(repo, actor, row, "reopen_sheet", payload, now)
+
+    def sheet_view(self, actor: Actor, dossier_id: int) -> SheetView:
+        """The reader's seat, criteria and saved sheet in the dossier's current state (the score page)."""
+        with self._tx(write=False) as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            form = self._scoring_form(loaded)
+            sittings = _sittings(loaded)
+            args = _seat_args(actor, loaded, sittings)
+            decision = may_score(*args)
+            role = scoring_role(*args) if decision else None
+            council = sittings.get(loaded.row["state"])
+            rows = repo.score_sheets(loaded.row["id"])
+            assessors_sheet = None if role in form.assessors() else _latest_final(rows, form.assessors())
+            criteria = criteria_for(form, role, assessors_sheet)
+            fixed = {} if assessors_sheet is None else {
+                k: v for k, v in assessors_sheet.answers.items() if k not in criteria
+            }  # fmt: skip
+            state = loaded.row["state"]
+            mine = next((r for r in reversed(rows) if r["member"] == actor.id and r["state"] == state), None)
+            result = None if mine is None else scoring.score_sheet(form, _sheet(mine), assessors_sheet)
+            chair = council is not None and role == council.chair
+            return SheetView(form, decision, role, chair, criteria, fixed, assessors_sheet, mine, result)
+
+    def preview_sheet(
+        self, actor: Actor, dossier_id: int, answers: Mapping[str, str], flags: Iterable[str] = ()
+    ) -> tuple[scoring.SheetResult, list[str]]:
+        """What a sheet with these answers would score (nothing saved): the result and the
+        reader's criteria still unscored. Answers to criteria the reader does not assess are
+        ignored; the assessors' final sheet counts as on the saved sheet."""
+        view = self.sheet_view(actor, dossier_id)
+        own = {k: v for k, v in answers.items() if k in view.criteria}
+        sheet = scoring.Sheet(answers=own, flags=frozenset(flags) & scoring.known_flags(view.form))
+        result = scoring.score_sheet(view.form, sheet, view.assessors_sheet)
+        return result, unanswered(result, view.criteria)
 
     def score_decision(self, actor: Actor, dossier_id: int) -> Decision:
         """Whether `save_score_sheet` would let the actor save a sheet now, and if not why."""
@@ -129,12 +288,62 @@ class ScoringUseCases(FiringUseCases):
             result = self.council_for(repo, loaded)
             if result is None:
                 raise NotFound(say("scoring.no_form", product_set=loaded.row["product_set"]))
-            return result
+            return result if may(actor, "view_sheets", loaded.roleset, loaded.facts) else result.redacted()
 
-    def score_sheets(self, actor: Actor, dossier_id: int) -> list[Row]:
+    def council_progress(self, actor: Actor, dossier_id: int) -> CouncilProgress:
+        """The council result with its people: who sits, who has handed in a final sheet, and
+        each total split into the member's own points and the assessors' (shown only with
+        `view_sheets`, and always one's own)."""
         with self._tx(write=False) as repo:
             loaded = self._load(repo, actor, dossier_id)
-            return repo.score_sheets(loaded.row["id"])
+            form = self._scoring_form(loaded)
+            result = self.council_for(repo, loaded)
+            assert result is not None
+            sittings = _sittings(loaded)
+            rows = repo.score_sheets(loaded.row["id"])
+            state = _council_state(loaded, sittings, rows)
+            council = sittings.get(state) if state else None
+            visible = bool(may(actor, "view_sheets", loaded.roleset, loaded.facts))
+            assessors_sheet = _latest_final(rows, form.assessors())
+            finals = {r["member"]: r for r in rows if r["state"] == state and r["final"]}
+            seats = []
+            for user in self._council_users(repo, loaded, set(council.roles)) if council else []:
+                assert council is not None
+                username = user["username"]
+                row = finals.get(username)
+                chair = council.chair in user["roles"]
+                shown = row is not None and (visible or username == actor.id)
+                total = own = points = None
+                if shown and row is not None:
+                    sheet = scoring.score_sheet(form, _sheet(row), assessors_sheet)
+                    points = sum(sheet.points[c] for c in sheet.from_commune)
+                    total, own = sheet.total, sheet.total - points
+                role = str(council.chair) if chair else next(r for r in council.roles if r in user["roles"])
+                seats.append(
+                    Seat(
+                        username,
+                        user["display_name"] or username,
+                        role,
+                        chair,
+                        row is not None,
+                        total,
+                        own,
+                        points,
+                    )
+                )
+            seats.sort(key=lambda s: (not s.chair, s.name))
+            if not visible:
+                result = result.redacted()
+            return CouncilProgress(result, state, council.chair if council else None, tuple(seats), visible)
+
+    def score_sheets(self, actor: Actor, dossier_id: int) -> list[Row]:
+        """Every sheet of the dossier for a role with `view_sheets` (roles file); else the reader's own."""
+        with self._tx(write=False) as repo:
+            loaded = self._load(repo, actor, dossier_id)
+            rows = repo.score_sheets(loaded.row["id"])
+            if may(actor, "view_sheets", loaded.roleset, loaded.facts):
+                return rows
+            return [r for r in rows if r["member"] == actor.id]
 
     def council_for(self, repo: Repository, loaded: Loaded) -> scoring.CouncilResult | None:
         form = loaded.pinned.scoring_form
@@ -144,9 +353,7 @@ class ScoringUseCases(FiringUseCases):
         commune_sheet = _latest_final(rows, form.assessors())
         sittings = _sittings(loaded)
         council_rows = [r for r in rows if r["state"] in sittings and r["role"] in sittings[r["state"]].roles]
-        state = loaded.row["state"]
-        if state not in sittings and council_rows:
-            state = max(council_rows, key=lambda r: (r["saved_at"], r["id"]))["state"]
+        state = _council_state(loaded, sittings, rows) or loaded.row["state"]
         council = sittings.get(state)
         final_rows = [r for r in council_rows if r["state"] == state and r["final"]]
         sheets = {r["member"]: scoring.score_sheet(form, _sheet(r), commune_sheet) for r in final_rows}
@@ -178,7 +385,11 @@ class ScoringUseCases(FiringUseCases):
 
     def _council_size(self, repo: Repository, loaded: Loaded, roles: set[str]) -> int:
         """Active users holding a council role whose scope covers the dossier."""
-        count = 0
+        return len(self._council_users(repo, loaded, roles))
+
+    def _council_users(self, repo: Repository, loaded: Loaded, roles: set[str]) -> list[Row]:
+        """The active users holding one of these roles with a scope that covers the dossier."""
+        found = []
         for user in repo.users():
             if not user["active"]:
                 continue
@@ -186,8 +397,8 @@ class ScoringUseCases(FiringUseCases):
             if any(
                 r.id in roles and in_scope(actor, r, loaded.facts) for r in roles_of(actor, loaded.roleset)
             ):
-                count += 1
-        return count
+                found.append(user)
+        return found
 
 
 def _seat_args(
@@ -197,6 +408,17 @@ def _seat_args(
     form = loaded.pinned.scoring_form
     assessors = form.assessors() if form is not None else frozenset()
     return actor, loaded.workflow, loaded.roleset, loaded.facts, sittings, assessors
+
+
+def _council_state(loaded: Loaded, sittings: Mapping[str, Council], rows: list[Row]) -> str | None:
+    """The state whose council counts: the current one if a council sits there, else the last that scored."""
+    state = loaded.row["state"]
+    if state in sittings:
+        return str(state)
+    council_rows = [r for r in rows if r["state"] in sittings and r["role"] in sittings[r["state"]].roles]
+    if not council_rows:
+        return None
+    return str(max(council_rows, key=lambda r: (r["saved_at"], r["id"]))["state"])
 
 
 def _latest_final(rows: list[Row], roles: Iterable[str]) -> scoring.Sheet | None:

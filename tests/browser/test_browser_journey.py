@@ -42,7 +42,9 @@ def fill_form(p: Any, form: Form, overrides: dict[str, Any]) -> None:
         for field in todo:
             if not section.locator(f'[data-field="{field.id}"]').is_visible():
                 continue  # hidden meanwhile by an earlier answer
-            _answer(section, form, field, overrides.get(field.id, typed_value(field, UNITS)))
+            fmt = form.formats.get(field.format) if field.format else None
+            typed = fmt.example if fmt else typed_value(field, UNITS)
+            _answer(section, form, field, overrides.get(field.id, typed))
             done.add(field.id)
             settle(p)
     section.locator("button[type=submit]").click()
@@ -148,6 +150,8 @@ def test_the_main_journey_from_filing_to_a_verified_certificate(
     commune.shot("commune-scoring-its-criteria", full_page=False)
     commune.page.click("[data-testid=save-final]")
     commune.page.wait_for_load_state()
+    commune.page.click("[data-testid=confirm-final]")  # after checking the answers
+    commune.page.wait_for_load_state()
     commune.go(path)
     commune.act("commune_forward")
     commune.shot("commune-forwarded")
@@ -166,9 +170,12 @@ def test_the_main_journey_from_filing_to_a_verified_certificate(
             if radio.is_enabled():
                 radio.check()
         if n == 0:
-            assert "★★★★" in member.page.locator("#live-stars").inner_text()  # the preview as they click
+            member.page.wait_for_function("() => !document.querySelector('form[aria-busy=true]')")
+            assert "★★★★" in member.page.locator("#live-stars").inner_text()  # the engine's preview
             member.shot("council-scoring-preview", full_page=False)
         member.page.click("[data-testid=save-final]")
+        member.page.wait_for_load_state()
+        member.page.click("[data-testid=confirm-final]")
         member.page.wait_for_load_state()
         assert "★★★★" in member.page.locator("[data-testid=server-result]").inner_text()
         member.close()

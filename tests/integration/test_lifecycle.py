@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from engine.errors import PermissionDenied, TransitionNotAllowed
+from engine.errors import InvalidForm, PermissionDenied, TransitionNotAllowed
 
 # Filing dates inside each regime's effective period: 148/2023, 1489/2025 (from 6 July 2025), 26/2026.
 REGIMES = {
@@ -46,10 +46,9 @@ def test_a_2026_dossier_goes_from_idea_to_a_certificate_step_by_step(
     assert form is not None
     own = {c.id: c.options[-1].id for c in form.assessed_by("commune_officer")}
     first = sorted(own)[0]
-    service.save_score_sheet(commune, dossier.id, {first: own[first]}, final=True)  # not every criterion
-    with pytest.raises(TransitionNotAllowed) as refused:
-        fire("commune1", "commune_forward")
-    assert refused.value.reason == "sheet:commune_officer"
+    with pytest.raises(InvalidForm) as incomplete:  # a final sheet answers every criterion of its role
+        service.save_score_sheet(commune, dossier.id, {first: own[first]}, final=True)
+    assert set(incomplete.value.problems) == set(own) - {first}
     service.save_score_sheet(commune, dossier.id, own, final=False)  # every criterion, not final
     with pytest.raises(TransitionNotAllowed):
         fire("commune1", "commune_forward")

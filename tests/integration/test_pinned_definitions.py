@@ -114,7 +114,7 @@ def test_an_open_dossier_keeps_scoring_under_its_pinned_scoring_form(
     new_form_ = service.definitions_for(people["admin"], after.id).scoring_form
 
     member, sheet = member_sheet(service, people, before.id)
-    total = service.council_result(people["admin"], before.id).totals[member.id]
+    total = service.council_result(people["auditor"], before.id).totals[member.id]  # view_sheets
     assert total == scoring.score_sheet(old_form, sheet).total
     assert scoring.score_sheet(new_form_, sheet).total == total - 1
     assert (versions(service, people, before.id)[1], new_form_.version) == ("2026.1", "2026.2")
@@ -176,7 +176,7 @@ def test_applying_a_migration_is_one_audited_act_and_the_dossier_then_uses_the_n
     driver.fill_form(moving.id, FORM, {"org_name": LONG_NAME})  # while the producer may still edit it
     driver.walk(moving.id, ["council_scoring"])
     member, _ = member_sheet(service, people, moving.id)
-    assert member.id in service.council_result(people["admin"], moving.id).totals
+    assert member.id in service.council_result(people["auditor"], moving.id).totals
     activate(new_form(service), "mau-01-v2.yaml")
     activate(new_scoring_form(service), "set-01-v2.yaml")
     clock.set(NEW_FROM + dt.timedelta(days=1))
@@ -195,9 +195,9 @@ def test_applying_a_migration_is_one_audited_act_and_the_dossier_then_uses_the_n
         service.save_form(people["producer1"], moving.id, FORM, {"org_name": "HTX"})
     assert refused.value.reason == "form_state"
     # The sheet scored under the old scoring form no longer counts: it must be redone.
-    assert member.id not in service.council_result(people["admin"], moving.id).totals
+    assert member.id not in service.council_result(people["auditor"], moving.id).totals
     member_sheet(service, people, moving.id)
-    assert member.id in service.council_result(people["admin"], moving.id).totals
+    assert member.id in service.council_result(people["auditor"], moving.id).totals
 
 
 def test_a_migration_to_an_unknown_kind_is_refused(service, people, open_dossier):

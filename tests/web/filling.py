@@ -42,7 +42,8 @@ def form_post(
     for field in form.fields():
         if field.type == "evidence":
             continue
-        value = overrides.get(field.id, typed_value(field, units))
+        fmt = form.formats.get(field.format) if field.format else None
+        value = overrides.get(field.id, fmt.example if fmt else typed_value(field, units))
         data[f"f.{form.id}.{field.id}"] = value
     return data
 

@@ -39,10 +39,12 @@ def post(**values: Any) -> MultiDict[str, str]:
         ("name", "  Mật ong  ", "Mật ong"),
         ("name", "   ", None),
         ("count", "12", 12),
-        ("count", "12.0", 12),
+        ("count", "12,0", 12),
+        ("count", "1.200", 1200),  # Vietnamese thousands
         ("count", "twelve", "twelve"),  # kept as typed: the service names the error, the page shows it
         ("ratio", "2,5", 2.5),
-        ("ratio", "2.5", 2.5),
+        ("ratio", "2.5", "2.5"),  # not Vietnamese: kept as typed, the service says how to write it
+        ("ratio", "1.200,5", 1200.5),
         ("ratio", "nan", "nan"),
         ("day", "2026-06-01", "2026-06-01"),
         ("day", "01/06/2026", "01/06/2026"),
@@ -79,6 +81,8 @@ def test_unknown_posted_names_are_ignored() -> None:
         ("ok", True, "yes"),
         ("ok", False, "no"),
         ("count", 3.0, "3"),
+        ("count", 1200, "1.200"),
+        ("ratio", 1200.5, "1.200,5"),
         ("many", ["x"], ["x"]),
         ("name", None, ""),
     ],
@@ -86,3 +90,15 @@ def test_unknown_posted_names_are_ignored() -> None:
 def test_saved_answers_are_shown_as_the_inputs_expect(field: str, value: Any, shown: Any) -> None:
     f = next(f for f in FIELDS if f.id == field)
     assert shown_value(f, value) == shown
+
+
+def test_numbers_are_read_and_shown_in_english_the_english_way() -> None:
+    assert parse_form(FORM, post(ratio="1,200.5"), "en")["ratio"] == 1200.5
+    assert parse_form(FORM, post(ratio="1.200,5"), "en")["ratio"] == "1.200,5"
+    ratio = next(f for f in FIELDS if f.id == "ratio")
+    assert shown_value(ratio, 1200.5, "en") == "1,200.5"
+
+
+def test_a_year_field_without_grouping_is_shown_as_a_year() -> None:
+    year = Field("year", "number", Text("Năm"), integer=True, grouping=False)
+    assert shown_value(year, 2026, "vi") == "2026"

@@ -102,6 +102,7 @@ def test_a_craft_village_is_recognised_through_the_same_pages(craft_app: Flask) 
         body = {f"c.{cid}": oid for cid, oid in answers.items()}
         body["final"] = "1"
         assert b.post(f"{path}/score", body).status_code == 302
+        assert b.post(f"{path}/score/confirm", {}).status_code == 302
 
     chair = person(craft_app, "appraisal_chair")
     council = chair.get(f"{path}/council").get_data(as_text=True)

@@ -97,6 +97,9 @@ def test_a_dossier_goes_from_filing_to_a_public_certificate(app: Flask, as_user:
     assert commune.get(f"/dossiers/{dossier_id}/score").status_code == 200
     response = commune.post(f"/dossiers/{dossier_id}/score", {**own, "final": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)
+    confirm = commune.get(f"/dossiers/{dossier_id}/score/confirm").get_data(as_text=True)
+    assert "Sau khi nộp, bạn không sửa được phiếu này nữa." in confirm  # check the answers first
+    assert commune.post(f"/dossiers/{dossier_id}/score/confirm", {}).status_code == 302
     assert fire(commune, dossier_id, "commune_forward").status_code == 302
 
     province = as_user("province1")
@@ -111,6 +114,7 @@ def test_a_dossier_goes_from_filing_to_a_public_certificate(app: Flask, as_user:
         body["final"] = "1"
         response = b.post(f"/dossiers/{dossier_id}/score", body)
         assert response.status_code == 302, response.get_data(as_text=True)
+        assert b.post(f"/dossiers/{dossier_id}/score/confirm", {}).status_code == 302
 
     chair = as_user("chair")
     council_page = chair.get(f"/dossiers/{dossier_id}/council").get_data(as_text=True)

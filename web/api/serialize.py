@@ -61,4 +61,5 @@ def council(result: Any) -> dict[str, Any]:
     data = {f.name: plain(getattr(result, f.name)) for f in dataclasses.fields(result) if f.name != "form"}
     data["form_id"] = result.form.id
     data["excluded"] = bool(result.knocked_out or result.rejected)
+    data["sheets"] = result.sheet_count
     return data

@@ -1,73 +1,59 @@
-// Running total and star preview while a council member scores.
-// It mirrors the server's rules (engine/scoring.py) for feedback only; the
-// server's result, shown after saving, is the one that counts.
+// Running total, star preview and the list of unscored criteria while someone scores.
+// No scoring rule lives here: on each change the radios are posted to the engine's
+// preview (POST …/score/preview, nothing saved) and its answer is shown as it comes.
 (function () {
   "use strict";
   var form = document.getElementById("score-form");
-  var dataNode = document.getElementById("scoring-rules");
-  if (!form || !dataNode) return;
-  var rules = JSON.parse(dataNode.textContent);
+  if (!form || !form.dataset.previewUrl) return;
   var out = {
     total: document.getElementById("live-total"),
     stars: document.getElementById("live-stars"),
     note: document.getElementById("live-note"),
     answered: document.getElementById("live-answered"),
+    todo: document.getElementById("todo-list"),
+    todoCount: document.getElementById("todo-count"),
+    todoDone: document.getElementById("todo-done"),
   };
+  var pending = null;
 
-  function chosen(criterion) {
-    var input = form.querySelector('input[name="c.' + CSS.escape(criterion.id) + '"]:checked');
-    if (!input) {
-      return criterion.fixed ? criterion.options.find(function (o) { return o.id === criterion.fixed; }) : null;
-    }
-    return criterion.options.find(function (o) { return o.id === input.value; }) || null;
+  function showTodo(items) {
+    if (!out.todo) return;
+    out.todo.replaceChildren.apply(out.todo, items.map(function (item) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = "#c-" + item.id;
+      a.textContent = item.label;
+      li.appendChild(a);
+      return li;
+    }));
+    if (out.todoCount) out.todoCount.textContent = String(items.length);
+    if (out.todoDone) out.todoDone.hidden = items.length > 0;
   }
-  function ticked(flagId) {
-    var box = form.querySelector('input[name="flag"][value="' + CSS.escape(flagId) + '"]');
-    return !!(box && box.checked);
+
+  function show(data) {
+    out.total.textContent = data.total;
+    out.stars.textContent = data.stars;
+    out.stars.setAttribute("aria-label", data.stars_label);
+    if (out.answered) out.answered.textContent = data.answered;
+    out.note.textContent = data.notes.length ? data.notes[data.notes.length - 1] : "";
+    showTodo(data.todo);
   }
-  function bandStars(total) {
-    var stars = 0;
-    rules.bands.forEach(function (b) {
-      if (total >= b.min && (b.below === null || total < b.below)) stars = b.stars;
+
+  function refresh() {
+    if (pending) pending.abort();
+    var mine = new AbortController();
+    pending = mine;
+    form.setAttribute("aria-busy", "true");
+    fetch(form.dataset.previewUrl, {
+      method: "POST", body: new FormData(form), credentials: "same-origin", signal: mine.signal,
+      headers: { "Accept": "application/json" },
+    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+      if (data) show(data);
+    }).catch(function () { /* offline or aborted: the saved sheet is what counts */ }).finally(function () {
+      if (pending === mine) form.removeAttribute("aria-busy");
     });
-    return stars;
   }
-  function update() {
-    var points = {}, answered = 0, knocked = null, stopped = null;
-    rules.criteria.forEach(function (c) {
-      points[c.id] = 0;
-      if (stopped) return;
-      if (c.gate && ticked(c.gate)) { stopped = c.id; return; }
-      (c.knockouts || []).forEach(function (k) { if (ticked(k)) knocked = c.id; });
-      var o = chosen(c);
-      if (!o) return;
-      answered += 1;
-      points[c.id] = o.points;
-      if (o.knockout) knocked = c.id;
-    });
-    var total = 0;
-    rules.criteria.forEach(function (c) { total += points[c.id]; });
-    total = Math.round(total * 1e6) / 1e6;
-    var band = bandStars(total), stars = band, capBy = null;
-    rules.criteria.forEach(function (c) {
-      c.options.forEach(function (f) {
-        if (f.floor && f.floor <= band && points[c.id] < f.points && f.floor - 1 < stars) {
-          stars = f.floor - 1; capBy = c.id;
-        }
-      });
-    });
-    var rejected = rules.rejection.some(ticked);
-    var notes = [];
-    if (capBy !== null) notes.push(rules.text.capped.replace("%s", capBy).replace("%d", String(stars)));
-    if (stopped) notes.push(rules.text.stopped.replace("%s", stopped));
-    if (rejected) { stars = 0; notes.push(rules.text.rejected); }
-    else if (knocked) { stars = 0; notes.push(rules.text.knocked.replace("%s", knocked)); }
-    out.total.textContent = total.toLocaleString(document.documentElement.lang) + " / " + rules.max;
-    out.stars.textContent = stars > 0 ? "★".repeat(stars) : "—";
-    out.stars.setAttribute("aria-label", String(stars));
-    out.note.textContent = notes.join(" ");
-    out.answered.textContent = answered + " / " + rules.criteria.length;
-  }
-  form.addEventListener("change", update);
-  update();
+
+  form.addEventListener("change", refresh);
+  refresh();
 })();

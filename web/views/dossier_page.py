@@ -13,7 +13,7 @@ from engine.definitions.model import Form, ScoringForm, Workflow
 from engine.errors import NotFound, OcopflowError
 from engine.permissions import DossierFacts, may_edit_form, may_upload
 from web.formdata import shown_value
-from web.i18n import tr
+from web.i18n import current_language, tr
 from web.runtime import runtime
 from web.views.certificates import public_url, qr_svg
 
@@ -127,7 +127,7 @@ def render_dossier(
     visible: dict[str, dict[str, bool]] = {}
     for form in forms:
         values = typed.get(form.id, saved.get(form.id, {}))
-        shown[form.id] = {f.id: shown_value(f, values.get(f.id)) for f in form.fields()}
+        shown[form.id] = {f.id: shown_value(f, values.get(f.id), current_language()) for f in form.fields()}
         visible[form.id] = visible_fields(
             form, {k: v for k, v in values.items() if v not in (None, "", [])}, dossier_ns
         )
@@ -266,6 +266,7 @@ ACTION_TEXTS = {
     "save_form": _l("Lưu biểu mẫu"),
     "attach_evidence": _l("Tải lên minh chứng"),
     "save_score_sheet": _l("Lưu phiếu chấm điểm"),
+    "reopen_sheet": _l("Mở lại phiếu chấm đã nộp"),
 }
 
 

@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from engine.errors import Conflict, InvalidForm, PermissionDenied, TransitionNotAllowed
 from web.auth import login_required
 from web.formdata import parse_form
-from web.i18n import tr
+from web.i18n import current_language, tr
 from web.problems import error_text, field_problems
 from web.runtime import runtime
 from web.views.dossier_page import dossier_namespace, reason_text, render_dossier, visible_fields
@@ -145,10 +145,11 @@ def save_form(dossier_id: int, form_id: str) -> ResponseReturnValue:
     form = rt.pinned(g.actor, dossier).forms.get(form_id)
     if form is None:
         abort(404)
-    answers = parse_form(form, request.form)
+    locale = current_language()
+    answers = parse_form(form, request.form, locale)
     expected = _int_or_none(request.form.get("version"))
     try:
-        rt.service.save_form(g.actor, dossier.id, form_id, answers, expected_version=expected)
+        rt.service.save_form(g.actor, dossier.id, form_id, answers, expected_version=expected, locale=locale)
     except InvalidForm as exc:
         flash(_("Chưa lưu: hãy sửa các mục được đánh dấu bên dưới."), "error")
         return render_dossier(
@@ -181,7 +182,9 @@ def visibility(dossier_id: int, form_id: str) -> ResponseReturnValue:
     form = rt.pinned(g.actor, dossier).forms.get(form_id)
     if form is None:
         abort(404)
-    answers = {k: v for k, v in parse_form(form, request.form).items() if v not in (None, "", [])}
+    answers = {
+        k: v for k, v in parse_form(form, request.form, current_language()).items() if v not in (None, "", [])
+    }
     return jsonify(visible=visible_fields(form, answers, dossier_namespace(dossier)))
 
 

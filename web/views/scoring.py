@@ -1,19 +1,24 @@
-"""A council member's score sheet and the council's result, both read from the scoring-form YAML."""
+"""A scorer's sheet, its check-your-answers page, the engine's preview, and the council's result.
+
+Everything scored here is the engine's: the reader's seat and criteria come from
+`service.sheet_view`, running totals from `service.preview_sheet` (scoring.js only
+posts the radios and shows what comes back), and the council from `service.council_progress`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import scoring
 from engine.definitions.model import ScoringForm
-from engine.errors import InvalidForm, PermissionDenied
-from engine.service.scores import commune_roles, council_roles
+from engine.errors import InvalidForm, NotFound, PermissionDenied
+from engine.service.scores import SheetView, unanswered
 from web.auth import login_required
-from web.i18n import current_language, tr
+from web.i18n import current_language, number_text, tr
 from web.problems import error_text, field_problems
 from web.runtime import runtime
 from web.views.dossier_page import reason_text
@@ -21,164 +26,210 @@ from web.views.dossier_page import reason_text
 bp = Blueprint("scoring", __name__, url_prefix="/dossiers")
 
 
-def _rules(form: ScoringForm, fixed: dict[str, str]) -> dict[str, Any]:
-    """What scoring.js needs to preview totals and stars: bands, options, floors, flags."""
-    return {
-        "max": form.max_points,
-        "bands": [{"stars": b.stars, "min": b.min, "below": b.below} for b in form.stars],
-        "rejection": [f.id for f in form.rejection],
-        "criteria": [
-            {
-                "id": c.id,
-                "fixed": fixed.get(c.id),
-                "options": [
-                    {"id": o.id, "points": o.points, "floor": o.floor, "knockout": o.knockout}
-                    for o in c.options
-                ],
-                "knockouts": [k.id for k in c.knockouts],
-                "gate": c.gate.id if c.gate else None,
-            }
-            for c in form.criteria()
-        ],
-        "text": {
-            "capped": _("Tiêu chí %(c)s chưa đạt mức tối thiểu: hạng tối đa %(n)s sao.", c="%s", n="%d"),
-            "stopped": _("Dừng chấm tại tiêu chí %(c)s.", c="%s"),
-            "rejected": _("Hồ sơ bị loại."),
-            "knocked": _("Bị loại theo tiêu chí %(c)s.", c="%s"),
-        },
-    }
-
-
-def _context(dossier_id: int) -> dict[str, Any]:
+def _view(dossier_id: int) -> tuple[Any, SheetView]:
     rt = runtime()
     d = rt.service.get_dossier(g.actor, dossier_id)
-    pinned = rt.pinned(g.actor, d)
-    workflow = pinned.workflow
-    form = pinned.scoring_form
-    if form is None:
+    try:
+        view = rt.service.sheet_view(g.actor, d.id)
+    except NotFound:
         abort(404)
-    roleset = pinned.roleset
-    rows = rt.service.score_sheets(g.actor, d.id)
-    communal = commune_roles(form)
-    commune_rows = [r for r in rows if r["role"] in communal and r["final"]]
-    commune_sheet = commune_rows[-1] if commune_rows else None
-    mine = [r for r in rows if r["member"] == g.actor.id and r["state"] == d.state]
-    my_roles = set(g.actor.roles) & set(roleset.roles)
-    scoring_roles = {r for r in my_roles if "score" in roleset.roles[r].can}
-    in_council = bool(scoring_roles & council_roles(form, roleset))
-    my_criteria = set()
-    for c in form.criteria():
-        assessor = c.assessed_by or form.default_assessor
-        if assessor in scoring_roles or (in_council and assessor == form.default_assessor):
-            my_criteria.add(c.id)
-        elif in_council and assessor in communal and commune_sheet is None:
-            my_criteria.add(c.id)  # nobody from the commune scored it: the council answers it
-    seat = rt.service.score_decision(g.actor, d.id)
-    fixed = {}
-    if commune_sheet is not None:
-        fixed = {k: v for k, v in commune_sheet["answers"].items() if k not in my_criteria}
-    return {
-        "d": d,
-        "workflow": workflow,
-        "form": form,
-        "rows": rows,
-        "mine": mine[-1] if mine else None,
-        "my_criteria": my_criteria,
-        "fixed": fixed,
-        "commune_sheet": commune_sheet,
-        "editable": seat.allowed,
-        # Someone who scores somewhere but not here is told why (and where their council sits).
-        "refusal": None
-        if seat.allowed or not scoring_roles
-        else tr(seat.message)
-        if seat.message
-        else seat.reason,
+    return d, view
+
+
+def _posted(view: SheetView) -> tuple[dict[str, str], set[str]]:
+    """The answers to the reader's own criteria and the ticked boxes, as posted."""
+    answers = {
+        c.id: request.form[f"c.{c.id}"]
+        for c in view.form.criteria()
+        if c.id in view.criteria and request.form.get(f"c.{c.id}")
     }
+    return answers, {f for f in request.form.getlist("flag") if f}
 
 
-def _render(
-    ctx: dict[str, Any], answers: dict[str, str], flags: set[str], status: int = 200
+def _refusal(view: SheetView) -> str | None:
+    """Why someone who scores somewhere cannot score here (and where their council sits)."""
+    if view.decision.allowed or view.decision.reason in ("role", "permission"):
+        return None
+    return tr(view.decision.message) if view.decision.message else view.decision.reason
+
+
+def _render_sheet(
+    d: Any,
+    view: SheetView,
+    answers: dict[str, str],
+    flags: set[str],
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
 ) -> ResponseReturnValue:
-    form = ctx["form"]
-    sheet_result = None
-    if ctx["mine"] is not None:
-        commune = ctx["commune_sheet"]
-        commune_sheet = (
-            scoring.Sheet(dict(commune["answers"]), frozenset(commune["flags"])) if commune else None
-        )
-        saved = ctx["mine"]
-        sheet_result = scoring.score_sheet(
-            form, scoring.Sheet(dict(saved["answers"]), frozenset(saved["flags"])), commune_sheet
-        )
-    shown = {**ctx["fixed"], **answers}
+    form = view.form
+    shown = {**view.fixed, **answers}
+    preview = scoring.score_sheet(
+        form, scoring.Sheet({k: v for k, v in answers.items()}), view.assessors_sheet
+    )
+    todo = unanswered(preview, view.criteria) if view.decision.allowed and not view.final else []
     return render_template(
         "scoring.html",
-        d=ctx["d"],
+        d=d,
         form=form,
+        view=view,
         answers=shown,
         flags=flags,
-        my_criteria=ctx["my_criteria"],
-        editable=ctx["editable"],
-        refusal=ctx["refusal"],
-        sheet_result=sheet_result,
-        sheet_final=bool(ctx["mine"] and ctx["mine"]["final"]),
-        rules=_rules(form, ctx["fixed"]),
+        my_criteria=view.criteria,
+        editable=view.decision.allowed and not view.final,
+        refusal=_refusal(view),
+        sheet_result=view.result,
+        sheet_final=view.final,
+        todo=todo,
+        labels={c.id: c.label for c in form.criteria()},
+        errors=errors or {},
         role_label=runtime().role_label,
     ), status
 
 
-@bp.route("/<int:dossier_id>/score", methods=["GET", "POST"])
+@bp.get("/<int:dossier_id>/score")
 @login_required
 def sheet(dossier_id: int) -> ResponseReturnValue:
-    ctx = _context(dossier_id)
-    form: ScoringForm = ctx["form"]
-    if request.method == "GET":
-        saved = ctx["mine"]
-        answers = dict(saved["answers"]) if saved else {}
-        return _render(ctx, answers, set(saved["flags"]) if saved else set())
-    answers = {
-        c.id: request.form.get(f"c.{c.id}", "")
-        for c in form.criteria()
-        if c.id in ctx["my_criteria"] and request.form.get(f"c.{c.id}")
-    }
-    flags = {f for f in request.form.getlist("flag") if f}
-    final = request.form.get("final") == "1"
+    d, view = _view(dossier_id)
+    saved = view.mine
+    answers = dict(saved["answers"]) if saved else {}
+    return _render_sheet(d, view, answers, set(saved["flags"]) if saved else set())
+
+
+@bp.post("/<int:dossier_id>/score")
+@login_required
+def save(dossier_id: int) -> ResponseReturnValue:
+    """Save a draft; 'check and submit' saves it too and then shows the check-your-answers page."""
+    d, view = _view(dossier_id)
+    answers, flags = _posted(view)
     try:
-        runtime().service.save_score_sheet(g.actor, ctx["d"].id, answers, sorted(flags), final=final)
+        runtime().service.save_score_sheet(g.actor, d.id, answers, sorted(flags), final=False)
     except InvalidForm as exc:
-        flash(
-            _(
-                "Chưa lưu: %(problems)s",
-                problems="; ".join(f"{k}: {v}" for k, v in field_problems(exc.problems).items()),
-            ),
-            "error",
-        )
-        return _render(ctx, answers, flags, status=422)
+        flash(_("Chưa lưu: hãy sửa các tiêu chí được nêu bên dưới."), "error")
+        return _render_sheet(d, view, answers, flags, errors=field_problems(exc.problems), status=422)
     except PermissionDenied as exc:
         flash(error_text(exc), "error")
-        return _render(ctx, answers, flags, status=403)
-    flash(_("Đã nộp phiếu chấm điểm.") if final else _("Đã lưu nháp phiếu chấm điểm."), "success")
+        return _render_sheet(d, view, answers, flags, status=403)
+    if request.form.get("final") == "1":
+        return redirect(url_for("scoring.confirm", dossier_id=dossier_id))
+    flash(_("Đã lưu nháp phiếu chấm điểm."), "success")
     return redirect(url_for("scoring.sheet", dossier_id=dossier_id))
+
+
+def _render_confirm(d: Any, view: SheetView, status: int = 200) -> ResponseReturnValue:
+    form = view.form
+    result = view.result
+    todo = unanswered(result, view.criteria) if result is not None else [c.id for c in form.criteria()]
+    options = {c.id: {o.id: o for o in c.options} for c in form.criteria()}
+    return render_template(
+        "scoring_confirm.html",
+        d=d,
+        form=form,
+        view=view,
+        result=result,
+        todo=todo,
+        labels={c.id: c.label for c in form.criteria()},
+        options=options,
+    ), status
+
+
+@bp.get("/<int:dossier_id>/score/confirm")
+@login_required
+def confirm(dossier_id: int) -> ResponseReturnValue:
+    """Check your answers: the saved draft, its total and stars, what is still unscored."""
+    d, view = _view(dossier_id)
+    if view.mine is None or view.final or not view.decision.allowed:
+        return redirect(url_for("scoring.sheet", dossier_id=dossier_id))
+    return _render_confirm(d, view)
+
+
+@bp.post("/<int:dossier_id>/score/confirm")
+@login_required
+def submit(dossier_id: int) -> ResponseReturnValue:
+    """Make the saved draft final: exactly what the check-your-answers page showed."""
+    d, view = _view(dossier_id)
+    if view.mine is None:
+        return redirect(url_for("scoring.sheet", dossier_id=dossier_id))
+    mine = view.mine
+    try:
+        runtime().service.save_score_sheet(
+            g.actor, d.id, dict(mine["answers"]), list(mine["flags"]), final=True
+        )
+    except (InvalidForm, PermissionDenied) as exc:
+        flash(error_text(exc), "error")
+        return _render_confirm(d, runtime().service.sheet_view(g.actor, d.id), status=422)
+    flash(_("Đã nộp phiếu chấm điểm chính thức."), "success")
+    return redirect(url_for("scoring.sheet", dossier_id=dossier_id))
+
+
+@bp.post("/<int:dossier_id>/score/preview")
+@login_required
+def preview(dossier_id: int) -> ResponseReturnValue:
+    """The engine's running total and star preview for the radios as they are (nothing saved)."""
+    d, view = _view(dossier_id)
+    answers, flags = _posted(view)
+    result, todo = runtime().service.preview_sheet(g.actor, d.id, answers, flags)
+    lang = current_language()
+    return jsonify(
+        total=f"{number_text(round(result.total, 2))} / {number_text(view.form.max_points)}",
+        stars="★" * result.stars if result.stars else "—",
+        stars_label=str(result.stars or 0),
+        answered=f"{len(view.criteria) - len(todo)} / {len(view.criteria)}",
+        notes=result.describe(lang),
+        todo=[{"id": cid, "label": f"{cid}. {tr(_label(view.form, cid))}"} for cid in todo],
+    )
+
+
+def _label(form: ScoringForm, cid: str) -> Any:
+    return next((c.label for c in form.criteria() if c.id == cid), cid)
 
 
 @bp.get("/<int:dossier_id>/council")
 @login_required
 def council(dossier_id: int) -> ResponseReturnValue:
     rt = runtime()
-    ctx = _context(dossier_id)
-    d = ctx["d"]
-    result = rt.service.council_result(g.actor, d.id)
-    forms = rt.forms_in(rt.pinned(g.actor, d))
+    d = rt.service.get_dossier(g.actor, dossier_id)
+    pinned = rt.pinned(g.actor, d)
+    if pinned.scoring_form is None:
+        abort(404)
+    workflow = pinned.workflow
+    progress = rt.service.council_progress(g.actor, d.id)
+    forms = rt.forms_in(pinned)
     actions = rt.service.available_actions(g.actor, d.id)
+    view = rt.service.sheet_view(g.actor, d.id)
     return render_template(
         "council.html",
         d=d,
-        form=ctx["form"],
-        result=result,
-        rows=ctx["rows"],
-        explanation=result.describe(current_language()),
+        form=pinned.scoring_form,
+        result=progress.result,
+        progress=progress,
+        view=view,
+        explanation=progress.result.describe(current_language()),
         actions=actions,
-        reason_text=lambda a: reason_text(a, ctx["workflow"], forms),
+        reason_text=lambda a: reason_text(a, workflow, forms),
         role_label=rt.role_label,
-        state_label=lambda s: tr(ctx["workflow"].states[s].label) if s in ctx["workflow"].states else s,
+        state_label=lambda s: tr(workflow.states[s].label) if s in workflow.states else s,
     )
+
+
+@bp.post("/<int:dossier_id>/council/reopen")
+@login_required
+def reopen(dossier_id: int) -> ResponseReturnValue:
+    """The chair reopens a member's final sheet, with a reason (audited)."""
+    rt = runtime()
+    d = rt.service.get_dossier(g.actor, dossier_id)
+    member = request.form.get("member", "")
+    names = {s.member: s.name for s in rt.service.council_progress(g.actor, d.id).seats}
+    try:
+        rt.service.reopen_score_sheet(g.actor, d.id, member, request.form.get("reason", ""))
+    except (InvalidForm, PermissionDenied) as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("scoring.council", dossier_id=dossier_id, _anchor="reopen"))
+    flash(
+        _(
+            "Đã mở lại phiếu của %(member)s: người chấm có thể sửa và nộp lại.",
+            member=names.get(member, member),
+        ),
+        "success",
+    )
+    return redirect(url_for("scoring.council", dossier_id=dossier_id))
