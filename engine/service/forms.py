@@ -89,11 +89,18 @@ def _text(f: Field, value: Any, formats: Mapping[str, TextFormat]) -> tuple[Any,
 
 
 def _check_value(
-    f: Field, value: Any, units: UnitSet | None, evidence: frozenset[str], form: Form, locale: str | None
+    f: Field,
+    value: Any,
+    units: UnitSet | None,
+    evidence: frozenset[str],
+    formats: Mapping[str, TextFormat] | None = None,
+    locale: str | None = None,
 ) -> tuple[Any, Message | None]:
+    """One answer against its field; `locale` is the language a number was typed in (None: plain
+    digits, as JSON and the API send them); `formats` the text formats the field may name."""
     allowed = {o.value for o in f.options}
     if f.type in ("text", "long_text"):
-        return _text(f, value, form.formats)
+        return _text(f, value, formats or {})
     if f.type == "number":
         return _number(f, value, locale)
     if f.type == "date":
@@ -146,7 +153,7 @@ def check_answers(
         value = answers.get(f.id)
         if _empty(value):
             continue
-        cleaned[f.id], problem = _check_value(f, value, units, evidence, form, locale)
+        cleaned[f.id], problem = _check_value(f, value, units, evidence, form.formats, locale)
         if problem:
             problems[f.id] = problem
     context = {"answers": Namespace(cleaned), "dossier": dossier, "today": today}
