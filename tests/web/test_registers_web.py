@@ -82,7 +82,7 @@ def test_a_record_is_created_on_its_page_with_errors_inline_and_input_kept(as_us
     refused = b.post("/registers/ocop-producers/new", form, page="/registers/ocop-producers/new")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert 'data-testid="error-members"' in html and "Phải là một số." in html
+    assert 'data-testid="error-members"' in html and "Phải là một số viết liền" in html
     assert 'value="&lt;b&gt;HTX&lt;/b&gt; &amp; Co"' in html and "<b>HTX</b>" not in html
     form["f.r.members"] = "12"
     form["t.type_history.rows"] = "2"
