@@ -59,6 +59,7 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
             requires=m.Requirements(tuple(req.get("forms", [])), tuple(req.get("evidence", [])), bool(req.get("scores")),
                                     tuple(req.get("sheets", []))),
             comment=t.get("comment", "optional"), effects=tuple(_effect(e) for e in t.get("effects", [])),
+            kind=t.get("kind", "forward"), description=maybe_text(t.get("description")),
         ))  # fmt: skip
     cert = data.get("certificate")
     window = (cert or {}).get("reevaluation_window", {})

@@ -128,6 +128,7 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
             outgoing.setdefault(src, []).append(t["id"])
         yield from _check_transition(t, tpath, clocks, data, refs)
     yield from _check_graph(data, states, children, edges, outgoing, initial)
+    yield from _check_kinds(transitions, states, leaves)
     yield from _check_clocks(clocks, transitions)
     yield from _check_editable_forms(data, states)
     yield from _check_councils(states, children, refs)
@@ -221,6 +222,22 @@ def _check_graph(data: dict[str, Any], states: list[Any], children: dict[str, li
             yield Finding("E213", path, {"id": sid, "transition": outgoing[sid][0]}, at_key=True)
         elif not terminal[sid] and not outgoing.get(sid):
             yield Finding("E212", path, {"id": sid}, at_key=True)
+
+
+def _check_kinds(transitions: list[dict[str, Any]], states: list[Any], leaves: Any) -> Iterator[Finding]:
+    """A return leads somewhere the dossier goes on from; once a workflow declares kinds, every
+    step that ends a dossier says whether it is destructive (the page asks to confirm those)."""
+    declares = any("kind" in t for t in transitions)
+    terminal: dict[str, bool] = {}
+    for sid, state, _, parent in states:
+        terminal[sid] = bool(state.get("terminal")) or (parent is not None and terminal.get(parent, False))
+    for i, t in enumerate(transitions):
+        ends = bool(t["to"] in terminal) and all(terminal.get(leaf, False) for leaf in leaves(t["to"]))
+        if t.get("kind") == "return" and ends:
+            yield Finding("E235", ("transitions", i, "kind"), {"transition": t["id"], "state": t["to"]})
+        elif ends and declares and "kind" not in t:
+            params = {"transition": t["id"], "state": t["to"]}
+            yield Finding("W016", ("transitions", i, "to"), params, severity="warning")
 
 
 def _check_transition(t: dict[str, Any], tpath: Path, clocks: dict[str, Any], data: dict[str, Any],

@@ -144,6 +144,10 @@ class Transition:
     requires: Requirements = Requirements()
     comment: Literal["optional", "required", "none"] = "optional"
     effects: tuple[Effect, ...] = ()
+    # forward: moves the dossier on (the page's primary action); return: sends it back for
+    # completion; destructive: ends or undoes something for good (confirmed on its own page)
+    kind: Literal["forward", "return", "destructive"] = "forward"
+    description: Text | None = None  # what the step does, shown where it is confirmed
 
 
 @dataclass(frozen=True)

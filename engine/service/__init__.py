@@ -7,6 +7,7 @@ mixin per concern so each module stays small.
 
 from __future__ import annotations
 
+from engine.service.evidence import EvidenceUseCases
 from engine.service.queries import QueryUseCases
 from engine.service.snapshots import (
     Action,
@@ -16,13 +17,15 @@ from engine.service.snapshots import (
     DossierSnapshot,
     MigrationItem,
     MigrationPlan,
+    Missing,
     Page,
     UserSnapshot,
 )
+from engine.service.todo import Returned, Todo, TodoUseCases
 from engine.service.versions import VersionUseCases
 
 
-class Service(QueryUseCases, VersionUseCases):
+class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, VersionUseCases):
     """Every use case of the runtime. Hand it `Database(engine).transaction` and a loaded catalog."""
 
 
@@ -34,7 +37,10 @@ __all__ = [
     "DossierSnapshot",
     "MigrationItem",
     "MigrationPlan",
+    "Missing",
     "Page",
+    "Returned",
     "Service",
+    "Todo",
     "UserSnapshot",
 ]

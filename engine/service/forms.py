@@ -24,6 +24,7 @@ class FormCheck:
     answers: dict[str, Any]
     problems: dict[str, Message]  # wrong values: the save is refused
     missing: tuple[str, ...]  # required and visible but empty: the form stays incomplete
+    hidden: tuple[str, ...] = ()  # fields whose `visible_when` is false on these answers
 
     @property
     def complete(self) -> bool:
@@ -132,17 +133,19 @@ def check_answers(
             problems[f.id] = problem
     context = {"answers": Namespace(cleaned), "dossier": dossier, "today": today}
     missing = []
+    hidden = []
     for f in fields.values():
         visible = _visible(f, context)
         if not visible:
             cleaned.pop(f.id, None)  # a hidden field keeps no answer
             problems.pop(f.id, None)
+            hidden.append(f.id)
             continue
         if f.required and f.id not in cleaned and f.id not in problems:
             if f.type == "evidence" and f.document in evidence:
                 continue
             missing.append(f.id)
-    return FormCheck(cleaned, problems, tuple(missing))
+    return FormCheck(cleaned, problems, tuple(missing), tuple(hidden))
 
 
 def _visible(f: Field, context: Mapping[str, Any]) -> bool:

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import Conflict
@@ -238,6 +238,10 @@ class Repository(AuditStore, AuditQueries):
     def add_evidence(self, **values: Any) -> int:
         result = self.connection.execute(insert(t.evidence).values(**values))
         return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def remove_evidence(self, dossier_id: int, evidence_id: int) -> None:
+        e = t.evidence.c
+        self.connection.execute(delete(t.evidence).where(e.id == evidence_id, e.dossier_id == dossier_id))
 
     def evidence(self, dossier_id: int) -> list[Row]:
         return st.EVIDENCE.rows(self.connection, {"b_id": dossier_id})
