@@ -134,6 +134,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "user.roles_unknown": _t("Không có vai trò: {roles}.", "Unknown roles: {roles}."),
     "user.not_found": _t("Không có người dùng {username}.", "User '{username}' not found."),
+    "user.area_unknown": _t(
+        "Không có đơn vị hành chính mã {area} (xã, phường hoặc tỉnh).",
+        "There is no administrative unit with code {area} (a commune or a province).",
+    ),
     # --- definitions, versions and migrations ----------------------------------------------
     "definition.nothing_to_activate": _t(
         "Tệp {filename} không có định nghĩa nào để kích hoạt.",

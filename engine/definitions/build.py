@@ -42,6 +42,7 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
             children=tuple(children.get(sid, ())), description=maybe_text(sd.get("description")),
             editable_forms=tuple(sd["editable_forms"]) if "editable_forms" in sd else None,
             council=_council(sd["council"]) if "council" in sd else None,
+            rests=bool(sd.get("rest")),
         )  # fmt: skip
 
     def leaves(sid: str) -> list[str]:
@@ -133,7 +134,7 @@ def _field(f: dict[str, Any]) -> m.Field:
         options=tuple(m.Option(o["value"], text(o["label"])) for o in f.get("options", [])),
         min=_bound(f.get("min"), ftype), max=_bound(f.get("max"), ftype), integer=bool(f.get("integer")),
         max_length=f.get("max_length"), level=f.get("level", "commune" if ftype == "admin_unit" else None),
-        document=f.get("document"), accept=tuple(f.get("accept", [])),
+        document=f.get("document"), accept=tuple(f.get("accept", [])), prefill=f.get("prefill"),
     )  # fmt: skip
 
 

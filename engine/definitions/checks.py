@@ -98,10 +98,12 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         yield Finding("E203", ("initial",), {"id": initial, "known": known})
     elif initial in children:
         yield Finding("E210", ("initial",), {"id": initial, "where": "initial", "known": leaves(initial)})
-    for _sid, state, path, _ in states:
+    for sid, state, path, _ in states:
         deadline = state.get("deadline")
         if deadline and deadline not in clocks:
             yield Finding("E207", (*path, "deadline"), {"id": deadline, "known": sorted(clocks)})
+        if state.get("rest") and (deadline or state.get("terminal")):
+            yield Finding("E236", (*path, "rest"), {"id": sid})
     transitions = data["transitions"]
     yield from duplicates(
         ((t["id"], ("transitions", i, "id")) for i, t in enumerate(transitions)), "transition"
@@ -314,6 +316,18 @@ _TYPE_KEYS = {
 }  # fmt: skip
 
 
+# Which dossier facts can be shown in a field of each type before the form is saved (`prefill`).
+_TEXT_SOURCES = ("product_name", "producer_org", "product_set", "product_group", "kind", "province_code",
+                 "commune_code", "year")  # fmt: skip
+PREFILL_SOURCES: dict[str, tuple[str, ...]] = {
+    "text": _TEXT_SOURCES,
+    "long_text": _TEXT_SOURCES,
+    "number": ("year",),
+    "choice": ("product_set", "product_group", "kind"),
+    "admin_unit": ("province_code", "commune_code"),
+}
+
+
 def check_form(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     sections = data["sections"]
     yield from duplicates(((s["id"], ("sections", i, "id")) for i, s in enumerate(sections)), "section")
@@ -339,6 +353,12 @@ def _check_field(field: dict[str, Any], path: Path, known: list[str]) -> Iterato
             yield Finding("E217", path, {"id": field["id"], "type": ftype, "reason": "no options"})
         yield from duplicates(
             ((o["value"], (*path, "options", k, "value")) for k, o in enumerate(options)), "option"
+        )
+    prefill = field.get("prefill")
+    if prefill and prefill.removeprefix("dossier.") not in PREFILL_SOURCES.get(ftype, ()):
+        fits = [f"dossier.{name}" for name in PREFILL_SOURCES.get(ftype, ())] or ["—"]
+        yield Finding(
+            "E237", (*path, "prefill"), {"id": field["id"], "type": ftype, "source": prefill, "fits": fits}
         )
     if ftype == "evidence" and not field.get("document"):
         yield Finding(

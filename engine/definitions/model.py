@@ -110,6 +110,7 @@ class State:
     description: Text | None = None
     editable_forms: tuple[str, ...] | None = None  # as written on this state; None: not said here
     council: Council | None = None  # the sitting in this (leaf) state; never inherited
+    rests: bool = False  # `rest: true`: the dossier waits for nobody here (no work list shows it)
 
     @property
     def composite(self) -> bool:
@@ -297,6 +298,7 @@ class Field:
     level: str | None = None  # admin_unit: province | commune
     document: str | None = None  # evidence: the evidence type
     accept: tuple[str, ...] = ()  # evidence: file types
+    prefill: str | None = None  # `dossier.<name>`: the value shown before the form is first saved
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,14 @@ class AccountUseCases(ServiceBase):
             )
         return sorted(set(roles))
 
+    def _check_area(self, area: str | None) -> None:
+        """An area is the code of a unit of a loaded unit list (a commune or a province), or none."""
+        if not area:
+            return
+        if not any(area in units.units for units in self.catalog.units.values()):
+            problem = say("user.area_unknown", area=area)
+            raise InvalidForm(problem, {"area": problem})
+
     def create_user(
         self,
         actor: Actor | None,
@@ -107,6 +115,7 @@ class AccountUseCases(ServiceBase):
         if problems:
             raise InvalidForm(say("user.not_created"), problems)
         role_list = self._known_roles(roles)
+        self._check_area(area)
         with self._tx() as repo:
             if actor is not None or repo.users():
                 self.require(actor, "administer")
@@ -143,6 +152,7 @@ class AccountUseCases(ServiceBase):
         active: bool | None = None,
     ) -> UserSnapshot:
         role_list = self._known_roles(roles)
+        self._check_area(area)
         with self._tx() as repo:
             self.require(actor, "administer")
             row = repo.user_by_username(username)

@@ -157,3 +157,34 @@ def _visible(f: Field, context: Mapping[str, Any]) -> bool:
         # A rule that cannot be evaluated on these answers (e.g. `length` of an unanswered
         # field) is a definition defect the person filling the form cannot fix: hide the field.
         return False
+
+
+def prefilled(form: Form, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers a form shows before it is first saved: each field's `prefill` (`dossier.<name>`)
+    taken from the dossier's own facts, so what the dossier already says is not typed again. A
+    choice gets the fact only when it is one of its options. Nothing is saved until the person saves."""
+    out: dict[str, Any] = {}
+    for f in form.fields():
+        if not f.prefill:
+            continue
+        value = facts.get(f.prefill.removeprefix("dossier."))
+        if value is None or value == "":
+            continue
+        if f.type == "choice" and str(value) not in {o.value for o in f.options}:
+            continue
+        out[f.id] = value if f.type == "number" else str(value)
+    return out
+
+
+def dossier_facts(snapshot: Any) -> dict[str, Any]:
+    """The facts of a dossier a form field can be prefilled from (definition language: `prefill`)."""
+    return {
+        "product_name": snapshot.product_name,
+        "producer_org": snapshot.producer_org,
+        "product_set": snapshot.product_set,
+        "product_group": snapshot.product_group,
+        "kind": snapshot.kind,
+        "province_code": snapshot.province_code,
+        "commune_code": snapshot.commune_code,
+        "year": snapshot.filed_on.year,
+    }

@@ -25,6 +25,7 @@ from engine.storage import tables as t
 from engine.storage.audit_query import AuditQueries
 from engine.storage.audit_store import AuditStore
 from engine.storage.db import writer_queue
+from engine.storage.search import like_pattern, search_text
 
 Row = dict[str, Any]
 COUNT_CAP = 10_000  # list totals above this are reported as COUNT_CAP + 1 ("more than 10,000")
@@ -115,7 +116,8 @@ class Repository(AuditStore, AuditQueries):
     # --- dossiers --------------------------------------------------------------------
 
     def add_dossier(self, **values: Any) -> int:
-        result = self.connection.execute(insert(t.dossiers).values(version=1, **values))
+        folded = search_text(values.get("product_name", ""), values.get("producer_org", ""))
+        result = self.connection.execute(insert(t.dossiers).values(version=1, search_text=folded, **values))
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def dossier(self, dossier_id: int) -> Row | None:
@@ -174,8 +176,11 @@ class Repository(AuditStore, AuditQueries):
             # A range on filed_on rather than extract(year): the same on both databases, and indexable.
             conditions.append(and_(d.filed_on >= dt.date(year, 1, 1), d.filed_on < dt.date(year + 1, 1, 1)))
         if filters.get("q"):
-            pattern = f"%{filters['q']}%"
-            conditions.append(or_(d.product_name.ilike(pattern), d.product_code.ilike(pattern)))
+            # folded on both sides: "mut" finds "Mứt", "MỨT" finds "mứt"; the code as typed
+            pattern = like_pattern(str(filters["q"]))
+            conditions.append(
+                or_(d.search_text.like(pattern, escape="\\"), d.product_code.ilike(pattern, escape="\\"))
+            )
         where = and_(*conditions) if conditions else None
         q = select(t.dossiers).order_by(d.id.desc()).limit(per_page).offset((page - 1) * per_page)
         # Counting stops at COUNT_CAP: past it a reader filters, and counting 100k rows costs more than the page.

@@ -48,7 +48,7 @@ def test_revision_0003_adds_the_audit_page_indexes_and_keeps_the_events(engine: 
             insert(t.audit_events).values(**{**event.as_dict(), "dossier_id": None, "payload": "{}"})
         )
     assert audit_indexes(engine) == set()
-    upgrade(engine)
+    upgrade(engine, "0003")
     assert current_revision(engine) == "0003"
     assert audit_indexes(engine) == AUDIT_INDEXES
     with engine.connect() as conn:
@@ -66,3 +66,25 @@ def test_the_migrated_schema_is_the_one_tables_py_declares(engine: Any) -> None:
     # Only differences in tables and indexes matter here (column type spellings vary by dialect).
     structural = [d for d in differences if isinstance(d, tuple) and d[0].endswith(("_table", "_index"))]
     assert structural == []
+
+
+def test_revision_0004_dossierpage_fills_the_folded_search_text_of_existing_dossiers(engine: Any) -> None:
+    import datetime as dt
+
+    upgrade(engine, "0003")
+    now = dt.datetime(2026, 7, 1, 9, 0)
+    row = {
+        "version": 1, "workflow_id": "ocop-2026", "workflow_version": "2026.1", "definition_hash": "0" * 64,
+        "state": "idea", "product_name": "Mứt gừng Đà Lạt", "product_set": "07", "product_group": "thuc-pham",
+        "producer_org": "HTX Đồng Xoài", "province_code": "80", "commune_code": "25708", "kind": "first",
+        "filed_on": now.date(), "created_by": "producer1", "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(t.dossiers).values(**row))
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(t.dossiers.c.search_text)).scalar_one() == (
+            "mứt gừng đà lạt htx đồng xoài\nmut gung da lat htx dong xoai"
+        )
+    downgrade(engine, "0003")
+    assert current_revision(engine) == "0003"

@@ -131,3 +131,23 @@ def test_removing_the_only_document_of_a_required_field_makes_its_form_incomplet
     assert refused.value.reason == "form_state"
     with pytest.raises(PermissionDenied):
         service.remove_evidence(commune, dossier.id, attached["id"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [("mut", True), ("Mứt", True), ("MỨT GỪNG", True), ("MUT GUNG", True), ("gừng", True), ("mật", False),
+     ("mút", False), ("%", False), ("_", False)],
+)  # fmt: skip
+def test_search_ignores_missing_diacritics_and_case_but_a_mark_typed_counts(
+    service, people, open_dossier, typed, found
+):
+    dossier = open_dossier(filed_on=FILED, product_name="Mứt gừng")
+    other = open_dossier(filed_on=FILED, product_name="Bánh canh")
+    page = service.list_dossiers(people["province1"], filters={"q": typed})
+    ids = {d.id for d in page.items}
+    assert (dossier.id in ids) is found and other.id not in ids
+    # the producer's name is searched the same way (HTX Bánh tráng Trảng Bàng)
+    by_producer = {
+        d.id for d in service.list_dossiers(people["province1"], filters={"q": "trang bang"}).items
+    }
+    assert {dossier.id, other.id} <= by_producer

@@ -148,3 +148,35 @@ def test_the_diagram_downloads_as_an_svg_file(as_user: Any, app: Flask) -> None:
     assert response.get_data(as_text=True).startswith("<svg xmlns=")
     roles = app.extensions["ocopflow"].service.definition_versions("roles")[0]
     assert as_user("admin").get(f"/admin/definitions/{roles.sha256}/diagram.svg").status_code == 404
+
+
+def test_a_changed_file_still_marked_with_a_stored_version_is_flagged_and_needs_a_confirmation(
+    as_user: Any, app: Flask
+) -> None:
+    admin = as_user("admin")
+    changed = WORKFLOW.replace(
+        'title: {vi: "Chu trình OCOP theo', 'title: {vi: "Chu trình OCOP (sửa) theo', 1
+    )  # content changed, version still "2026.1"
+    page = _upload(admin, changed).get_data(as_text=True)
+    assert 'data-testid="same-version"' in page
+    assert "vẫn ghi phiên bản «2026.1»" in page
+    data = {"text": changed, "filename": "ocop-2026.yaml", "effective_from": "2027-01-01"}
+    response = admin.post("/admin/definitions/activate", data, page="/admin/definitions")
+    assert response.status_code == 422
+    assert "vẫn ghi phiên bản cũ" in response.get_data(as_text=True)
+    service = app.extensions["ocopflow"].service
+    assert (
+        len([v for v in service.definition_versions("workflow", "ocop-2026") if v.version == "2026.1"]) == 1
+    )
+    response = admin.post(
+        "/admin/definitions/activate", {**data, "same_version": "yes"}, page="/admin/definitions"
+    )
+    assert response.status_code == 302  # the administrator confirmed it
+    assert (
+        len([v for v in service.definition_versions("workflow", "ocop-2026") if v.version == "2026.1"]) == 2
+    )
+
+
+def test_a_new_version_number_is_not_flagged(as_user: Any) -> None:
+    changed = WORKFLOW.replace('version: "2026.1"', 'version: "2026.2"', 1)
+    assert 'data-testid="same-version"' not in _upload(as_user("admin"), changed).get_data(as_text=True)

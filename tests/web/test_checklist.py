@@ -158,3 +158,41 @@ def test_an_uploaded_file_is_replaced_then_removed_from_the_page(as_user: Any, w
     assert b.post(remove.group(1), {}).status_code == 302
     page = b.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
     assert "moi.pdf</a>" not in page and "Gỡ tệp minh chứng" in page
+
+
+def test_forms_never_saved_show_what_the_dossier_already_says_and_the_communes_of_its_province(
+    app: Flask, as_user: Any, walk: Any
+) -> None:
+    dossier_id = walk("preparing", name="Gốm men lam Chu Đậu")
+    page = as_user("producer1").get(f"/dossiers/{dossier_id}").get_data(as_text=True)
+    form = page[page.index('id="form-ocop-2026-mau-01"') :]
+    form = form[: form.index("</details>")]
+    assert 'name="f.ocop-2026-mau-01.product_name" value="Gốm men lam Chu Đậu"' in form
+    assert 'name="f.ocop-2026-mau-01.org_name" value="HTX Gốm Bát Tràng"' in form
+    assert re.search(r'value="21" checked|<option value="21" selected>', form)  # the product set
+    commune = form[form.index('name="f.ocop-2026-mau-01.commune"') :]
+    commune = commune[: commune.index("</select>")]
+    units = app.extensions["ocopflow"].catalog.units
+    communes = {u.code: u for us in units.values() for u in us.units.values() if u.level == "commune"}
+    offered = set(re.findall(r'<option value="(\d+)"', commune))
+    assert "00583" in offered and offered <= {c for c, u in communes.items() if u.parent == "01"}
+    assert '<option value="00583" selected>' in commune
+    # nothing is saved until the producer saves
+    service = app.extensions["ocopflow"].service
+    assert "ocop-2026-mau-01" not in service.form_answers(service.actor_for_username("producer1"), dossier_id)
+
+
+def test_an_answer_that_requires_a_document_lists_it_before_saving(as_user: Any, walk: Any) -> None:
+    dossier_id = walk("preparing")
+    b = as_user("producer1")
+    url = f"/dossiers/{dossier_id}/forms/ocop-2026-mau-02/visibility"
+    before = b.post(url, {"f.ocop-2026-mau-02.has_business_registration": "no"}).get_json()
+    assert not before["visible"]["business_registration"]
+    assert "business_registration" not in {u["field"] for u in before["uploads"]}
+    after = b.post(url, {"f.ocop-2026-mau-02.has_business_registration": "yes"}).get_json()
+    assert after["visible"]["business_registration"]
+    upload = next(u for u in after["uploads"] if u["field"] == "business_registration")
+    assert upload["label"] == "Giấy đăng ký kinh doanh (bản sao)"
+    assert upload["anchor"] == "field-ocop-2026-mau-02-business_registration"
+    page = b.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
+    assert 'data-testid="uploads-ocop-2026-mau-02"' in page  # the list forms.js keeps up to date

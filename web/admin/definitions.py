@@ -141,7 +141,30 @@ def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[s
     return out
 
 
-def _check_page(text: str, filename: str, problems: list[Any], status: int = 200) -> ResponseReturnValue:
+def same_version_elsewhere(result: Any, defined: tuple[str, str] | None) -> Any | None:
+    """A stored version with the uploaded definition's version string but other content: the
+    change is not marked (two different texts would both read "2026.1")."""
+    if defined is None:
+        return None
+    kind, def_id = defined
+    table = {"workflow": "workflows", "roles": "roles", "form": "forms", "scoring_form": "scoring_forms"}
+    if kind not in table:
+        return None
+    new = getattr(result.catalog, table[kind])[def_id]
+    sha = new.source.sha256 if new.source is not None else ""
+    return next(
+        (
+            v
+            for v in _versions()
+            if v.kind == kind and v.def_id == def_id and v.version == new.version and v.sha256 != sha
+        ),
+        None,
+    )
+
+
+def _check_page(
+    text: str, filename: str, problems: list[Any], status: int = 200, version_error: bool = False
+) -> ResponseReturnValue:
     result = load_text(text, filename, lang=current_language(), context=runtime().catalog)
     problems = problems or list(result.problems)
     errors = [p for p in problems if p.severity == "error"]
@@ -168,6 +191,8 @@ def _check_page(text: str, filename: str, problems: list[Any], status: int = 200
             diff=diff,
             diagram=diagram,
             today=dt.date.today(),
+            same_version=same_version_elsewhere(result, defined),
+            version_error=version_error,
         ),
         status,
     )
@@ -211,6 +236,12 @@ def activate_definition() -> ResponseReturnValue:
     if not text.strip() or len(text.encode()) > MAX_UPLOAD:
         flash(_("Hãy chọn một tệp YAML hoặc dán nội dung."), "error")
         return redirect(url_for("admin.definitions"))
+    checked = load_text(text, filename, lang=current_language(), context=runtime().catalog)
+    clean = not [p for p in checked.problems if p.severity == "error"]
+    unmarked = same_version_elsewhere(checked, _defined(checked)) if clean else None
+    if unmarked is not None and request.form.get("same_version") != "yes":
+        flash(_("Chưa kích hoạt: nội dung đã thay đổi nhưng vẫn ghi phiên bản cũ."), "error")
+        return _check_page(text, filename, [], status=422, version_error=True)
     try:
         runtime().service.activate_definition(g.actor, text, filename, effective_from)
     except InvalidDefinition as exc:

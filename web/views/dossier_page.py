@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from engine.definitions.model import Form, ScoringForm, Workflow
 from engine.errors import NotFound, OcopflowError
 from engine.permissions import DossierFacts, in_scope, may_edit_form, may_upload, roles_of
-from engine.service.forms import check_answers
+from engine.service.forms import check_answers, dossier_facts, prefilled
 from web.formdata import shown_value
 from web.i18n import tr
 from web.runtime import runtime
@@ -94,6 +94,14 @@ def visible_fields(form: Form, answers: dict[str, Any], dossier_ns: Any) -> dict
     return {f.id: f.id not in check.hidden for f in form.fields()}
 
 
+def dossier_units(units: list[Any], province: str) -> list[Any]:
+    """The units a form on this dossier offers: the communes of its province (not the whole country)
+    and the provinces; a list without the dossier's province offers everything."""
+    if not any(u.code == province for u in units):
+        return units
+    return [u for u in units if u.level != "commune" or u.parent == province]
+
+
 def shown_forms(forms: list[Form], actor: Any, roleset: Any, facts: Any, saved: dict[str, Any]) -> list[Form]:
     """The forms a reader sees: those a role of theirs fills in (the form's `editable_by`) and those
     someone has filled in already; an empty form of another role is not theirs to read yet."""
@@ -127,8 +135,10 @@ def render_dossier(
     evidence = service.evidence_list(actor, d.id)
     shown: dict[str, dict[str, Any]] = {}
     visible: dict[str, dict[str, bool]] = {}
+    facts_for_prefill = dossier_facts(d)
     for form in forms:
-        values = typed.get(form.id, saved.get(form.id, {}))
+        # never saved: what the dossier already says (the fields' `prefill`), not typed again
+        values = typed.get(form.id, saved.get(form.id) or prefilled(form, facts_for_prefill))
         shown[form.id] = {f.id: shown_value(f, values.get(f.id)) for f in form.fields()}
         visible[form.id] = visible_fields(
             form, {k: v for k, v in values.items() if v not in (None, "", [])}, dossier_ns
@@ -190,7 +200,9 @@ def render_dossier(
         "shown": shown,
         "visible": visible,
         "form_errors": form_errors or {},
-        "units": list(pinned.units.units.values()) if pinned.units else rt.units(workflow),
+        "units": dossier_units(
+            list(pinned.units.units.values()) if pinned.units else rt.units(workflow), d.province_code
+        ),
         "evidence": evidence,
         "evidence_by_type": evidence_by_type,
         "document_types": uploadable,
