@@ -80,7 +80,7 @@ def upload(p: Any, document: str) -> None:
     evidence.locator("#file").set_input_files(
         {"name": f"{document}.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
-    evidence.locator("button[type=submit]").click()
+    evidence.locator("[data-testid=upload-form] button[type=submit]").click()
     p.page.wait_for_load_state()
 
 

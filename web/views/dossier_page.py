@@ -182,6 +182,7 @@ def render_dossier(
         "missing_link": lambda item: missing_link(d.id, item),
         "form_title": {f.id: tr(f.title) for f in all_forms},
         "uploads_needed": _uploads_needed(forms, todo.items),
+        "todo_groups": _by_form(todo.items),
         "forms": forms,
         "form_status": {f.id: _form_status(saved_forms.get(f.id)) for f in forms},
         "editable_forms": editable,
@@ -234,6 +235,14 @@ def render_dossier(
         "product_set_label": _product_set_label(scoring_form, d.product_set),
     }
     return render_template("dossier.html", **context), status
+
+
+def _by_form(items: Any) -> list[tuple[str | None, list[Any]]]:
+    """The checklist's items under their form (in the order they come), the rest on their own."""
+    groups: dict[str | None, list[Any]] = {}
+    for m in items:
+        groups.setdefault(m.form, []).append(m)
+    return list(groups.items())
 
 
 def _uploads_needed(forms: list[Form], items: Any) -> dict[str, list[Any]]:
