@@ -59,6 +59,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "form.answers_do_not_fit": _t(
         "{count} câu trả lời không hợp với biểu mẫu {form}.", "{count} answers do not fit the form {form}."
     ),
+    "form.prefilled_not_saved": _t(
+        "Kiểm tra rồi lưu biểu mẫu: {count} mục đã được điền sẵn từ hồ sơ nhưng chưa được lưu.",
+        "Check and save the form: {count} fields are filled in from the dossier but not saved yet.",
+    ),
     "form.not_used": _t(
         "Quy trình {workflow} không dùng biểu mẫu {form}.",
         "Form '{form}' is not used by workflow '{workflow}'.",

@@ -14,7 +14,7 @@ from engine.permissions import Actor, Decision, DossierFacts, FireContext, may_f
 from engine.service import effects
 from engine.service.base import Loaded
 from engine.service.dossiers import DossierUseCases
-from engine.service.forms import check_answers
+from engine.service.forms import check_answers, dossier_facts, prefilled
 from engine.service.snapshots import Action, DossierSnapshot, Missing
 from engine.storage.repository import Repository, Row
 
@@ -269,17 +269,22 @@ class FiringUseCases(DossierUseCases):
             cache["answers"] = repo.form_answers(loaded.row["id"])
             cache["evidence"] = repo.evidence_types(loaded.row["id"])
         saved = cache["answers"].get(form_id)
+        # never saved: the fields it shows prefilled (`prefill`) are not asked again, saving is
+        shown = prefilled(form, dossier_facts(loaded.row)) if saved is None else {}
         check = check_answers(
             form,
-            dict(saved["answers"]) if saved else {},
+            dict(saved["answers"]) if saved else shown,
             dossier=self.dossier_namespace(loaded.row),
             today=self.now().date(),
             units=loaded.pinned.units,
             evidence=cache["evidence"],
         )
         reason = f"form:{form_id}"
-        return [
+        gaps = [
             Missing(reason, f.label, form_id, f.id, check.problems.get(f.id))
             for f in form.fields()
             if f.id in check.missing or f.id in check.problems
         ]
+        if shown:
+            gaps.insert(0, Missing(reason, say("form.prefilled_not_saved", count=len(shown)), form_id))
+        return gaps

@@ -176,15 +176,21 @@ def prefilled(form: Form, facts: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def dossier_facts(snapshot: Any) -> dict[str, Any]:
-    """The facts of a dossier a form field can be prefilled from (definition language: `prefill`)."""
-    return {
-        "product_name": snapshot.product_name,
-        "producer_org": snapshot.producer_org,
-        "product_set": snapshot.product_set,
-        "product_group": snapshot.product_group,
-        "kind": snapshot.kind,
-        "province_code": snapshot.province_code,
-        "commune_code": snapshot.commune_code,
-        "year": snapshot.filed_on.year,
-    }
+_FACTS = (
+    "product_name",
+    "producer_org",
+    "product_set",
+    "product_group",
+    "kind",
+    "province_code",
+    "commune_code",
+)
+
+
+def dossier_facts(dossier: Any) -> dict[str, Any]:
+    """The facts of a dossier (a snapshot or its row) a form field can be prefilled from (`prefill`)."""
+
+    def get(name: str) -> Any:
+        return dossier[name] if isinstance(dossier, Mapping) else getattr(dossier, name)
+
+    return {**{name: get(name) for name in _FACTS}, "year": get("filed_on").year}

@@ -45,7 +45,11 @@ def test_an_action_says_why_not_with_a_message_code_in_both_languages(service, p
     assert submit.message_code == "refusal.form"
     assert "Mẫu 01" in submit.message.get("vi") and "is not complete" in submit.message.get("en")
     assert submit.kind == "forward"
-    assert {m.field for m in submit.missing if m.form == MAU_01} >= {"org_name", "phone", "commitment"}
+    assert {m.field for m in submit.missing if m.form == MAU_01} >= {"representative", "phone", "commitment"}
+    # the fields Mẫu 01 takes from the dossier (`prefill`) are not asked for; saving them is
+    assert not {m.field for m in submit.missing} & {"org_name", "product_name", "product_set"}
+    assert any(m.form == MAU_01 and m.field is None and getattr(m.label, "code", "") == "form.prefilled_not_saved"
+               for m in submit.missing)  # fmt: skip
     withdraw = next(a for a in service.available_actions(producer, dossier.id) if a.id == "withdraw")
     assert withdraw.allowed and withdraw.kind == "destructive" and withdraw.missing == ()
 

@@ -129,8 +129,10 @@ def test_firing_a_refused_action_explains_it_and_changes_nothing(app: Flask, as_
     assert response.status_code == 422
     alert = page[page.index('data-testid="action-error"') :]
     alert = alert[: alert.index("</div>")]
-    assert "chưa được điền đầy đủ. Còn thiếu:" in alert and "Tên đơn vị" in alert  # Mẫu 01's fields, by name
-    assert 'href="#field-ocop-2026-mau-01-org_name"' in alert  # each a link to its field
+    assert "chưa được điền đầy đủ. Còn thiếu:" in alert and "Họ tên người đại diện pháp lý" in alert
+    assert 'href="#field-ocop-2026-mau-01-representative"' in alert  # each a link to its field
+    # what the dossier already says is filled in, and only saving it is asked for
+    assert "Tên đơn vị" not in alert and "điền sẵn từ hồ sơ nhưng chưa được lưu" in alert
     assert "xin nộp" in page  # the comment typed is kept
     assert "Chuẩn bị hồ sơ sản phẩm" in page  # still in the same state
 
