@@ -114,6 +114,10 @@ def test_the_confirmation_page_is_only_for_an_action_the_reader_has(as_user: Any
     assert (
         as_user("producer1").get(f"/dossiers/{dossier_id}/actions/commune_reject/confirm").status_code == 404
     )
+    checking = walk("commune_check")
+    # listed on the page as someone else's step, but not the producer's to confirm
+    assert as_user("producer1").get(f"/dossiers/{checking}/actions/commune_reject/confirm").status_code == 404
+    assert as_user("commune1").get(f"/dossiers/{checking}/actions/commune_reject/confirm").status_code == 200
 
 
 def test_english_readers_get_the_checklist_and_the_confirmation_in_english(as_user: Any, walk: Any) -> None:
