@@ -79,6 +79,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "form.answers_do_not_fit": _t(
         "{count} câu trả lời không hợp với biểu mẫu {form}.", "{count} answers do not fit the form {form}."
     ),
+    "form.prefilled_not_saved": _t(
+        "Kiểm tra rồi lưu biểu mẫu: {count} mục đã được điền sẵn từ hồ sơ nhưng chưa được lưu.",
+        "Check and save the form: {count} fields are filled in from the dossier but not saved yet.",
+    ),
     "form.not_used": _t(
         "Quy trình {workflow} không dùng biểu mẫu {form}.",
         "Form '{form}' is not used by workflow '{workflow}'.",
@@ -183,6 +187,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "user.roles_unknown": _t("Không có vai trò: {roles}.", "Unknown roles: {roles}."),
     "user.not_found": _t("Không có người dùng {username}.", "User '{username}' not found."),
+    "user.area_unknown": _t(
+        "Không có đơn vị hành chính mã {area} (xã, phường hoặc tỉnh).",
+        "There is no administrative unit with code {area} (a commune or a province).",
+    ),
     # --- definitions, versions and migrations ----------------------------------------------
     "definition.nothing_to_activate": _t(
         "Tệp {filename} không có định nghĩa nào để kích hoạt.",
@@ -438,6 +446,81 @@ CATALOG: dict[str, tuple[str, str]] = {
     "token.lifetime": _t(
         "Thời hạn của mã truy cập là từ 1 đến {max} ngày.", "A token's lifetime is 1 to {max} days."
     ),
+    # --- refusals: why an action is not possible now (engine.permissions) ----------------
+    "refusal.no_role": _t("Bạn chưa được giao vai trò nào.", "You have no role."),
+    "refusal.scope": _t("Hồ sơ ngoài phạm vi của bạn.", "This dossier is outside your area."),
+    "refusal.permission": _t(
+        "Vai trò của bạn không có quyền '{permission}'.",
+        "Your roles do not have the '{permission}' permission.",
+    ),
+    "refusal.member": _t(
+        "Thành viên của chủ thể không được thực hiện việc này với hồ sơ của chủ thể.",
+        "A member of the producer may not do this on the producer's dossier.",
+    ),
+    "refusal.form_state": _t(
+        "Biểu mẫu '{form}' không được sửa khi hồ sơ ở trạng thái '{state}'.",
+        "The form '{form}' cannot be edited while the dossier is '{state}'.",
+    ),
+    "refusal.form_state_where": _t(
+        "Biểu mẫu '{form}' không được sửa khi hồ sơ ở trạng thái '{state}'. "
+        "Biểu mẫu được sửa khi hồ sơ ở: {states}.",
+        "The form '{form}' cannot be edited while the dossier is '{state}'. "
+        "It can be edited while the dossier is: {states}.",
+    ),
+    "refusal.form_role": _t(
+        "Vai trò của bạn không được sửa biểu mẫu '{form}'.", "Your roles may not edit the form '{form}'."
+    ),
+    "refusal.closed": _t(
+        "Hồ sơ đã kết thúc; không tải thêm minh chứng được.",
+        "The dossier is closed; no more evidence can be attached.",
+    ),
+    "refusal.sitting": _t(
+        "Bạn không chấm điểm hồ sơ ở bước này.", "You do not score the dossier at this step."
+    ),
+    "refusal.sitting_where": _t(
+        "Bạn không chấm điểm hồ sơ ở bước này. Hội đồng của bạn chấm khi hồ sơ ở: {states}.",
+        "You do not score the dossier at this step. Your council scores while the dossier is: {states}.",
+    ),
+    "refusal.state": _t(
+        "Không thể '{action}' khi hồ sơ ở trạng thái hiện tại.",
+        "'{action}' is not possible in the dossier's current state.",
+    ),
+    "refusal.role": _t("Vai trò của bạn không được '{action}'.", "Your roles may not '{action}'."),
+    "refusal.fire": _t(
+        "Vai trò của bạn không có quyền chuyển bước hồ sơ.", "Your roles may not move dossiers on."
+    ),
+    "refusal.duty_done": _t(
+        "Bạn đã thực hiện bước '{other}' trên hồ sơ này; bước này phải do người khác làm.",
+        "You already did '{other}' on this dossier; someone else must do this step.",
+    ),
+    "refusal.member_step": _t(
+        "Thành viên của chủ thể không được thực hiện bước này với hồ sơ của chủ thể.",
+        "A member of the producer may not do this step on the producer's dossier.",
+    ),
+    "refusal.guard_error": _t(
+        "Không kiểm tra được điều kiện: {problem}", "The condition could not be checked: {problem}"
+    ),
+    "refusal.guard": _t(
+        "Hồ sơ chưa đáp ứng điều kiện của bước này.", "The dossier does not meet this step's condition."
+    ),
+    "refusal.form": _t("Biểu mẫu '{form}' chưa được điền đầy đủ.", "The form '{form}' is not complete."),
+    "refusal.form_items": _t(
+        "Biểu mẫu '{form}' chưa được điền đầy đủ. Còn thiếu: {items}.",
+        "The form '{form}' is not complete. Still missing: {items}.",
+    ),
+    "refusal.evidence": _t(
+        "Thiếu tài liệu minh chứng '{document}'.", "The evidence '{document}' is missing."
+    ),
+    "refusal.sheet": _t(
+        "Phiếu chấm của '{role}' chưa có, chưa đủ tiêu chí hoặc chưa chính thức.",
+        "The score sheet of '{role}' is missing, incomplete or not final.",
+    ),
+    "refusal.scores": _t(
+        "Kết quả chấm điểm của Hội đồng chưa có hoặc chưa chính thức.",
+        "The council's scoring result is missing or not final.",
+    ),
+    "refusal.comment_required": _t("Bước này cần ghi ý kiến.", "This step needs a comment."),
+    "refusal.comment_none": _t("Bước này không nhận ý kiến.", "This step takes no comment."),
 }
 
 # The actions the audit log records, as an auditor reads them (a fire reads its transition's label

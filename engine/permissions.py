@@ -21,6 +21,7 @@ from typing import Any
 from engine.definitions.model import Council, Duty, Form, Role, RoleSet, Text, Transition, Workflow
 from engine.expressions import ExpressionError, truthy
 from engine.limits import MAX_LENGTH, text_problem
+from engine.messages import Localized, say
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class DossierFacts:
 class Decision:
     allowed: bool
     reason: str
-    message: Text | None = None
+    message: Localized | None = None  # a catalog message (engine.messages) or the definition's own Text
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -80,8 +81,8 @@ class FireContext:
     labels: Mapping[str, Text] = field(default_factory=dict)
 
 
-def _deny(reason: str, vi: str, en: str) -> Decision:
-    return Decision(False, reason, Text(vi, en))
+def _deny(reason: str, message: Localized) -> Decision:
+    return Decision(False, reason, message)
 
 
 def roles_of(actor: Actor, roleset: RoleSet) -> list[Role]:
@@ -117,8 +118,8 @@ def _member_duties(workflow: Workflow | None, action: str, transition: str | Non
     ]
 
 
-def _duty_denial(duty: Duty, vi: str, en: str) -> Decision:
-    return Decision(False, f"duty:{duty.id}", duty.message or Text(vi, en))
+def _duty_denial(duty: Duty, fallback: Localized) -> Decision:
+    return Decision(False, f"duty:{duty.id}", duty.message or fallback)
 
 
 def may(
@@ -137,24 +138,16 @@ def may(
     """
     roles = roles_of(actor, roleset)
     if not roles:
-        return _deny("role", "Bạn chưa được giao vai trò nào.", "You have no role.")
+        return _deny("role", say("refusal.no_role"))
     if dossier is not None:
         roles = [r for r in roles if in_scope(actor, r, dossier)]
         if not roles:
-            return _deny("scope", "Hồ sơ ngoài phạm vi của bạn.", "This dossier is outside your area.")
+            return _deny("scope", say("refusal.scope"))
     if not any(permission in r.can for r in roles):
-        return _deny(
-            "permission",
-            f"Vai trò của bạn không có quyền '{permission}'.",
-            f"Your roles do not have the '{permission}' permission.",
-        )
+        return _deny("permission", say("refusal.permission", permission=permission))
     duties = _member_duties(workflow, permission) if dossier and _is_producer_member(actor, dossier) else []
     if duties:
-        return _duty_denial(
-            duties[0],
-            "Thành viên của chủ thể không được thực hiện việc này với hồ sơ của chủ thể.",
-            "A member of the producer may not do this on the producer's dossier.",
-        )
+        return _duty_denial(duties[0], say("refusal.member"))
     return OK
 
 
@@ -164,12 +157,11 @@ def editable_in_state(workflow: Workflow, state: str, form: Form) -> Decision:
         return OK
     label = workflow.states[state].label if state in workflow.states else Text(state)
     where = [s.label for s in workflow.leaves() if form.id in workflow.editable_forms_in(s.id)]
-    vi = f"Biểu mẫu '{form.title.vi}' không được sửa khi hồ sơ ở trạng thái '{label.vi}'."
-    en = f"The form '{form.title.get('en')}' cannot be edited while the dossier is '{label.get('en')}'."
     if where:
-        vi += " Biểu mẫu được sửa khi hồ sơ ở: " + ", ".join(t.vi for t in where) + "."
-        en += " It can be edited while the dossier is: " + ", ".join(t.get("en") for t in where) + "."
-    return _deny("form_state", vi, en)
+        return _deny(
+            "form_state", say("refusal.form_state_where", form=form.title, state=label, states=where)
+        )
+    return _deny("form_state", say("refusal.form_state", form=form.title, state=label))
 
 
 def may_edit_form(
@@ -193,11 +185,7 @@ def _form_in_reach(
         r for r in roles_of(actor, roleset) if r.id in form.editable_by and in_scope(actor, r, dossier)
     ]
     if not editors:
-        return _deny(
-            "role",
-            f"Vai trò của bạn không được sửa biểu mẫu '{form.title.vi}'.",
-            f"Your roles may not edit the form '{form.title.get('en')}'.",
-        )
+        return _deny("role", say("refusal.form_role", form=form.title))
     return editable_in_state(workflow, dossier.state, form)
 
 
@@ -225,11 +213,7 @@ def may_upload(
     ]
     if not slots:
         if workflow.is_terminal(dossier.state):
-            return _deny(
-                "form_state",
-                "Hồ sơ đã kết thúc; không tải thêm minh chứng được.",
-                "The dossier is closed; no more evidence can be attached.",
-            )
+            return _deny("form_state", say("refusal.closed"))
         return OK
     decisions = [_form_in_reach(actor, workflow, roleset, dossier, form) for form in slots]
     if any(decisions):
@@ -294,12 +278,9 @@ def may_score(
         for sid, council in sittings.items()
         if sid in workflow.states and mine & set(council.roles)
     ]
-    vi = "Bạn không chấm điểm hồ sơ ở bước này."
-    en = "You do not score the dossier at this step."
     if where:
-        vi += " Hội đồng của bạn chấm khi hồ sơ ở: " + ", ".join(t.vi for t in where) + "."
-        en += " Your council scores while the dossier is: " + ", ".join(t.get("en") for t in where) + "."
-    return _deny("sitting", vi, en)
+        return _deny("sitting", say("refusal.sitting_where", states=where))
+    return _deny("sitting", say("refusal.sitting"))
 
 
 def _is_producer_member(actor: Actor, dossier: DossierFacts) -> bool:
@@ -324,26 +305,14 @@ def may_fire(
     ctx = context or FireContext()
     roles = [r for r in roles_of(actor, roleset) if in_scope(actor, r, dossier)]
     if not roles:
-        return _deny("scope", "Hồ sơ ngoài phạm vi của bạn.", "This dossier is outside your area.")
+        return _deny("scope", say("refusal.scope"))
     if dossier.state not in transition.sources:
-        return _deny(
-            "state",
-            f"Không thể '{transition.label.vi}' khi hồ sơ ở trạng thái hiện tại.",
-            f"'{transition.label.get('en')}' is not possible in the dossier's current state.",
-        )
+        return _deny("state", say("refusal.state", action=transition.label))
     roles = [r for r in roles if r.id in transition.roles]
     if not roles:
-        return _deny(
-            "role",
-            f"Vai trò của bạn không được '{transition.label.vi}'.",
-            f"Your roles may not '{transition.label.get('en')}'.",
-        )
+        return _deny("role", say("refusal.role", action=transition.label))
     if not any("fire" in r.can for r in roles):
-        return _deny(
-            "permission",
-            "Vai trò của bạn không có quyền chuyển bước hồ sơ.",
-            "Your roles may not move dossiers on.",
-        )
+        return _deny("permission", say("refusal.fire"))
     duty = _duty_check(actor, workflow, dossier, transition)
     if duty is not None:
         return duty
@@ -353,21 +322,9 @@ def may_fire(
     try:
         passed = truthy(transition.guard, ctx.guard_context)
     except ExpressionError as exc:
-        return _deny(
-            "guard",
-            f"Không kiểm tra được điều kiện: {exc.message}",
-            f"The condition could not be checked: {exc.message}",
-        )
+        return _deny("guard", say("refusal.guard_error", problem=exc.message))
     if not passed:
-        return Decision(
-            False,
-            "guard",
-            transition.guard_message
-            or Text(
-                "Hồ sơ chưa đáp ứng điều kiện của bước này.",
-                "The dossier does not meet this step's condition.",
-            ),
-        )
+        return Decision(False, "guard", transition.guard_message or say("refusal.guard"))
     return _comment_check(transition, ctx)
 
 
@@ -378,61 +335,47 @@ def _duty_check(
         if duty.rule == "different_actor" and transition.id in duty.transitions:
             for other in duty.transitions:
                 if other != transition.id and actor.id in dossier.fired.get(other, frozenset()):
-                    return _duty_denial(
-                        duty,
-                        f"Bạn đã thực hiện bước '{other}' trên hồ sơ này; bước này phải do người khác làm.",
-                        f"You already did '{other}' on this dossier; someone else must do this step.",
-                    )
+                    return _duty_denial(duty, say("refusal.duty_done", other=other))
     duties = _member_duties(workflow, "fire", transition.id) if _is_producer_member(actor, dossier) else []
     if duties:
-        return _duty_denial(
-            duties[0],
-            "Thành viên của chủ thể không được thực hiện bước này với hồ sơ của chủ thể.",
-            "A member of the producer may not do this step on the producer's dossier.",
-        )
+        return _duty_denial(duties[0], say("refusal.member_step"))
     return None
 
 
-def _label(ctx: FireContext, key: str, lang: str) -> str:
-    text = ctx.labels.get(key)
-    return text.get(lang) if text is not None else key
+def _label(ctx: FireContext, key: str, fallback: str | None = None) -> Text:
+    return ctx.labels.get(key) or Text(fallback or key)
 
 
-def _sheet_label(ctx: FireContext, role: str, lang: str) -> str:
-    text = ctx.labels.get(f"sheet:{role}")
-    return text.get(lang) if text is not None else role
+def unmet_requirements(transition: Transition, ctx: FireContext) -> tuple[Decision, ...]:
+    """Every requirement of `transition` the dossier does not meet yet, each a refusal with its reason.
+
+    `may_fire` refuses with the first; a checklist lists them all (forms, evidence, the
+    assessors' sheets, the council's final result, in that order).
+    """
+    needs = transition.requires
+    out = [
+        _deny(f"form:{form_id}", say("refusal.form", form=_label(ctx, form_id)))
+        for form_id in needs.forms
+        if form_id not in ctx.complete_forms
+    ]
+    out += [
+        _deny(f"evidence:{doc}", say("refusal.evidence", document=_label(ctx, doc)))
+        for doc in needs.evidence
+        if doc not in ctx.evidence
+    ]
+    out += [
+        _deny(f"sheet:{role}", say("refusal.sheet", role=_label(ctx, f"sheet:{role}", role)))
+        for role in needs.sheets
+        if role not in ctx.final_sheets
+    ]
+    if needs.scores and not ctx.scores_final:
+        out.append(_deny("scores", say("refusal.scores")))
+    return tuple(out)
 
 
 def _requirements(transition: Transition, ctx: FireContext) -> Decision | None:
-    needs = transition.requires
-    for form_id in needs.forms:
-        if form_id not in ctx.complete_forms:
-            return _deny(
-                f"form:{form_id}",
-                f"Biểu mẫu '{_label(ctx, form_id, 'vi')}' chưa được điền đầy đủ.",
-                f"The form '{_label(ctx, form_id, 'en')}' is not complete.",
-            )
-    for doc in needs.evidence:
-        if doc not in ctx.evidence:
-            return _deny(
-                f"evidence:{doc}",
-                f"Thiếu tài liệu minh chứng '{_label(ctx, doc, 'vi')}'.",
-                f"The evidence '{_label(ctx, doc, 'en')}' is missing.",
-            )
-    for role in needs.sheets:
-        if role not in ctx.final_sheets:
-            return _deny(
-                f"sheet:{role}",
-                f"Phiếu chấm của '{_sheet_label(ctx, role, 'vi')}' chưa có, chưa đủ tiêu chí hoặc chưa chính thức.",
-                f"The score sheet of '{_sheet_label(ctx, role, 'en')}' is missing, incomplete or not final.",
-            )
-    if needs.scores and not ctx.scores_final:
-        return _deny(
-            "scores",
-            "Kết quả chấm điểm của Hội đồng chưa có hoặc chưa chính thức.",
-            "The council's scoring result is missing or not final.",
-        )
-    return None
+    unmet = unmet_requirements(transition, ctx)
+    return unmet[0] if unmet else None
 
 
 def _comment_check(transition: Transition, ctx: FireContext) -> Decision:
@@ -440,10 +383,10 @@ def _comment_check(transition: Transition, ctx: FireContext) -> Decision:
         return OK
     problem = text_problem(ctx.comment, MAX_LENGTH["comment"])
     if problem is not None:  # a comment enters the audit chain for good: it is capped before
-        return Decision(False, "comment_text", Text(problem.get("vi"), problem.get("en")))
+        return _deny("comment_text", problem)
     given = bool(ctx.comment and ctx.comment.strip())
     if transition.comment == "required" and not given:
-        return _deny("comment", "Bước này cần ghi ý kiến.", "This step needs a comment.")
+        return _deny("comment", say("refusal.comment_required"))
     if transition.comment == "none" and given:
-        return _deny("comment", "Bước này không nhận ý kiến.", "This step takes no comment.")
+        return _deny("comment", say("refusal.comment_none"))
     return OK

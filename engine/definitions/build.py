@@ -42,6 +42,7 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
             children=tuple(children.get(sid, ())), description=maybe_text(sd.get("description")),
             editable_forms=tuple(sd["editable_forms"]) if "editable_forms" in sd else None,
             council=_council(sd["council"]) if "council" in sd else None,
+            rests=bool(sd.get("rest")),
         )  # fmt: skip
 
     def leaves(sid: str) -> list[str]:
@@ -59,6 +60,7 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
             requires=m.Requirements(tuple(req.get("forms", [])), tuple(req.get("evidence", [])), bool(req.get("scores")),
                                     tuple(req.get("sheets", []))),
             comment=t.get("comment", "optional"), effects=tuple(_effect(e) for e in t.get("effects", [])),
+            kind=t.get("kind", "forward"), description=maybe_text(t.get("description")),
         ))  # fmt: skip
     cert = data.get("certificate")
     window = (cert or {}).get("reevaluation_window", {})
@@ -141,6 +143,7 @@ def _field(f: dict[str, Any]) -> m.Field:
         max_length=f.get("max_length"), level=f.get("level", "commune" if ftype == "admin_unit" else None),
         document=f.get("document"), accept=tuple(f.get("accept", [])),
         format=f.get("format"), unit=maybe_text(f.get("unit")), grouping=f.get("grouping", True) is not False,
+        prefill=f.get("prefill"),
     )  # fmt: skip
 
 

@@ -99,10 +99,12 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         yield Finding("E203", ("initial",), {"id": initial, "known": known})
     elif initial in children:
         yield Finding("E210", ("initial",), {"id": initial, "where": "initial", "known": leaves(initial)})
-    for _sid, state, path, _ in states:
+    for sid, state, path, _ in states:
         deadline = state.get("deadline")
         if deadline and deadline not in clocks:
             yield Finding("E207", (*path, "deadline"), {"id": deadline, "known": sorted(clocks)})
+        if state.get("rest") and (deadline or state.get("terminal")):
+            yield Finding("E236", (*path, "rest"), {"id": sid})
     transitions = data["transitions"]
     yield from duplicates(
         ((t["id"], ("transitions", i, "id")) for i, t in enumerate(transitions)), "transition"
@@ -129,6 +131,7 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
             outgoing.setdefault(src, []).append(t["id"])
         yield from _check_transition(t, tpath, clocks, data, refs)
     yield from _check_graph(data, states, children, edges, outgoing, initial)
+    yield from _check_kinds(transitions, states, leaves)
     yield from _check_clocks(clocks, transitions)
     yield from _check_editable_forms(data, states)
     yield from _check_councils(states, children, refs)
@@ -226,6 +229,22 @@ def _check_graph(data: dict[str, Any], states: list[Any], children: dict[str, li
             yield Finding("E212", path, {"id": sid}, at_key=True)
 
 
+def _check_kinds(transitions: list[dict[str, Any]], states: list[Any], leaves: Any) -> Iterator[Finding]:
+    """A return leads somewhere the dossier goes on from; once a workflow declares kinds, every
+    step that ends a dossier says whether it is destructive (the page asks to confirm those)."""
+    declares = any("kind" in t for t in transitions)
+    terminal: dict[str, bool] = {}
+    for sid, state, _, parent in states:
+        terminal[sid] = bool(state.get("terminal")) or (parent is not None and terminal.get(parent, False))
+    for i, t in enumerate(transitions):
+        ends = bool(t["to"] in terminal) and all(terminal.get(leaf, False) for leaf in leaves(t["to"]))
+        if t.get("kind") == "return" and ends:
+            yield Finding("E235", ("transitions", i, "kind"), {"transition": t["id"], "state": t["to"]})
+        elif ends and declares and "kind" not in t:
+            params = {"transition": t["id"], "state": t["to"]}
+            yield Finding("W016", ("transitions", i, "to"), params, severity="warning")
+
+
 def _check_transition(t: dict[str, Any], tpath: Path, clocks: dict[str, Any], data: dict[str, Any],
                       refs: list[Ref]) -> Iterator[Finding]:  # fmt: skip
     for j, role in enumerate(t.get("roles", [])):
@@ -301,6 +320,18 @@ _TYPE_KEYS = {
 }  # fmt: skip
 
 
+# Which dossier facts can be shown in a field of each type before the form is saved (`prefill`).
+_TEXT_SOURCES = ("product_name", "producer_org", "product_set", "product_group", "kind", "province_code",
+                 "commune_code", "year")  # fmt: skip
+PREFILL_SOURCES: dict[str, tuple[str, ...]] = {
+    "text": _TEXT_SOURCES,
+    "long_text": _TEXT_SOURCES,
+    "number": ("year",),
+    "choice": ("product_set", "product_group", "kind"),
+    "admin_unit": ("province_code", "commune_code"),
+}
+
+
 def check_form(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     sections = data["sections"]
     yield from duplicates(((s["id"], ("sections", i, "id")) for i, s in enumerate(sections)), "section")
@@ -344,6 +375,12 @@ def _check_field(field: dict[str, Any], path: Path, known: list[str]) -> Iterato
             yield Finding("E217", path, {"id": field["id"], "type": ftype, "reason": "no options"})
         yield from duplicates(
             ((o["value"], (*path, "options", k, "value")) for k, o in enumerate(options)), "option"
+        )
+    prefill = field.get("prefill")
+    if prefill and prefill.removeprefix("dossier.") not in PREFILL_SOURCES.get(ftype, ()):
+        fits = [f"dossier.{name}" for name in PREFILL_SOURCES.get(ftype, ())] or ["—"]
+        yield Finding(
+            "E237", (*path, "prefill"), {"id": field["id"], "type": ftype, "source": prefill, "fits": fits}
         )
     if ftype == "evidence" and not field.get("document"):
         yield Finding(

@@ -298,6 +298,21 @@ CODES: dict[str, Message] = {
                "Product group '{id}' (scoring form '{form}') has no label in the workflow's 'product_groups'",
                "Thêm '{id}: {{vi: …, en: …}}' vào 'product_groups'. Đã có: {known}.",
                "Add '{id}: {{vi: …, en: …}}' to 'product_groups'. Labelled now: {known}."),
+    "E235": _m("Chuyển tiếp '{transition}' có 'kind: return' nhưng dẫn tới trạng thái kết thúc '{state}'",
+               "Transition '{transition}' is 'kind: return' but leads to the terminal state '{state}'",
+               "Trả lại là để bổ sung rồi đi tiếp; bước kết thúc hồ sơ dùng 'kind: destructive' hoặc 'kind: forward'.",
+               "A return sends the dossier back to be completed; a step that ends it is 'kind: destructive' or 'kind: forward'."),
+    "E236": _m("Trạng thái '{id}' có 'rest: true' nhưng cũng có 'deadline' hoặc 'terminal: true'",
+               "State '{id}' says 'rest: true' but also has a 'deadline' or 'terminal: true'",
+               "'rest' là nơi hồ sơ không chờ ai (như đã công nhận); một thời hạn thì luôn có người phải làm, trạng thái kết thúc thì đã không có việc gì.",
+               "'rest' is where a dossier waits for nobody (as when certified); a deadline always means somebody's work, and a terminal state has no work at all."),
+    "E237": _m("Trường '{id}' (kiểu {type}) không nhận giá trị điền sẵn từ '{source}'",
+               "Field '{id}' (type {type}) cannot be prefilled from '{source}'",
+               "Nguồn hợp với kiểu này: {fits}.", "Sources that fit this type: {fits}."),
+    "W016": _m("Chuyển tiếp '{transition}' kết thúc hồ sơ ở '{state}' nhưng không khai báo 'kind'",
+               "Transition '{transition}' ends the dossier in '{state}' but declares no 'kind'",
+               "Khai báo 'kind: destructive' (từ chối, rút, loại: người dùng phải xác nhận) hoặc 'kind: forward' (kết quả bình thường).",
+               "Declare 'kind: destructive' (reject, withdraw, exclude: the person confirms it) or 'kind: forward' (a normal outcome)."),
 }  # fmt: skip
 
 

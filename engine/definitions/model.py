@@ -114,6 +114,7 @@ class State:
     description: Text | None = None
     editable_forms: tuple[str, ...] | None = None  # as written on this state; None: not said here
     council: Council | None = None  # the sitting in this (leaf) state; never inherited
+    rests: bool = False  # `rest: true`: the dossier waits for nobody here (no work list shows it)
 
     @property
     def composite(self) -> bool:
@@ -148,6 +149,10 @@ class Transition:
     requires: Requirements = Requirements()
     comment: Literal["optional", "required", "none"] = "optional"
     effects: tuple[Effect, ...] = ()
+    # forward: moves the dossier on (the page's primary action); return: sends it back for
+    # completion; destructive: ends or undoes something for good (confirmed on its own page)
+    kind: Literal["forward", "return", "destructive"] = "forward"
+    description: Text | None = None  # what the step does, shown where it is confirmed
 
 
 @dataclass(frozen=True)
@@ -315,6 +320,7 @@ class Field:
     format: str | None = None  # text: the id of one of the form's `formats`
     unit: Text | None = None  # number: what it counts (triệu đồng, ha, người)
     grouping: bool = True  # number: shown with thousands separators (a year says false)
+    prefill: str | None = None  # `dossier.<name>`: the value shown before the form is first saved
 
 
 @dataclass(frozen=True)

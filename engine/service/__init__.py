@@ -7,6 +7,7 @@ mixin per concern so each module stays small.
 
 from __future__ import annotations
 
+from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
 from engine.service.queries import QueryUseCases
@@ -19,12 +20,14 @@ from engine.service.snapshots import (
     DossierSnapshot,
     MigrationItem,
     MigrationPlan,
+    Missing,
     Page,
     UserSnapshot,
 )
+from engine.service.todo import Returned, Todo, TodoUseCases
 
 
-class Service(QueryUseCases, MigrationPlanUseCases, RecordUseCases):
+class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCases, RecordUseCases):
     """Every use case of the runtime. Hand it `Database(engine).transaction` and a loaded catalog."""
 
 
@@ -39,11 +42,14 @@ __all__ = [
     "Installed",
     "MigrationItem",
     "MigrationPlan",
+    "Missing",
     "Page",
     "PlanPreview",
     "RecordPage",
     "RecordSnapshot",
     "RegisterSummary",
+    "Returned",
     "Service",
+    "Todo",
     "UserSnapshot",
 ]

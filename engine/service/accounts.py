@@ -106,6 +106,14 @@ class AccountUseCases(TotpUseCases):
             )
         return sorted(set(roles))
 
+    def _check_area(self, area: str | None) -> None:
+        """An area is the code of a unit of a loaded unit list (a commune or a province), or none."""
+        if not area:
+            return
+        if not any(area in units.units for units in self.catalog.units.values()):
+            problem = say("user.area_unknown", area=area)
+            raise InvalidForm(problem, {"area": problem})
+
     def create_user(
         self,
         actor: Actor | None,
@@ -155,6 +163,7 @@ class AccountUseCases(TotpUseCases):
         if problems:
             raise InvalidForm(say("user.not_created"), problems)
         role_list = self._known_roles(roles)
+        self._check_area(area)
         with self._tx() as repo:
             if actor is not None or repo.users():
                 self.require(actor, "administer")
@@ -202,6 +211,7 @@ class AccountUseCases(TotpUseCases):
         refused = text_problems(organisation=organisation, area=area)
         if refused:
             raise InvalidForm(next(iter(refused.values())), refused)
+        self._check_area(area)
         with self._tx() as repo:
             self.require(actor, "administer")
             row = self._user(repo, username)

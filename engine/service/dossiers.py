@@ -333,8 +333,22 @@ class DossierUseCases(ServiceBase):
             record["id"] = repo.add_evidence(
                 dossier_id=row["id"], uploaded_by=actor.id, uploaded_at=now, **record
             )
+            self.refresh_completeness(repo, loaded, document_type)
             self.record_in_place(repo, actor, row, "attach_evidence", record, now)
             return record
+
+    def refresh_completeness(self, repo: Repository, loaded: Loaded, document_type: str) -> None:
+        """Re-check the saved forms whose evidence fields take `document_type` (the set of documents changed)."""
+        saved = repo.form_answers(loaded.row["id"])
+        for form_id, entry in saved.items():
+            form = loaded.pinned.forms.get(form_id)
+            if form is None or not any(
+                f.type == "evidence" and f.document == document_type for f in form.fields()
+            ):
+                continue
+            complete = self.check_form(repo, loaded, form, dict(entry["answers"])).complete
+            if complete != bool(entry["complete"]):
+                repo.save_form_answers(loaded.row["id"], form_id, complete=complete)
 
     def _evidence_problems(
         self,

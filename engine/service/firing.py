@@ -9,25 +9,35 @@ from engine import context as names
 from engine.definitions.model import Text, Transition
 from engine.errors import NotFound, PermissionDenied, TransitionNotAllowed
 from engine.machine import compile_workflow
-from engine.messages import say
-from engine.permissions import Actor, Decision, DossierFacts, FireContext, may_fire
+from engine.messages import Localized, Message, say
+from engine.permissions import Actor, Decision, DossierFacts, FireContext, may_fire, unmet_requirements
 from engine.service import effects
 from engine.service.base import Loaded
 from engine.service.dossiers import DossierUseCases
-from engine.service.snapshots import Action, DossierSnapshot
+from engine.service.forms import check_answers, dossier_facts, prefilled
+from engine.service.snapshots import Action, DossierSnapshot, Missing
 from engine.storage.repository import Repository, Row
 
 # Refusals that are about who you are; the rest are about the dossier's state.
 _PERMISSION_REASONS = ("role", "scope", "permission")
 
 
-def _error(decision: Decision, transition: Transition) -> Exception:
-    message = decision.message.get("en") if decision.message else decision.reason
-    vi = decision.message.vi if decision.message else ""
-    details = {"transition": transition.id, "message_vi": vi}
+def _error(decision: Decision, transition: Transition, missing: tuple[Missing, ...] = ()) -> Exception:
+    message: Localized | str = decision.message or decision.reason
+    form_id = decision.reason.partition(":")[2] if decision.reason.startswith("form:") else None
+    fields = [m.label for m in missing if m.reason == decision.reason and m.field]
+    if form_id and fields and isinstance(decision.message, Message):
+        message = say("refusal.form_items", form=decision.message.params["form"], items=fields)
+    details: dict[str, Any] = {"transition": transition.id}
+    if missing:
+        details["missing"] = list(missing)
     if decision.reason in _PERMISSION_REASONS or decision.reason.startswith("duty:"):
         return PermissionDenied(message, reason=decision.reason, **details)
     return TransitionNotAllowed(message, reason=decision.reason, **details)
+
+
+# Refusals about what the dossier lacks: a checklist can name each item.
+_REQUIREMENT_KINDS = ("form", "evidence", "sheet", "scores")
 
 
 class FiringUseCases(DossierUseCases):
@@ -157,7 +167,8 @@ class FiringUseCases(DossierUseCases):
             facts, context, council = self._fire_context(repo, loaded, transition, comment, True)
             decision = may_fire(actor, workflow, loaded.roleset, facts, transition, context=context)
             if not decision:
-                raise _error(decision, transition)
+                missing = self._missing(repo, loaded, transition, context, decision, {})
+                raise _error(decision, transition, missing)
             target = compile_workflow(workflow).fire(row["state"], transition.id)
             version = repo.update_dossier(row["id"], row["version"], state=target, updated_at=now)
             ctx = effects.EffectContext(repo, workflow, row, {}, actor.id, now.date(), now, council)
@@ -201,6 +212,7 @@ class FiringUseCases(DossierUseCases):
     def _actions(self, repo: Repository, actor: Actor, loaded: Loaded) -> list[Action]:
         out = []
         compiled = compile_workflow(loaded.workflow)
+        cache: dict[str, Any] = {}
         for transition in compiled.transitions_from(loaded.row["state"]):
             facts, context, _ = self._fire_context(repo, loaded, transition, None, False)
             decision = may_fire(actor, loaded.workflow, loaded.roleset, facts, transition, context=context)
@@ -210,9 +222,61 @@ class FiringUseCases(DossierUseCases):
                     label=transition.label,
                     allowed=decision.allowed,
                     reason=None if decision.allowed else decision.reason,
-                    message=decision.message.get("en") if decision.message else None,
+                    message=None if decision.allowed else decision.message,
                     target=transition.target,
                     comment=transition.comment,
+                    kind=transition.kind,
+                    missing=self._missing(repo, loaded, transition, context, decision, cache),
                 )
             )
         return out
+
+    def _missing(
+        self,
+        repo: Repository,
+        loaded: Loaded,
+        transition: Transition,
+        context: FireContext,
+        decision: Decision,
+        cache: dict[str, Any],
+    ) -> tuple[Missing, ...]:
+        """By name, everything the dossier lacks for `transition` when that is why it is refused."""
+        if decision.allowed or decision.reason.partition(":")[0] not in _REQUIREMENT_KINDS:
+            return ()
+        out: list[Missing] = []
+        for unmet in unmet_requirements(transition, context):
+            kind, _sep, ref = unmet.reason.partition(":")
+            gaps = self.form_gaps(repo, loaded, ref, cache) if kind == "form" else []
+            out.extend(gaps or [Missing(unmet.reason, unmet.message or Text(unmet.reason))])
+        return tuple(out)
+
+    def form_gaps(
+        self, repo: Repository, loaded: Loaded, form_id: str, cache: dict[str, Any]
+    ) -> list[Missing]:
+        """The fields of a form that keep it incomplete: required and empty, or answered wrongly."""
+        form = loaded.pinned.forms.get(form_id)
+        if form is None:
+            return []
+        if "answers" not in cache:
+            cache["answers"] = repo.form_answers(loaded.row["id"])
+            cache["evidence"] = repo.evidence_types(loaded.row["id"])
+        saved = cache["answers"].get(form_id)
+        # never saved: the fields it shows prefilled (`prefill`) are not asked again, saving is
+        shown = prefilled(form, dossier_facts(loaded.row)) if saved is None else {}
+        check = check_answers(
+            form,
+            dict(saved["answers"]) if saved else shown,
+            dossier=self.dossier_namespace(loaded.row),
+            today=self.now().date(),
+            units=loaded.pinned.units,
+            evidence=cache["evidence"],
+        )
+        reason = f"form:{form_id}"
+        gaps = [
+            Missing(reason, f.label, form_id, f.id, check.problems.get(f.id))
+            for f in form.fields()
+            if f.id in check.missing or f.id in check.problems
+        ]
+        if shown:
+            gaps.insert(0, Missing(reason, say("form.prefilled_not_saved", count=len(shown)), form_id))
+        return gaps

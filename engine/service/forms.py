@@ -26,6 +26,7 @@ class FormCheck:
     answers: dict[str, Any]
     problems: dict[str, Message]  # wrong values: the save is refused
     missing: tuple[str, ...]  # required and visible but empty: the form stays incomplete
+    hidden: tuple[str, ...] = ()  # fields whose `visible_when` is false on these answers
 
     @property
     def complete(self) -> bool:
@@ -158,17 +159,19 @@ def check_answers(
             problems[f.id] = problem
     context = {"answers": Namespace(cleaned), "dossier": dossier, "today": today}
     missing = []
+    hidden = []
     for f in fields.values():
         visible = _visible(f, context)
         if not visible:
             cleaned.pop(f.id, None)  # a hidden field keeps no answer
             problems.pop(f.id, None)
+            hidden.append(f.id)
             continue
         if f.required and f.id not in cleaned and f.id not in problems:
             if f.type == "evidence" and f.document in evidence:
                 continue
             missing.append(f.id)
-    return FormCheck(cleaned, problems, tuple(missing))
+    return FormCheck(cleaned, problems, tuple(missing), tuple(hidden))
 
 
 def _visible(f: Field, context: Mapping[str, Any]) -> bool:
@@ -180,3 +183,40 @@ def _visible(f: Field, context: Mapping[str, Any]) -> bool:
         # A rule that cannot be evaluated on these answers (e.g. `length` of an unanswered
         # field) is a definition defect the person filling the form cannot fix: hide the field.
         return False
+
+
+def prefilled(form: Form, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers a form shows before it is first saved: each field's `prefill` (`dossier.<name>`)
+    taken from the dossier's own facts, so what the dossier already says is not typed again. A
+    choice gets the fact only when it is one of its options. Nothing is saved until the person saves."""
+    out: dict[str, Any] = {}
+    for f in form.fields():
+        if not f.prefill:
+            continue
+        value = facts.get(f.prefill.removeprefix("dossier."))
+        if value is None or value == "":
+            continue
+        if f.type == "choice" and str(value) not in {o.value for o in f.options}:
+            continue
+        out[f.id] = value if f.type == "number" else str(value)
+    return out
+
+
+_FACTS = (
+    "product_name",
+    "producer_org",
+    "product_set",
+    "product_group",
+    "kind",
+    "province_code",
+    "commune_code",
+)
+
+
+def dossier_facts(dossier: Any) -> dict[str, Any]:
+    """The facts of a dossier (a snapshot or its row) a form field can be prefilled from (`prefill`)."""
+
+    def get(name: str) -> Any:
+        return dossier[name] if isinstance(dossier, Mapping) else getattr(dossier, name)
+
+    return {**{name: get(name) for name in _FACTS}, "year": get("filed_on").year}

@@ -77,6 +77,8 @@ class QueryUseCases(ScoringUseCases):
             for workflow in self.catalog.workflows.values():
                 roleset = self.catalog.roles.get(workflow.roles)
                 states = {s for t in workflow.transitions if actor.roles & set(t.roles) for s in t.sources}
+                # a state where the dossier rests (`rest: true`, e.g. certified) is nobody's pending work
+                states -= {sid for sid, state in workflow.states.items() if state.rests}
                 if roleset is not None:
                     sittings = councils.sittings(workflow, roleset, self._assessor_roles(workflow.id))
                     states |= {s for s, council in sittings.items() if actor.roles & set(council.roles)}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.definitions.model import Text
+from engine.messages import Localized
 
 
 @dataclass(frozen=True)
@@ -72,16 +74,55 @@ class DossierSnapshot:
 
 
 @dataclass(frozen=True)
+class Missing:
+    """One thing the dossier still lacks, by name: a field of a form, a document, a sheet, the result.
+
+    `reason` is the refusal reason it belongs to (`form:<id>`, `evidence:<type>`, `sheet:<role>`,
+    `scores`); a field of a form also names `form` and `field` (a page links to it); `problem` is
+    what is wrong with an answer that is there but does not fit (else it is simply empty).
+    """
+
+    reason: str
+    label: Localized
+    form: str | None = None
+    field: str | None = None
+    problem: Localized | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "form": self.form,
+            "field": self.field,
+            "label": {"vi": self.label.get("vi"), "en": self.label.get("en")},
+            "problem": None
+            if self.problem is None
+            else {"vi": self.problem.vi, "en": self.problem.get("en")},
+        }
+
+
+@dataclass(frozen=True)
 class Action:
-    """A transition as one actor sees it now: allowed or not, and why not."""
+    """A transition as one actor sees it now: allowed or not, and why not.
+
+    `message` says why not in both languages: a catalog message (engine.messages, with its code)
+    or the definition's own text (a guard's or a duty's message). `missing` lists by name what the
+    dossier lacks for it (forms field by field, documents, sheets, the result); `kind` is the
+    transition's (forward, return, destructive).
+    """
 
     id: str
     label: Text
     allowed: bool
     reason: str | None = None
-    message: str | None = None
+    message: Localized | None = None
     target: str = ""
     comment: str = "optional"
+    kind: str = "forward"
+    missing: tuple[Missing, ...] = ()
+
+    @property
+    def message_code(self) -> str | None:
+        return getattr(self.message, "code", None)
 
 
 @dataclass(frozen=True)

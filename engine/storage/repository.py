@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, and_, cast, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, String, and_, cast, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import Conflict
@@ -28,13 +28,10 @@ from engine.storage.credentials import CredentialStore
 from engine.storage.db import writer_queue
 from engine.storage.records import RecordStore
 from engine.storage.replay_reads import ReplayReads
+from engine.storage.search import like_pattern, search_text
 
 Row = dict[str, Any]
 COUNT_CAP = 10_000  # list totals above this are reported as COUNT_CAP + 1 ("more than 10,000")
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)
@@ -145,7 +142,8 @@ class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialS
     # --- dossiers --------------------------------------------------------------------
 
     def add_dossier(self, **values: Any) -> int:
-        result = self.connection.execute(insert(t.dossiers).values(version=1, **values))
+        folded = search_text(values.get("product_name", ""), values.get("producer_org", ""))
+        result = self.connection.execute(insert(t.dossiers).values(version=1, search_text=folded, **values))
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def dossier(self, dossier_id: int) -> Row | None:
@@ -204,10 +202,10 @@ class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialS
             # A range on filed_on rather than extract(year): the same on both databases, and indexable.
             conditions.append(and_(d.filed_on >= dt.date(year, 1, 1), d.filed_on < dt.date(year + 1, 1, 1)))
         if filters.get("q"):
-            # % and _ typed by a person are letters, not wildcards (escaped the same on both databases)
-            pattern = "%" + _like_escape(str(filters["q"])) + "%"
+            # folded on both sides: "mut" finds "Mứt", "MỨT" finds "mứt"; the code as typed
+            pattern = like_pattern(str(filters["q"]))
             conditions.append(
-                or_(d.product_name.ilike(pattern, escape="\\"), d.product_code.ilike(pattern, escape="\\"))
+                or_(d.search_text.like(pattern, escape="\\"), d.product_code.ilike(pattern, escape="\\"))
             )
         where = and_(*conditions) if conditions else None
         q = select(t.dossiers).order_by(d.id.desc()).limit(per_page).offset((page - 1) * per_page)
@@ -271,6 +269,10 @@ class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialS
     def add_evidence(self, **values: Any) -> int:
         result = self.connection.execute(insert(t.evidence).values(**values))
         return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def remove_evidence(self, dossier_id: int, evidence_id: int) -> None:
+        e = t.evidence.c
+        self.connection.execute(delete(t.evidence).where(e.id == evidence_id, e.dossier_id == dossier_id))
 
     def evidence(self, dossier_id: int) -> list[Row]:
         return st.EVIDENCE.rows(self.connection, {"b_id": dossier_id})

@@ -158,6 +158,8 @@ dossiers = Table(
     Column("created_by", String(80), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # product and producer lower-cased and folded for search ("mut" finds "Mứt"; engine/storage/search.py)
+    Column("search_text", String(1200)),
     # The list query: newest first within an area, with or without a state filter.
     Index("ix_dossiers_province_id", "province_code", "id"),
     Index("ix_dossiers_commune_id", "commune_code", "id"),

@@ -82,7 +82,7 @@ def upload(p: Any, document: str) -> None:
     evidence.locator("#file").set_input_files(
         {"name": f"{document}.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
-    evidence.locator("button[type=submit]").click()
+    evidence.locator("[data-testid=upload-form] button[type=submit]").click()
     p.page.wait_for_load_state()
 
 
@@ -188,6 +188,11 @@ def test_the_main_journey_from_filing_to_a_verified_certificate(
 
     governor = person("province_chair")
     governor.go(path)
+    assert governor.page.locator(
+        "[data-testid=decision-score]"
+    ).is_visible()  # the score, where the decision is made
+    decision = catalog.forms["ocop-2026-quyet-dinh"]
+    fill_form(governor, decision, {"decision_number": "1234/QĐ-UBND"})
     governor.act("province_recognise")
     assert "Đã công nhận" in governor.page.locator("[data-testid=state]").inner_text()
     number = governor.page.locator("[data-testid=certificate-number]").inner_text()

@@ -64,6 +64,11 @@ def test_a_2026_dossier_goes_from_idea_to_a_certificate_step_by_step(
     result = service.council_result(commune, dossier.id)
     assert (result.stars, result.final) == (4, True)
     assert fire("chair", "council_propose").stars == 4
+    with pytest.raises(TransitionNotAllowed) as unnumbered:
+        fire("province_chair", "province_recognise")
+    assert unnumbered.value.reason == "form:ocop-2026-quyet-dinh"  # the decision needs its number and date
+    decision = {"decision_number": "1234/QĐ-UBND", "decision_date": "2026-09-01"}
+    service.save_form(people["province_chair"], dossier.id, "ocop-2026-quyet-dinh", decision)
     certified = fire("province_chair", "province_recognise")
 
     assert certified.state == "certified"

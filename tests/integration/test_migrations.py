@@ -125,3 +125,23 @@ def sa_table(name: str, *columns: str) -> Any:
     from sqlalchemy import column, table
 
     return table(name, *(column(c) for c in columns))
+def test_revision_0004_dossierpage_fills_the_folded_search_text_of_existing_dossiers(engine: Any) -> None:
+    import datetime as dt
+
+    upgrade(engine, "0003")
+    now = dt.datetime(2026, 7, 1, 9, 0)
+    row = {
+        "version": 1, "workflow_id": "ocop-2026", "workflow_version": "2026.1", "definition_hash": "0" * 64,
+        "state": "idea", "product_name": "Mứt gừng Đà Lạt", "product_set": "07", "product_group": "thuc-pham",
+        "producer_org": "HTX Đồng Xoài", "province_code": "80", "commune_code": "25708", "kind": "first",
+        "filed_on": now.date(), "created_by": "producer1", "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(t.dossiers).values(**row))
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(t.dossiers.c.search_text)).scalar_one() == (
+            "mứt gừng đà lạt htx đồng xoài\nmut gung da lat htx dong xoai"
+        )
+    downgrade(engine, "0003")
+    assert current_revision(engine) == "0003"

@@ -37,3 +37,17 @@ def test_the_commune_finds_a_dossier_awaiting_its_own_criteria(service, people, 
     driver.walk(dossier.id, ["commune_check"])
     assert dossier.id in ids(service.my_work(commune))
     assert dossier.id not in ids(service.my_work(people["council1"]))
+
+
+def test_a_certified_dossier_rests_off_the_provinces_work_list_though_revocation_stays_open(
+    service, people, driver, open_dossier
+):  # type: ignore[no-untyped-def]
+    office = people["province1"]
+    certified = open_dossier(filed_on=dt.date(2024, 3, 1))  # under 148/2023: no form to open a revocation
+    driver.walk(certified.id, ["certified"])
+    waiting = open_dossier(filed_on=dt.date(2024, 3, 1))
+    driver.walk(waiting.id, ["province_intake"])
+    actions = {a.id: a for a in service.available_actions(office, certified.id)}
+    assert actions["open_revocation"].allowed  # still possible on the dossier page
+    work = ids(service.my_work(office))
+    assert waiting.id in work and certified.id not in work

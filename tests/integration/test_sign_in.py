@@ -54,10 +54,10 @@ def test_a_token_resolves_to_the_user_as_stored_now(service, admin, make_actor) 
     assert service.actor_for_token(token + "x") is None
     assert service.actor_for_token("") is None
 
-    service.set_roles(admin, "commune1", ["commune_officer", "auditor"], area="25717")
+    service.set_roles(admin, "commune1", ["commune_officer", "auditor"], area="25516")
     moved = service.actor_for_token(token)
     assert moved is not None
-    assert moved.roles == frozenset({"commune_officer", "auditor"}) and moved.area == "25717"
+    assert moved.roles == frozenset({"commune_officer", "auditor"}) and moved.area == "25516"
 
     service.set_roles(admin, "commune1", ["commune_officer"], active=False)
     assert service.actor_for_token(token) is None

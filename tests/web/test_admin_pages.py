@@ -344,3 +344,26 @@ def test_the_full_check_needs_the_audit_permission_and_the_csrf_token(as_user: A
     assert auditor.client.post("/admin/audit/verify", data={}).status_code == 400
     ok = auditor.post("/admin/audit/verify", {}, page="/admin/audit", follow_redirects=True)
     assert ok.status_code == 200 and "Đã kiểm tra toàn bộ chuỗi" in ok.get_data(as_text=True)
+
+
+def test_an_area_that_is_no_administrative_unit_is_refused_by_name(as_user: Any, app: Flask) -> None:
+    admin = as_user("admin")
+    response = admin.post(
+        "/admin/users",
+        {
+            "username": "ghost",
+            "display_name": "X",
+            "password": "password1",
+            "roles": ["producer"],
+            "area": "99999",
+        },
+        page="/admin/users",
+    )
+    assert response.status_code == 422
+    assert "Không có đơn vị hành chính mã 99999" in response.get_data(as_text=True)
+    assert app.extensions["ocopflow"].service.actor_for_username("ghost") is None
+    response = admin.post(
+        "/admin/users/commune2", {"roles": ["commune_officer"], "area": "99999"}, page="/admin/users"
+    )
+    assert "Không có đơn vị hành chính mã 99999" in admin.get("/admin/users").get_data(as_text=True)
+    assert app.extensions["ocopflow"].service.actor_for_username("commune2").area == "10183"

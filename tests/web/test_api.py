@@ -44,6 +44,8 @@ def test_the_caller_sees_actions_it_may_not_take_with_the_reason(api: Api) -> No
     actions = {a["id"]: a for a in seen["actions"]}
     assert actions["submit_plan"]["allowed"] is False
     assert actions["submit_plan"]["reason"] == "role"
+    assert actions["submit_plan"]["message_code"] == "refusal.role"  # one catalog, vi/en by Accept-Language
+    assert actions["withdraw"]["kind"] == "destructive" and actions["submit_plan"]["kind"] == "forward"
 
 
 def test_a_transition_moves_the_dossier_and_returns_the_new_state(api: Api) -> None:

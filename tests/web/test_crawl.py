@@ -106,7 +106,9 @@ def has_route(app: Flask, path: str, method: str) -> bool:
     return True
 
 
-def crawl(app: Flask, client: FlaskClient, who: str, per_kind: int | None = None) -> tuple[int, list[str]]:
+def crawl(
+    app: Flask, client: FlaskClient, who: str, per_kind: int | None = None, visited: set[str] | None = None
+) -> tuple[int, list[str]]:
     """Breadth-first from the home page; returns the number of requests and the problems seen.
 
     With `per_kind`, at most that many pages of each kind (the path with its numbers blanked:
@@ -131,6 +133,8 @@ def crawl(app: Flask, client: FlaskClient, who: str, per_kind: int | None = None
             if kinds[page_kind] > per_kind:
                 continue
         requests += 1
+        if visited is not None:
+            visited.add(url)
         with client.get(url) as response:
             body = response.get_data(as_text=True) if response.content_type.startswith("text/html") else ""
         where = f"{who}: {url} (linked from {came_from[url]})"
@@ -181,6 +185,7 @@ def test_every_demo_user_can_follow_every_link_they_are_offered_in_both_language
     seen: dict[tuple[Any, ...], str] = {}
     problems: list[str] = []
     crawled: dict[str, int] = {}
+    visited: set[str] = set()
     for username, roles, area, organisation, _name in people.users:
         # Users with the same roles, area and organisation see the same pages (council1..3, council4..5).
         signature = (tuple(sorted(roles)), area, organisation)
@@ -192,7 +197,7 @@ def test_every_demo_user_can_follow_every_link_they_are_offered_in_both_language
             # Every page in the default language; in the others a sample of each kind of page
             # (the links do not depend on the language, the texts do).
             per_kind = None if lang == demo_app.config["DEFAULT_LANGUAGE"] else 8
-            requests, found = crawl(demo_app, client, f"{username}/{lang}", per_kind)
+            requests, found = crawl(demo_app, client, f"{username}/{lang}", per_kind, visited)
             crawled[f"{username}/{lang}"] = requests
             problems.extend(found)
             page = client.get("/work").get_data(as_text=True)
@@ -200,3 +205,8 @@ def test_every_demo_user_can_follow_every_link_they_are_offered_in_both_language
     assert not problems, "\n".join(problems)
     # Every user reached more than the header: at least one dossier or an administration page.
     assert all(n > 5 for n in crawled.values()), crawled
+    # The pages that ask before a destructive step and the orders of the work list were reached too.
+    paths = {urlsplit(u).path for u in visited}
+    for step in ("withdraw", "commune_reject", "province_reject"):
+        assert any(p.endswith(f"/actions/{step}/confirm") for p in paths), step
+    assert any(u.startswith("/work?sort=") for u in visited)

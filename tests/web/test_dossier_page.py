@@ -127,7 +127,12 @@ def test_firing_a_refused_action_explains_it_and_changes_nothing(app: Flask, as_
     response = b.post(f"/dossiers/{dossier_id}/actions/submit", {"comment": "xin nộp"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Cần hoàn thành biểu mẫu: Mẫu 01" in page
+    alert = page[page.index('data-testid="action-error"') :]
+    alert = alert[: alert.index("</div>")]
+    assert "chưa được điền đầy đủ. Còn thiếu:" in alert and "Họ tên người đại diện pháp lý" in alert
+    assert 'href="#field-ocop-2026-mau-01-representative"' in alert  # each a link to its field
+    # what the dossier already says is filled in, and only saving it is asked for
+    assert "Tên đơn vị" not in alert and "điền sẵn từ hồ sơ nhưng chưa được lưu" in alert
     assert "xin nộp" in page  # the comment typed is kept
     assert "Chuẩn bị hồ sơ sản phẩm" in page  # still in the same state
 
@@ -140,7 +145,7 @@ def test_an_action_that_needs_a_comment_asks_for_one(app: Flask, as_user: Any, w
     assert "Ý kiến (bắt buộc)" in action[: action.index("</form>")]
     response = b.post(f"/dossiers/{dossier_id}/actions/commune_return", {"comment": ""})
     assert response.status_code == 422
-    assert "Cần ghi ý kiến." in response.get_data(as_text=True)
+    assert "Bước này cần ghi ý kiến." in response.get_data(as_text=True)
     response = b.post(
         f"/dossiers/{dossier_id}/actions/commune_return", {"comment": "Bổ sung giấy tờ môi trường"}
     )

@@ -122,6 +122,17 @@ def test_a_dossier_goes_from_filing_to_a_public_certificate(app: Flask, as_user:
     assert fire(chair, dossier_id, "council_propose").status_code == 302
 
     governor = as_user("governor")
+    decision = governor.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
+    assert 'data-testid="decision-score"' in decision  # the council's result next to the decision
+    assert 'href="#field-ocop-2026-quyet-dinh-decision_number"' in decision  # the number is asked for
+    saved = governor.post(
+        f"/dossiers/{dossier_id}/forms/ocop-2026-quyet-dinh",
+        {
+            "f.ocop-2026-quyet-dinh.decision_number": "1234/QĐ-UBND",
+            "f.ocop-2026-quyet-dinh.decision_date": "2026-09-01",
+        },
+    )
+    assert saved.status_code == 302
     assert fire(governor, dossier_id, "province_recognise").status_code == 302
     page = governor.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
     number = re.search(r'data-testid="certificate-number">([^<]+)<', page)

@@ -45,14 +45,29 @@ def plain(value: Any, language: str | None = None) -> Any:
 
 
 def action(value: Any) -> dict[str, Any]:
-    """An available action: {id, label, allowed, reason, message}; reason is null when allowed."""
-    data = plain(value)
+    """An available action: {id, label, kind, allowed, reason, message, message_code, missing};
+    reason, message and its code are null when allowed; `missing` names what the dossier lacks."""
+    language = lang()
+    allowed = bool(value.allowed)
+    message = getattr(value, "message", None)
     return {
-        "id": data.get("id"),
-        "label": data.get("label"),
-        "allowed": bool(data.get("allowed")),
-        "reason": None if data.get("allowed") else data.get("reason"),
-        "message": None if data.get("allowed") else data.get("message"),
+        "id": value.id,
+        "label": plain(value.label, language),
+        "kind": getattr(value, "kind", "forward"),
+        "allowed": allowed,
+        "reason": None if allowed else value.reason,
+        "message": None if allowed or message is None else message.get(language),
+        "message_code": None if allowed else getattr(message, "code", None),
+        "missing": [
+            {
+                "reason": m.reason,
+                "form": m.form,
+                "field": m.field,
+                "label": m.label.get(language),
+                "problem": None if m.problem is None else m.problem.get(language),
+            }
+            for m in getattr(value, "missing", ())
+        ],
     }
 
 

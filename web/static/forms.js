@@ -19,6 +19,20 @@
           var box = form.querySelector('[data-field="' + CSS.escape(id) + '"]');
           if (box) box.hidden = !data.visible[id];
         });
+        // The documents these answers require, before anything is saved (computed by the server).
+        var list = form.querySelector("[data-uploads]");
+        if (list && data.uploads) {
+          list.textContent = "";
+          data.uploads.forEach(function (u) {
+            var item = document.createElement("li");
+            var link = document.createElement("a");
+            link.href = "#" + u.anchor;
+            link.textContent = u.label;
+            item.appendChild(link);
+            list.appendChild(item);
+          });
+          list.closest("[data-uploads-box]").hidden = data.uploads.length === 0;
+        }
       }).catch(function () { /* offline or aborted: the server re-checks on save */ }).finally(function () {
         if (pending === mine) form.removeAttribute("aria-busy");
       });

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, render_template
+from flask import current_app, g, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.definitions.model import Form, ScoringForm, Workflow
 from engine.errors import NotFound, OcopflowError
-from engine.permissions import DossierFacts, may_edit_form, may_upload
+from engine.permissions import DossierFacts, in_scope, may_edit_form, may_upload, roles_of
+from engine.service.forms import check_answers, dossier_facts, prefilled
 from web.formdata import shown_value
 from web.i18n import current_language, tr
 from web.runtime import runtime
 from web.views.certificates import public_url, qr_svg
-
-REASON_TEXTS = {
-    "role": _l("Vai trò của bạn không được làm việc này."),
-    "scope": _l("Hồ sơ không thuộc địa bàn của bạn."),
-    "permission": _l("Vai trò của bạn không có quyền này."),
-    "state": _l("Không làm được ở trạng thái hiện tại."),
-    "comment": _l("Cần ghi ý kiến."),
-    "scores": _l("Kết quả chấm điểm của Hội đồng chưa có hoặc chưa chốt."),
-}
 
 
 def step_bar(workflow: Workflow | None, current: int) -> list[dict[str, Any]]:
@@ -49,26 +41,26 @@ def step_bar(workflow: Workflow | None, current: int) -> list[dict[str, Any]]:
     ]
 
 
-def reason_text(action: Any, workflow: Workflow, forms: list[Form]) -> str:
-    """Why an action is refused, in the reader's language, from the reason code and the definitions."""
-    reason = action.reason or ""
-    kind, _sep, ref = reason.partition(":")
-    transition = workflow.transition(action.id)
-    if reason == "guard" and transition is not None and transition.guard_message is not None:
-        return tr(transition.guard_message)
-    if kind == "duty":
-        duty = next((d for d in workflow.duties if d.id == ref), None)
-        if duty is not None and duty.message is not None:
-            return tr(duty.message)
+def reason_text(action: Any, *_definitions: Any) -> str:
+    """Why an action is refused, in the reader's language: the engine's message says it (a catalog
+    code, or the definition's own guard or duty text); nothing is rebuilt here."""
+    return tr(action.message) or str(action.reason or "")
+
+
+def missing_link(dossier_id: int, item: Any) -> str:
+    """Where a missing item is supplied: its field on this page, the score sheet, the council result."""
+    kind = item.reason.partition(":")[0]
+    if item.field:
+        return f"#field-{item.form}-{item.field}"
     if kind == "form":
-        title = next((tr(f.title) for f in forms if f.id == ref), ref)
-        return str(_("Cần hoàn thành biểu mẫu: %(form)s.", form=title))
+        return f"#form-{item.reason.partition(':')[2]}"
     if kind == "evidence":
-        label = dict(_document_types(forms)).get(ref, ref)
-        return str(_("Cần tải lên minh chứng: %(doc)s.", doc=label))
-    if reason in REASON_TEXTS:
-        return str(REASON_TEXTS[reason])
-    return str(action.message or reason)
+        return "#evidence"
+    if kind == "sheet":
+        return url_for("scoring.sheet", dossier_id=dossier_id)
+    if kind == "scores":
+        return url_for("scoring.council", dossier_id=dossier_id)
+    return ""
 
 
 def dossier_namespace(d: Any) -> Any:
@@ -85,20 +77,24 @@ def _form_status(entry: dict[str, Any] | None) -> str:
 
 
 def visible_fields(form: Form, answers: dict[str, Any], dossier_ns: Any) -> dict[str, bool]:
-    from engine import expressions
-    from engine.expressions import Namespace
+    """Which fields show on these answers: the engine's own check (a rule that errors hides its field)."""
+    check = check_answers(form, answers, dossier=dossier_ns, today=runtime().service.now().date())
+    return {f.id: f.id not in check.hidden for f in form.fields()}
 
-    context = {"answers": Namespace(answers), "dossier": dossier_ns, "today": runtime().service.now().date()}
-    shown = {}
-    for f in form.fields():
-        if not f.visible_when:
-            shown[f.id] = True
-            continue
-        try:
-            shown[f.id] = bool(expressions.truthy(f.visible_when, context))
-        except expressions.ExpressionError:
-            shown[f.id] = True
-    return shown
+
+def dossier_units(units: list[Any], province: str) -> list[Any]:
+    """The units a form on this dossier offers: the communes of its province (not the whole country)
+    and the provinces; a list without the dossier's province offers everything."""
+    if not any(u.code == province for u in units):
+        return units
+    return [u for u in units if u.level != "commune" or u.parent == province]
+
+
+def shown_forms(forms: list[Form], actor: Any, roleset: Any, facts: Any, saved: dict[str, Any]) -> list[Form]:
+    """The forms a reader sees: those a role of theirs fills in (the form's `editable_by`) and those
+    someone has filled in already; an empty form of another role is not theirs to read yet."""
+    mine = {r.id for r in roles_of(actor, roleset) if in_scope(actor, r, facts)}
+    return [f for f in forms if mine & set(f.editable_by) or f.id in saved]
 
 
 def render_dossier(
@@ -107,7 +103,7 @@ def render_dossier(
     form_errors: dict[str, dict[str, str]] | None = None,
     typed: dict[str, dict[str, Any]] | None = None,
     upload_error: str | None = None,
-    action_error: tuple[str, str] | None = None,
+    action_error: tuple[str, str, Any] | None = None,
     typed_comment: str | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
@@ -117,16 +113,20 @@ def render_dossier(
     d = service.get_dossier(actor, dossier_id)
     pinned = rt.pinned(actor, d)
     workflow: Workflow = pinned.workflow
-    forms = rt.forms_in(pinned)
+    all_forms = rt.forms_in(pinned)
     saved_forms = service.form_answers(actor, d.id)
+    facts = DossierFacts(str(d.id), d.state, d.province_code, d.commune_code, d.producer_org)
+    forms = shown_forms(all_forms, actor, pinned.roleset, facts, saved_forms)
     saved = {fid: dict(entry["answers"]) for fid, entry in saved_forms.items()}
     typed = typed or {}
     dossier_ns = dossier_namespace(d)
     evidence = service.evidence_list(actor, d.id)
     shown: dict[str, dict[str, Any]] = {}
     visible: dict[str, dict[str, bool]] = {}
+    facts_for_prefill = dossier_facts(d)
     for form in forms:
-        values = typed.get(form.id, saved.get(form.id, {}))
+        # never saved: what the dossier already says (the fields' `prefill`), not typed again
+        values = typed.get(form.id, saved.get(form.id) or prefilled(form, facts_for_prefill))
         shown[form.id] = {f.id: shown_value(f, values.get(f.id), current_language()) for f in form.fields()}
         visible[form.id] = visible_fields(
             form, {k: v for k, v in values.items() if v not in (None, "", [])}, dossier_ns
@@ -135,19 +135,21 @@ def render_dossier(
     for e in evidence:
         evidence_by_type.setdefault(e["document_type"], []).append(e["filename"])
     perms = rt.permissions(actor)
-    facts = DossierFacts(str(d.id), d.state, d.province_code, d.commune_code, d.producer_org)
     may_edit = {f.id: may_edit_form(actor, workflow, pinned.roleset, facts, f) for f in forms}
     editable = {fid for fid, decision in may_edit.items() if decision}
     uploadable = [
         (doc, label)
-        for doc, label in _document_types(forms)
-        if may_upload(actor, workflow, pinned.roleset, facts, doc, forms)
+        for doc, label in _document_types(all_forms)
+        if may_upload(actor, workflow, pinned.roleset, facts, doc, all_forms)
     ]
     scoring_form = pinned.scoring_form
     try:
         result = service.council_result(actor, d.id) if scoring_form else None
     except (NotFound, OcopflowError):
         result = None
+    if result is not None and not result.totals:
+        result = None  # no sheet yet: nothing to show but an empty block
+    todo = service.todo(actor, d.id)
     max_mb = current_app.config["MAX_UPLOAD_MB"]
     upload_types = current_app.config["UPLOAD_EXTENSIONS"]
     certificate_url = public_url(d.certificate.number) if d.certificate else ""
@@ -156,8 +158,19 @@ def render_dossier(
         "workflow": workflow,
         "state": workflow.states.get(d.state),
         "steps": step_bar(workflow, d.step),
-        "actions": service.available_actions(actor, d.id),
-        "reason_text": lambda a: reason_text(a, workflow, forms),
+        "todo": todo,
+        "actions": todo.actions,
+        "others": todo.others,
+        "primary": todo.primary,
+        # the reader decides on the council's result here: it is shown next to the decision
+        "score_decides": any(
+            (t := workflow.transition(a.id)) is not None and t.requires.scores for a in todo.actions
+        ),
+        "reason_text": reason_text,
+        "missing_link": lambda item: missing_link(d.id, item),
+        "form_title": {f.id: tr(f.title) for f in all_forms},
+        "uploads_needed": _uploads_needed(forms, todo.items),
+        "todo_groups": _by_form(todo.items),
         "forms": forms,
         "form_status": {f.id: _form_status(saved_forms.get(f.id)) for f in forms},
         "editable_forms": editable,
@@ -176,12 +189,15 @@ def render_dossier(
         "shown": shown,
         "visible": visible,
         "form_errors": form_errors or {},
-        "units": list(pinned.units.units.values()) if pinned.units else rt.units(workflow),
+        "units": dossier_units(
+            list(pinned.units.units.values()) if pinned.units else rt.units(workflow), d.province_code
+        ),
         "evidence": evidence,
         "evidence_by_type": evidence_by_type,
         "document_types": uploadable,
-        "document_label": _document_label(forms),
+        "document_label": _document_label(all_forms),
         "can_upload": bool(uploadable),
+        "uploadable_types": {doc for doc, _label in uploadable},
         "upload_error": upload_error,
         "max_upload_mb": max_mb,
         "upload_types": upload_types,
@@ -207,6 +223,24 @@ def render_dossier(
         "product_set_label": _product_set_label(scoring_form, d.product_set),
     }
     return render_template("dossier.html", **context), status
+
+
+def _by_form(items: Any) -> list[tuple[str | None, list[Any]]]:
+    """The checklist's items under their form (in the order they come), the rest on their own."""
+    groups: dict[str | None, list[Any]] = {}
+    for m in items:
+        groups.setdefault(m.form, []).append(m)
+    return list(groups.items())
+
+
+def _uploads_needed(forms: list[Form], items: Any) -> dict[str, list[Any]]:
+    """form id -> the missing items of the checklist that are documents to upload (evidence fields)."""
+    evidence = {(f.id, x.id) for f in forms for x in f.fields() if x.type == "evidence"}
+    out: dict[str, list[Any]] = {}
+    for m in items:
+        if (m.form, m.field) in evidence:
+            out.setdefault(m.form, []).append(m)
+    return out
 
 
 KIND_TEXTS = {
@@ -265,6 +299,8 @@ ACTION_TEXTS = {
     "score": _l("Chấm điểm"),
     "save_form": _l("Lưu biểu mẫu"),
     "attach_evidence": _l("Tải lên minh chứng"),
+    "replace_evidence": _l("Thay tệp minh chứng"),
+    "remove_evidence": _l("Gỡ tệp minh chứng"),
     "save_score_sheet": _l("Lưu phiếu chấm điểm"),
     "reopen_sheet": _l("Mở lại phiếu chấm đã nộp"),
 }

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import PurePath
-from types import SimpleNamespace
 from typing import Any
 
 from flask import (
@@ -34,7 +33,7 @@ from web.formdata import parse_form
 from web.i18n import current_language, tr
 from web.problems import error_text, field_problems
 from web.runtime import runtime
-from web.views.dossier_page import dossier_namespace, reason_text, render_dossier, visible_fields
+from web.views.dossier_page import render_dossier
 from web.views.listing import clean_args, filter_choices, service_filters
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
@@ -185,7 +184,14 @@ def visibility(dossier_id: int, form_id: str) -> ResponseReturnValue:
     answers = {
         k: v for k, v in parse_form(form, request.form, current_language()).items() if v not in (None, "", [])
     }
-    return jsonify(visible=visible_fields(form, answers, dossier_namespace(dossier)))
+    preview = rt.service.preview_form(g.actor, dossier.id, form_id, answers)
+    fields = {f.id: f for f in form.fields()}
+    uploads = [
+        {"field": m.field, "label": tr(m.label), "anchor": f"field-{form_id}-{m.field}"}
+        for m in preview.missing
+        if m.field in fields and fields[m.field].type == "evidence"
+    ]
+    return jsonify(visible=preview.visible, uploads=uploads)
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -232,6 +238,59 @@ def upload_evidence(dossier_id: int) -> ResponseReturnValue:
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id, _anchor="evidence"))
 
 
+def _upload_problem(upload: Any) -> str | None:
+    """The page's own checks of an uploaded file (the service checks type and size again)."""
+    if upload is None or not upload.filename:
+        return str(_("Hãy chọn tệp cần tải lên."))
+    ext = PurePath(upload.filename).suffix.lower().lstrip(".")
+    allowed = current_app.config["UPLOAD_EXTENSIONS"]
+    if ext not in allowed:
+        return str(
+            _(
+                "Không nhận tệp .%(ext)s. Loại tệp được nhận: %(allowed)s.",
+                ext=ext or "?",
+                allowed=", ".join(allowed),
+            )
+        )
+    return None
+
+
+@bp.post("/<int:dossier_id>/evidence/<int:evidence_id>/replace")
+@login_required
+def replace_evidence(dossier_id: int, evidence_id: int) -> ResponseReturnValue:
+    rt = runtime()
+    dossier = rt.service.get_dossier(g.actor, dossier_id)
+    upload = request.files.get("file")
+    problem = _upload_problem(upload)
+    if problem is None:
+        assert upload is not None and upload.filename
+        try:
+            rt.service.replace_evidence(g.actor, dossier.id, evidence_id, upload.filename, upload.read())
+        except InvalidForm as exc:
+            problem = "; ".join(field_problems(exc.problems).values()) or error_text(exc)
+        except PermissionDenied as exc:
+            problem = error_text(exc)
+    if problem:
+        flash(problem, "error")
+        return render_dossier(dossier_id, upload_error=problem, status=422)
+    flash(_("Đã thay tệp bằng %(name)s.", name=upload.filename if upload else ""), "success")
+    return redirect(url_for("dossiers.detail", dossier_id=dossier_id, _anchor="evidence"))
+
+
+@bp.post("/<int:dossier_id>/evidence/<int:evidence_id>/remove")
+@login_required
+def remove_evidence(dossier_id: int, evidence_id: int) -> ResponseReturnValue:
+    rt = runtime()
+    dossier = rt.service.get_dossier(g.actor, dossier_id)
+    try:
+        record = rt.service.remove_evidence(g.actor, dossier.id, evidence_id)
+    except PermissionDenied as exc:
+        flash(error_text(exc), "error")
+        return render_dossier(dossier_id, upload_error=error_text(exc), status=403)
+    flash(_("Đã gỡ tệp %(name)s khỏi hồ sơ.", name=record["filename"]), "success")
+    return redirect(url_for("dossiers.detail", dossier_id=dossier_id, _anchor="evidence"))
+
+
 @bp.get("/<int:dossier_id>/evidence/<int:evidence_id>")
 @login_required
 def download_evidence(dossier_id: int, evidence_id: int) -> ResponseReturnValue:
@@ -245,6 +304,36 @@ def download_evidence(dossier_id: int, evidence_id: int) -> ResponseReturnValue:
     return send_file(path, mimetype=record["mime"], as_attachment=True, download_name=record["filename"])
 
 
+def _confirm_page(
+    dossier: Any, transition: Any, *, comment: str | None = None, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
+    """The page that asks before an irreversible step, saying what it does (GOV.UK: confirm, then act)."""
+    rt = runtime()
+    workflow = rt.pinned(g.actor, dossier).workflow
+    target = workflow.states.get(transition.target)
+    return render_template(
+        "dossier_confirm.html",
+        d=dossier,
+        t=transition,
+        target=target,
+        ends=workflow.is_terminal(transition.target),
+        comment=comment or "",
+        error=error,
+    ), status
+
+
+@bp.get("/<int:dossier_id>/actions/<transition_id>/confirm")
+@login_required
+def confirm(dossier_id: int, transition_id: str) -> ResponseReturnValue:
+    rt = runtime()
+    dossier = rt.service.get_dossier(g.actor, dossier_id)
+    transition = rt.pinned(g.actor, dossier).workflow.transition(transition_id)
+    mine = {a.id for a in rt.service.todo(g.actor, dossier.id).actions if a.allowed}
+    if transition is None or transition_id not in mine:
+        abort(404)  # only a step the reader can take now is confirmed
+    return _confirm_page(dossier, transition)
+
+
 @bp.post("/<int:dossier_id>/actions/<transition_id>")
 @login_required
 def fire(dossier_id: int, transition_id: str) -> ResponseReturnValue:
@@ -252,18 +341,24 @@ def fire(dossier_id: int, transition_id: str) -> ResponseReturnValue:
     dossier = rt.service.get_dossier(g.actor, dossier_id)
     comment = request.form.get("comment", "").strip() or None  # its length is the service's to refuse
     expected = _int_or_none(request.form.get("version"))
+    transition = rt.pinned(g.actor, dossier).workflow.transition(transition_id)
+    destructive = transition is not None and transition.kind == "destructive"
+    if destructive and request.form.get("confirmed") != "yes":
+        # Never fired from the dossier page directly: the confirmation page says what it does first.
+        return redirect(url_for("dossiers.confirm", dossier_id=dossier_id, transition_id=transition_id))
     try:
         after = rt.service.fire(
             g.actor, dossier.id, transition_id, comment=comment, expected_version=expected
         )
     except (PermissionDenied, TransitionNotAllowed) as exc:
-        pinned = rt.pinned(g.actor, dossier)
-        refused = SimpleNamespace(id=transition_id, reason=exc.reason, message=error_text(exc))
-        message = reason_text(refused, pinned.workflow, rt.forms_in(pinned))
-        flash(message, "error")
+        message = error_text(exc)
         status = 403 if isinstance(exc, PermissionDenied) else 422
+        if destructive and exc.reason == "comment":
+            return _confirm_page(dossier, transition, comment=comment, error=message, status=status)
+        flash(message, "error")
+        missing = exc.details.get("missing", [])
         return render_dossier(
-            dossier_id, action_error=(transition_id, message), typed_comment=comment, status=status
+            dossier_id, action_error=(transition_id, message, missing), typed_comment=comment, status=status
         )
     except Conflict:
         flash(_("Hồ sơ vừa được người khác thay đổi; hãy xem lại trước khi thao tác."), "error")

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, url_for
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 
 from web.auth import login_required
 from web.runtime import runtime
@@ -24,10 +30,28 @@ def favicon() -> ResponseReturnValue:
     response = current_app.send_static_file("favicon.svg")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
+def _due(d: Any) -> dt.date:
+    running = [c.due_on for c in d.clocks if c.stopped_on is None and c.due_on is not None]
+    return min(running) if running else dt.date.max
+
+
+# The orders a work list can be read in (the service's own order is overdue first, then oldest).
+SORTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
+    "deadline": (_l("Hạn gần nhất"), lambda d: (not d.overdue, _due(d), d.updated_at)),
+    "waiting": (_l("Chờ lâu nhất"), lambda d: d.updated_at),
+    "newest": (_l("Mới thay đổi"), lambda d: -d.updated_at.timestamp()),
+    "product": (_l("Tên sản phẩm"), lambda d: d.product_name.casefold()),
+}
 
 
 @bp.get("/work")
 @login_required
 def my_work() -> ResponseReturnValue:
     items = runtime().service.my_work(g.actor)
-    return render_template("my_work.html", items=items)
+    sort = request.args.get("sort", "deadline")
+    if sort not in SORTS:
+        sort = "deadline"
+    items = sorted(items, key=SORTS[sort][1])
+    return render_template(
+        "my_work.html", items=items, sort=sort, sorts=[(key, label) for key, (label, _key) in SORTS.items()]
+    )
