@@ -19,7 +19,7 @@ from engine.errors import InvalidForm, NotFound
 from engine.messages import say
 from engine.permissions import Actor, may_upload
 from engine.service.base import Loaded
-from engine.service.dossiers import DossierUseCases, _deny
+from engine.service.dossiers import DossierUseCases, _content_problem, _deny
 from engine.storage.repository import Repository
 
 
@@ -51,10 +51,14 @@ class EvidenceUseCases(DossierUseCases):
     ) -> dict[str, Any]:
         """Put a new file in place of an attached one (same document type); returns the new record."""
         now = self.now()
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        # The content is read before the write transaction, as attach_evidence does.
+        content = _content_problem(filename, mime, data) if data and mime in self.evidence_types else None
         with self._tx() as repo:
             loaded, old = self._evidence_record(repo, actor, dossier_id, evidence_id)
-            mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-            problems = self._evidence_problems(loaded.pinned, old["document_type"], filename, data, mime)
+            problems = self._evidence_problems(
+                loaded.pinned, old["document_type"], filename, data, mime, content
+            )
             if problems:
                 raise InvalidForm(say("evidence.not_attached"), problems)
             self._check_version(loaded.row, expected_version)

@@ -266,7 +266,7 @@ class FiringUseCases(DossierUseCases):
         check = check_answers(
             form,
             dict(saved["answers"]) if saved else shown,
-            dossier=self.dossier_namespace(loaded.row),
+            dossier=names.dossier_names(loaded.row),
             today=self.now().date(),
             units=loaded.pinned.units,
             evidence=cache["evidence"],

@@ -125,6 +125,8 @@ def sa_table(name: str, *columns: str) -> Any:
     from sqlalchemy import column, table
 
     return table(name, *(column(c) for c in columns))
+
+
 def test_revision_0004_dossierpage_fills_the_folded_search_text_of_existing_dossiers(engine: Any) -> None:
     import datetime as dt
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +29,8 @@ def favicon() -> ResponseReturnValue:
     response = current_app.send_static_file("favicon.svg")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
+
+
 def _due(d: Any) -> dt.date:
     running = [c.due_on for c in d.clocks if c.stopped_on is None and c.due_on is not None]
     return min(running) if running else dt.date.max
