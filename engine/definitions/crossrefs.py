@@ -92,7 +92,7 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
                 known = sorted(f.id for f in form.fields())
                 yield Finding("E206", ref.path, {"id": ref.id, "form": ref.context, "known": known})
         elif ref.kind == "evidence" and all(forms) and ref.id not in collected:
-            yield Finding("W003", ref.path, {"id": ref.id})
+            yield Finding("E230", ref.path, {"id": ref.id, "known": sorted(d for d in collected if d)})
         elif ref.kind in ("member", "chair", "sheet") and roleset is not None:
             yield from _council_ref(wf, ref, roleset, r)
 
