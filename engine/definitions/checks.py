@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine import context, expressions
+from engine import context, expressions, uploads
 from engine.definitions.expression_checks import attribute_refs, check_expression
 from engine.definitions.model import EFFECTS
 from engine.definitions.yamlread import Finding, Path
@@ -327,6 +327,11 @@ def _check_field(field: dict[str, Any], path: Path, known: list[str]) -> Iterato
         yield Finding(
             "E217", path, {"id": field["id"], "type": ftype, "reason": "no 'document' (evidence type)"}
         )
+    if ftype == "evidence":
+        for k, ext in enumerate(field.get("accept", [])):
+            if uploads.normalise(ext) not in uploads.UPLOAD_TYPES:
+                params = {"value": ext, "id": field["id"], "known": list(uploads.UPLOAD_TYPES)}
+                yield Finding("E231", (*path, "accept", k), params)
     low, high = field.get("min"), field.get("max")
     if ftype == "date":
         for key in ("min", "max"):

@@ -155,6 +155,10 @@ CODES: dict[str, Message] = {
                "Evidence '{id}' is required but no form of the workflow collects it: no form offers a place to upload it",
                "Thêm một trường kiểu evidence với document: {id} vào một biểu mẫu của quy trình, hoặc sửa mã. Biểu mẫu thu: {known}.",
                "Add an evidence field with document: {id} to one of the workflow's forms, or fix the id. Collected: {known}."),
+    "E231": _m("Trường '{id}' nhận tệp loại '{value}', nhưng không bao giờ được phép tải lên loại này",
+               "Field '{id}' accepts '{value}' files, but uploads of that type are never allowed",
+               "Chỉ dùng các loại tệp được phép tải lên (engine/uploads.py, thiết lập UPLOAD_EXTENSIONS): {known}.",
+               "Use only the file types uploads allow (engine/uploads.py, the UPLOAD_EXTENSIONS setting): {known}."),
     # --- E3xx: expressions ---------------------------------------------------------------
     "E301": _m("Biểu thức {where} sai cú pháp: {detail}", "Expression in {where} does not compile: {detail}",
                "Biểu thức theo cú pháp Jinja2, ví dụ: dossier.kind == 'first'.",
