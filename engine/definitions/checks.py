@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine import context, expressions, uploads
+from engine import context, expressions, permissions, uploads
 from engine.definitions.expression_checks import attribute_refs, check_expression
 from engine.definitions.model import EFFECTS
 from engine.definitions.yamlread import Finding, Path
@@ -139,6 +139,7 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     yield from duplicates(
         ((d["id"], ("duties", i, "id")) for i, d in enumerate(data.get("duties", []))), "duty"
     )
+    yield from _check_duty_actions(data.get("duties", []))
     for key, where in (("product_code", "product_code"),):
         if data.get(key):
             yield from check_expression(data[key], expressions.TEMPLATE_NAMES, (key,), where, template=True)
@@ -154,6 +155,18 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         refs.append(Ref("regime", data["scoring_forms"]["regime"], ("scoring_forms", "regime")))
     for i, form_id in enumerate(data.get("forms", [])):
         refs.append(Ref("form", form_id, ("forms", i)))
+
+
+def _check_duty_actions(duties: list[dict[str, Any]]) -> Iterator[Finding]:
+    """A duty's `actions` that nothing reads: all of a different_actor's, and permissions a
+    not_member_of_producer duty cannot withhold (engine/permissions.py checks only some)."""
+    for i, duty in enumerate(duties):
+        effective = permissions.MEMBER_DUTY_ACTIONS if duty["rule"] == "not_member_of_producer" else ()
+        for j, action in enumerate(duty.get("actions", [])):
+            if action not in effective:
+                params = {"id": duty["id"], "rule": duty["rule"], "action": action,
+                          "known": list(permissions.MEMBER_DUTY_ACTIONS)}  # fmt: skip
+                yield Finding("E232", ("duties", i, "actions", j), params)
 
 
 def _check_clocks(clocks: dict[str, Any], transitions: list[dict[str, Any]]) -> Iterator[Finding]:

@@ -159,6 +159,10 @@ CODES: dict[str, Message] = {
                "Field '{id}' accepts '{value}' files, but uploads of that type are never allowed",
                "Chỉ dùng các loại tệp được phép tải lên (engine/uploads.py, thiết lập UPLOAD_EXTENSIONS): {known}.",
                "Use only the file types uploads allow (engine/uploads.py, the UPLOAD_EXTENSIONS setting): {known}."),
+    "E232": _m("Nghĩa vụ '{id}' ({rule}): hành động '{action}' trong 'actions' không có tác dụng",
+               "Duty '{id}' ({rule}): action '{action}' in 'actions' has no effect",
+               "different_actor chỉ đọc 'transitions'; not_member_of_producer chỉ chặn được: {known}. Xóa hành động này.",
+               "different_actor reads only 'transitions'; not_member_of_producer can withhold only: {known}. Remove the action."),
     # --- E3xx: expressions ---------------------------------------------------------------
     "E301": _m("Biểu thức {where} sai cú pháp: {detail}", "Expression in {where} does not compile: {detail}",
                "Biểu thức theo cú pháp Jinja2, ví dụ: dossier.kind == 'first'.",
