@@ -53,6 +53,7 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
         yield from _editing(d)
         yield from _sittings(d, r)
         yield from _groups(d, r)
+        yield from _borrowed_assessors(d, r)
     elif isinstance(d, m.Form):
         yield from _form(d, entry.refs, r)
     elif isinstance(d, m.ScoringForm):
@@ -125,6 +126,28 @@ def _groups(wf: m.Workflow, r: Resolver) -> Iterator[Finding]:
             if product_set.group not in wf.product_groups:
                 params = {"id": product_set.group, "form": sf.id, "known": sorted(wf.product_groups)}
                 yield Finding("W013", ("product_groups",), params, at_key=True, severity="warning")
+
+
+def _borrowed_assessors(wf: m.Workflow, r: Resolver) -> Iterator[Finding]:
+    """A workflow that scores with another workflow's regime (a variant) has a role for each of its
+    assessors, with `score`; the regime's own workflow is checked from the scoring form (E204/E221)."""
+    roleset: m.RoleSet | None = r.get("roles", wf.roles)
+    if roleset is None or not wf.scoring_regime or wf.scoring_regime == wf.id:
+        return
+    used: dict[str, list[str]] = {}
+    for sf in _regime_forms(wf, r):
+        for role in sorted({sf.default_assessor, *sf.assessors()}):
+            used.setdefault(role, []).append(sf.id)
+    for role, forms in used.items():
+        if role not in roleset.roles or "score" not in roleset.roles[role].can:
+            params = {
+                "id": wf.id,
+                "regime": wf.scoring_regime,
+                "role": role,
+                "roles": roleset.id,
+                "forms": forms,
+            }
+            yield Finding("E233", ("scoring_forms", "regime"), params)
 
 
 def _regime_forms(wf: m.Workflow, r: Resolver) -> list[m.ScoringForm]:

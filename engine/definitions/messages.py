@@ -163,6 +163,10 @@ CODES: dict[str, Message] = {
                "Duty '{id}' ({rule}): action '{action}' in 'actions' has no effect",
                "different_actor chỉ đọc 'transitions'; not_member_of_producer chỉ chặn được: {known}. Xóa hành động này.",
                "different_actor reads only 'transitions'; not_member_of_producer can withhold only: {known}. Remove the action."),
+    "E233": _m("Quy trình '{id}' chấm theo phiếu của chế độ '{regime}', có tiêu chí do '{role}' chấm, nhưng tệp vai trò '{roles}' không có vai trò này với quyền 'score'",
+               "Workflow '{id}' scores with the forms of regime '{regime}', whose criteria '{role}' assesses, but roles file '{roles}' has no such role with 'score'",
+               "Thêm vai trò '{role}' (can: [score, …]) vào '{roles}', hoặc dùng chế độ chấm điểm có người chấm mà quy trình có. Phiếu chấm: {forms}.",
+               "Add role '{role}' (can: [score, …]) to '{roles}', or score with a regime whose assessors the workflow has. Scoring forms: {forms}."),
     # --- E3xx: expressions ---------------------------------------------------------------
     "E301": _m("Biểu thức {where} sai cú pháp: {detail}", "Expression in {where} does not compile: {detail}",
                "Biểu thức theo cú pháp Jinja2, ví dụ: dossier.kind == 'first'.",
