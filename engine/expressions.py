@@ -70,13 +70,49 @@ def check(source: str, allowed: frozenset[str], *, template: bool = False) -> li
     except (UndefinedError, SecurityError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         return [ExpressionIssue("E301", f"{type(exc).__name__}: {exc}")]
     issues = [ExpressionIssue("E302", f"unknown name '{name}'") for name in sorted(undeclared - allowed)]
+    issues.extend(private_access(tree))
+    return issues
+
+
+# Filters and tests that read an attribute named by a string: (positional index, keyword).
+_ATTRIBUTE_ARGUMENTS: dict[str, tuple[int | None, str | None]] = {
+    "attr": (0, None), "selectattr": (0, None), "rejectattr": (0, None), "groupby": (0, "attribute"),
+    "map": (None, "attribute"), "sort": (None, "attribute"), "sum": (None, "attribute"),
+    "min": (None, "attribute"), "max": (None, "attribute"), "unique": (None, "attribute"),
+}  # fmt: skip
+
+
+def private_access(tree: nodes.Node) -> list[ExpressionIssue]:
+    """E303 for every private attribute read: `x.__class__`, `x['_y']`, and through a filter,
+    `x|attr('__class__')`, `xs|map(attribute='__class__')`, `xs|map('attr', '_y')`,
+    `xs|selectattr('a.__dict__')` (a dotted attribute reads each part)."""
+    found: list[str] = []
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         attr = getattr(node, "attr", None)
         if attr is None and isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
             attr = node.arg.value
-        if isinstance(attr, str) and attr.startswith("_"):
-            issues.append(ExpressionIssue("E303", f"access to private attribute '{attr}'"))
-    return issues
+        if isinstance(attr, str):
+            found.append(attr)
+    for call in tree.find_all((nodes.Filter, nodes.Test)):
+        assert isinstance(call, nodes.Filter | nodes.Test)
+        position, keyword = _ATTRIBUTE_ARGUMENTS.get(call.name, (None, None))
+        named = [call.args[position]] if position is not None and len(call.args) > position else []
+        named += [k.value for k in call.kwargs if keyword and k.key == keyword]
+        if (
+            call.name == "map"
+            and call.args
+            and isinstance(call.args[0], nodes.Const)
+            and call.args[0].value == "attr"
+        ):
+            named += call.args[1:2]
+        for arg in named:
+            if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+                found.extend(str(arg.value).split("."))
+    return [
+        ExpressionIssue("E303", f"access to private attribute '{attr}'")
+        for attr in found
+        if attr.startswith("_")
+    ]
 
 
 @lru_cache(maxsize=4096)

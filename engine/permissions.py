@@ -107,6 +107,11 @@ def visible(actor: Actor, roleset: RoleSet, dossier: DossierFacts) -> bool:
     return any(in_scope(actor, role, dossier) for role in roles_of(actor, roleset))
 
 
+# The permissions a `not_member_of_producer` duty's `actions` can withhold: the ones checked here
+# against a dossier with its workflow. view, chair, audit and administer never are (validate: E232).
+MEMBER_DUTY_ACTIONS = ("edit_forms", "upload_evidence", "score", "fire")
+
+
 def _member_duties(workflow: Workflow | None, action: str, transition: str | None = None) -> list[Duty]:
     if workflow is None:
         return []

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from engine import uploads
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "demo", "test", "production")
 
@@ -26,8 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "DEFINITIONS_PATHS": [str(PROJECT_ROOT / "workflows"), str(PROJECT_ROOT / "forms")],
     "EVIDENCE_DIR": None,  # default: <instance>/evidence
     "MAX_UPLOAD_MB": 10,
-    # Evidence files people actually hold: scans, photos and office documents.
-    "UPLOAD_EXTENSIONS": ["pdf", "jpg", "jpeg", "png", "webp", "docx", "xlsx", "odt", "ods", "txt", "csv"],
+    "UPLOAD_EXTENSIONS": list(uploads.UPLOAD_TYPES),  # the list `validate` checks `accept:` against
     "LANGUAGES": ["vi", "en"],
     "DEFAULT_LANGUAGE": "vi",
     "PER_PAGE": 25,
@@ -107,7 +108,7 @@ def _finish(app: Flask) -> None:
         raise ConfigError(f"MAX_UPLOAD_MB={cfg['MAX_UPLOAD_MB']!r} is not a number.") from exc
     # Room for the other fields of the form besides the file itself.
     cfg["MAX_CONTENT_LENGTH"] = int(max_mb * 1024 * 1024) + 64 * 1024
-    cfg["UPLOAD_EXTENSIONS"] = [str(e).lower().lstrip(".") for e in cfg["UPLOAD_EXTENSIONS"]]
+    cfg["UPLOAD_EXTENSIONS"] = [uploads.normalise(str(e)) for e in cfg["UPLOAD_EXTENSIONS"]]
     _check_timezone(str(cfg["TIMEZONE"]))
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine import context, expressions
+from engine import context, expressions, permissions, uploads
 from engine.definitions.expression_checks import attribute_refs, check_expression
 from engine.definitions.model import EFFECTS
 from engine.definitions.yamlread import Finding, Path
@@ -143,6 +143,7 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     yield from duplicates(
         ((d["id"], ("duties", i, "id")) for i, d in enumerate(data.get("duties", []))), "duty"
     )
+    yield from _check_duty_actions(data.get("duties", []))
     for key, where in (("product_code", "product_code"),):
         if data.get(key):
             yield from check_expression(data[key], expressions.TEMPLATE_NAMES, (key,), where, template=True)
@@ -160,6 +161,18 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         refs.append(Ref("form", form_id, ("forms", i)))
     for i, role in enumerate(data.get("filing", {}).get("backdate", {}).get("roles", [])):
         refs.append(Ref("role", role, ("filing", "backdate", "roles", i)))
+
+
+def _check_duty_actions(duties: list[dict[str, Any]]) -> Iterator[Finding]:
+    """A duty's `actions` that nothing reads: all of a different_actor's, and permissions a
+    not_member_of_producer duty cannot withhold (engine/permissions.py checks only some)."""
+    for i, duty in enumerate(duties):
+        effective = permissions.MEMBER_DUTY_ACTIONS if duty["rule"] == "not_member_of_producer" else ()
+        for j, action in enumerate(duty.get("actions", [])):
+            if action not in effective:
+                params = {"id": duty["id"], "rule": duty["rule"], "action": action,
+                          "known": list(permissions.MEMBER_DUTY_ACTIONS)}  # fmt: skip
+                yield Finding("E232", ("duties", i, "actions", j), params)
 
 
 def _check_clocks(clocks: dict[str, Any], transitions: list[dict[str, Any]]) -> Iterator[Finding]:
@@ -386,6 +399,11 @@ def _check_field(field: dict[str, Any], path: Path, known: list[str]) -> Iterato
         yield Finding(
             "E217", path, {"id": field["id"], "type": ftype, "reason": "no 'document' (evidence type)"}
         )
+    if ftype == "evidence":
+        for k, ext in enumerate(field.get("accept", [])):
+            if uploads.normalise(ext) not in uploads.UPLOAD_TYPES:
+                params = {"value": ext, "id": field["id"], "known": list(uploads.UPLOAD_TYPES)}
+                yield Finding("E231", (*path, "accept", k), params)
     low, high = field.get("min"), field.get("max")
     if ftype == "date":
         for key in ("min", "max"):

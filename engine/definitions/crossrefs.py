@@ -55,6 +55,7 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
         yield from _sittings(d, r)
         yield from _groups(d, r)
         yield from _cycle(d)
+        yield from _borrowed_assessors(d, r)
     elif isinstance(d, m.Form):
         yield from _form(d, entry.refs, r)
     elif isinstance(d, m.ScoringForm):
@@ -96,7 +97,7 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
                 known = sorted(f.id for f in form.fields())
                 yield Finding("E206", ref.path, {"id": ref.id, "form": ref.context, "known": known})
         elif ref.kind == "evidence" and all(forms) and ref.id not in collected:
-            yield Finding("W003", ref.path, {"id": ref.id})
+            yield Finding("E230", ref.path, {"id": ref.id, "known": sorted(d for d in collected if d)})
         elif ref.kind in ("member", "chair", "sheet") and roleset is not None:
             yield from _council_ref(wf, ref, roleset, r)
 
@@ -143,6 +144,26 @@ def _cycle(wf: m.Workflow) -> Iterator[Finding]:
         if state.step not in declared:
             params = {"id": state.id, "step": state.step, "steps": declared}
             yield Finding("E229", (*_state_path(wf, state.id), "step"), params)
+def _borrowed_assessors(wf: m.Workflow, r: Resolver) -> Iterator[Finding]:
+    """A workflow that scores with another workflow's regime (a variant) has a role for each of its
+    assessors, with `score`; the regime's own workflow is checked from the scoring form (E204/E221)."""
+    roleset: m.RoleSet | None = r.get("roles", wf.roles)
+    if roleset is None or not wf.scoring_regime or wf.scoring_regime == wf.id:
+        return
+    used: dict[str, list[str]] = {}
+    for sf in _regime_forms(wf, r):
+        for role in sorted({sf.default_assessor, *sf.assessors()}):
+            used.setdefault(role, []).append(sf.id)
+    for role, forms in used.items():
+        if role not in roleset.roles or "score" not in roleset.roles[role].can:
+            params = {
+                "id": wf.id,
+                "regime": wf.scoring_regime,
+                "role": role,
+                "roles": roleset.id,
+                "forms": forms,
+            }
+            yield Finding("E233", ("scoring_forms", "regime"), params)
 
 
 def _regime_forms(wf: m.Workflow, r: Resolver) -> list[m.ScoringForm]:

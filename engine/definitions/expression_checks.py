@@ -76,12 +76,7 @@ def _expression_issues(
     issues = [
         expressions.ExpressionIssue("E302", f"unknown name '{name}'") for name in sorted(loaded - allowed)
     ]
-    for access in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        attr = getattr(access, "attr", None)
-        if attr is None and isinstance(access, nodes.Getitem) and isinstance(access.arg, nodes.Const):
-            attr = access.arg.value
-        if isinstance(attr, str) and attr.startswith("_"):
-            issues.append(expressions.ExpressionIssue("E303", f"access to private attribute '{attr}'"))
+    issues.extend(expressions.private_access(tree))
     return issues
 
 

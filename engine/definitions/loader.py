@@ -9,6 +9,7 @@ them and re-validates nothing; the cheap checks across files always run.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import gc
 import hashlib
@@ -232,7 +233,9 @@ def _process(
     refs: list[checks.Ref] = []
     definition: Any = None
     deps: tuple[tuple[str, str], ...] = ()
-    if not structural:
+    if structural:
+        findings.extend(_semantic_despite(kind, data, structural))
+    else:
         findings.extend(_semantic(kind, data, refs))
         if kind == "scoring_form":
             findings = list(_apply_discrepancies(data, findings))
@@ -278,6 +281,25 @@ def _semantic(kind: str, data: dict[str, Any], refs: list[checks.Ref]) -> Iterat
     check = _CHECKS.get(kind)
     if check is not None:
         yield from check(data, refs)
+
+
+def _semantic_despite(kind: str, data: dict[str, Any], structural: list[Finding]) -> list[Finding]:
+    """The semantic problems too, in the same run, when the structure allows it: when every
+    structural problem is an unknown key (E110), nothing reads those keys, so the file without
+    them is what the semantic checks will see once they are fixed. Any other structural problem
+    (a missing key, a wrong type) could make them report what is not wrong, so they wait."""
+    if any(f.code != "E110" for f in structural):
+        return []
+    pruned = copy.deepcopy(data)
+    for f in structural:
+        parent: Any = pruned
+        for step in f.path[:-1]:
+            parent = parent[step]
+        parent.pop(f.path[-1], None)
+    if schema.validate(kind, pruned):  # pragma: no cover - unknown keys never hide another problem
+        return []
+    found = list(_semantic(kind, pruned, []))
+    return list(_apply_discrepancies(pruned, found)) if kind == "scoring_form" else found
 
 
 def _apply_discrepancies(data: dict[str, Any], findings: list[Finding]) -> Iterator[Finding]:

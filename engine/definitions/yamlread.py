@@ -174,7 +174,8 @@ class _Builder:
         self.findings = findings
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.stack: list[_Frame] = []
-        self.nodes = 0
+        self.nodes = 0  # every scalar, mapping and sequence once, and each alias as what it repeats
+        self.aliased = False
         self.documents = 0
         self.root: Any = _NO_VALUE
 
@@ -253,7 +254,7 @@ class _Builder:
             if frame.merges:
                 _apply_merges(frame.container, frame.merges)
             self._anchor(frame.anchor, frame.container, frame.nodes)
-            self._add(frame.container, frame.nodes, event)
+            self._add(frame.container, frame.nodes, event, new=1)  # its children were counted already
         elif kind is yaml.AliasEvent:
             if event.anchor not in self.anchors:
                 raise _Abort(
@@ -262,6 +263,7 @@ class _Builder:
                     )
                 )
             value, count = self.anchors[event.anchor]
+            self.aliased = True
             self._add(value, count, event)
         elif kind is yaml.DocumentStartEvent:
             self.documents += 1
@@ -290,11 +292,14 @@ class _Builder:
             raise self._too_many(event)
 
     def _too_many(self, event: Any) -> _Abort:
+        if not self.aliased:  # blame aliases only when the file has some
+            return _Abort(Finding("E121", (), {"limit": MAX_NODES}, *event_mark(event)))
         reason = f"more than {MAX_NODES} nodes after alias expansion"
         return _Abort(Finding("E105", (), {"reason": reason}, *event_mark(event)))
 
-    def _add(self, value: Any, count: int, event: Any) -> None:
-        self._count(count, event)
+    def _add(self, value: Any, count: int, event: Any, new: int | None = None) -> None:
+        """Put a value of `count` nodes into the open container; `new` of them are not counted yet."""
+        self._count(count if new is None else new, event)
         if not self.stack:
             self.root = value
             return

@@ -105,6 +105,27 @@ def test_a_recursive_alias_is_refused() -> None:
     assert codes(load_text("kind: roles\nid: r\nroles: &a [*a]\n", "r.yaml")) == ["E105"]
 
 
+def test_the_node_limit_counts_each_node_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nesting does not multiply the count: 300 scalars three lists deep are about 300 nodes."""
+    monkeypatch.setattr(yamlread, "MAX_NODES", 400)
+    nested = "v: [[[" + ", ".join(["1"] * 300) + "]]]\n"
+    assert yamlread.parse(nested).findings == []
+    flat = "v: [" + ", ".join(["1"] * 401) + "]\n"
+    assert [f.code for f in yamlread.parse(flat).findings] == ["E121"]
+
+
+def test_too_many_nodes_blames_aliases_only_when_the_file_has_some(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlread, "MAX_NODES", 400)
+    plain = "kind: roles\nid: r\nroles: [" + ", ".join(["x"] * 500) + "]\n"
+    result = load_text(plain, "r.yaml", lang="en")
+    assert codes(result) == ["E121"] and "alias" not in result.problems[0].message
+    aliased = (
+        "kind: roles\nid: r\na: &a [" + ", ".join(["x"] * 50) + "]\nb: [" + ", ".join(["*a"] * 10) + "]\n"
+    )
+    result = load_text(aliased, "r.yaml", lang="en")
+    assert codes(result) == ["E105"] and "alias" in result.problems[0].message
+
+
 def test_problems_point_at_the_offending_value_or_key() -> None:
     text = "kind: roles\nid: r\nroles:\n  p:\n    label: P\n    scope: own\n    can: [view, fly]\n    colour: red\n"
     result = load_text(text, "r.yaml", lang="en")
