@@ -144,6 +144,8 @@ def _cycle(wf: m.Workflow) -> Iterator[Finding]:
         if state.step not in declared:
             params = {"id": state.id, "step": state.step, "steps": declared}
             yield Finding("E229", (*_state_path(wf, state.id), "step"), params)
+
+
 def _borrowed_assessors(wf: m.Workflow, r: Resolver) -> Iterator[Finding]:
     """A workflow that scores with another workflow's regime (a variant) has a role for each of its
     assessors, with `score`; the regime's own workflow is checked from the scoring form (E204/E221)."""
