@@ -336,6 +336,25 @@ CATALOG: dict[str, tuple[str, str]] = {
     "consistency.field_dossier": _t("hồ sơ", "dossier"),
     "consistency.field_expires_on": _t("ngày hết hạn", "expiry date"),
     "consistency.none": _t("không có", "none"),
+    "consistency.record_unrecorded": _t(
+        "Bản ghi {record} của sổ {register} không có sự kiện nào trong nhật ký: nó được thêm thẳng vào cơ sở dữ liệu.",
+        "Record {record} of register {register} has no event in the log: it was added to the database directly.",
+    ),
+    "consistency.record_status": _t(
+        "Bản ghi {record} của sổ {register} đang «{found}», nhưng sự kiện cuối của nó (số {seq}) để nó «{expected}».",
+        "Record {record} of register {register} is '{found}', but its last event ({seq}) left it '{expected}'.",
+    ),
+    "consistency.record_changed": _t(
+        "Bản ghi {record} của sổ {register}: nội dung khác với nội dung sự kiện cuối (số {seq}) đã niêm phong: "
+        "bị sửa mà không có sự kiện.",
+        "Record {record} of register {register}: its values differ from those its last event ({seq}) sealed: "
+        "changed without an event.",
+    ),
+    "consistency.record_missing": _t(
+        "Nhật ký có sự kiện (số {seq}) của bản ghi {record} (sổ {register}), nhưng bản ghi không còn trong cơ sở dữ liệu.",
+        "The log has events (event {seq}) of record {record} (register {register}), but the record is no longer in the "
+        "database.",
+    ),
     # --- registers and their records ------------------------------------------------------
     "register.not_found": _t("Không có sổ {register}.", "No register {register}."),
     "record.not_found": _t(

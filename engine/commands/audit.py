@@ -136,14 +136,17 @@ def consistency(args: argparse.Namespace) -> int:
     if report is None:
         return 1
     if args.format == "json":
-        print(json.dumps({"ok": report.ok, "dossiers": report.dossiers,
+        print(json.dumps({"ok": report.ok, "dossiers": report.dossiers, "records": report.records,
                           "differences": [d.as_dict() for d in report.differences]}, ensure_ascii=False))  # fmt: skip
     elif report.ok:
-        print(f"consistent: {report.dossiers} dossiers say what their events say")
+        print(
+            f"consistent: {report.dossiers} dossiers and {report.records} records say what their events say"
+        )
     else:
         for d in report.differences:
             print(d.text("en"), file=sys.stderr)
-        print(f"{len(report.differences)} differences in {report.dossiers} dossiers", file=sys.stderr)
+        print(f"{len(report.differences)} differences in {report.dossiers} dossiers and {report.records} records",
+              file=sys.stderr)  # fmt: skip
     return 0 if report.ok else 1
 
 

@@ -10,8 +10,11 @@ by SQL without an event. This replays every event on a dossier, in seq order, an
 - the certificates: each `issue_certificate` effect (number, dossier, stars, expiry), then
   `revoke_certificate` (revoked) and `expire_certificate` (superseded), against the
   certificates table, both ways;
-- the evidence: each `attach_evidence` event (id, checksum) against the evidence table, both
-  ways, and the file on disk (present, and its SHA-256 equal to the recorded one).
+- the evidence: each `attach_evidence` event (id, checksum), then `replace_evidence` (the old
+  row goes, the new one comes) and `remove_evidence`, against the evidence table, both ways, and
+  the file on disk (present, and its SHA-256 equal to the recorded one);
+- the records of the registers: the last event of each record (create, edit, archive, restore)
+  against the record's status and the SHA-256 of its values (`values_digest`), both ways.
 
 A plain function over a transaction factory: `ocopflow audit consistency` and the auditors'
 page call it. Run `ocopflow audit verify` too: this trusts the events it replays.
@@ -54,6 +57,7 @@ class ConsistencyReport:
     dossiers: int
     differences: tuple[Difference, ...]
     checked_at: dt.datetime | None = None
+    records: int = 0
 
     @property
     def ok(self) -> bool:
@@ -71,8 +75,13 @@ class _Expected:
     opened: bool = False
 
 
+RECORD_STATUS = {"record.create": "active", "record.edit": "active", "record.restore": "active",
+                 "record.archive": "archived"}  # fmt: skip
+
+
 @dataclass
 class _Replay:
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
     dossiers: dict[int, _Expected] = field(default_factory=dict)
     certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
     evidence: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -86,10 +95,23 @@ class _Replay:
             known.opened = True
             if "stars" in payload:
                 known.stars, known.stars_known = payload["stars"], True
-        elif action == "attach_evidence" and isinstance(payload.get("id"), int):
+        elif action in ("attach_evidence", "replace_evidence") and isinstance(payload.get("id"), int):
+            replaced = payload.get("replaced")
+            if isinstance(replaced, dict):
+                self.evidence.pop(replaced.get("id"), None)  # type: ignore[arg-type]
             self.evidence[payload["id"]] = {**payload, "dossier": dossier, "seq": seq}
+        elif action == "remove_evidence" and isinstance(payload.get("id"), int):
+            self.evidence.pop(payload["id"], None)
         for effect in payload.get("effects") or ():
             self.effect(seq, dossier, known, effect if isinstance(effect, dict) else {})
+
+    def record_event(self, seq: int, action: str, payload_text: str) -> None:
+        payload = _payload(payload_text)
+        record = payload.get("record")
+        if not isinstance(record, int):
+            return
+        self.records[record] = {"seq": seq, "status": RECORD_STATUS.get(action),
+                                "digest": payload.get("values_digest"), "register": payload.get("register")}  # fmt: skip
 
     def effect(self, seq: int, dossier: int, known: _Expected, effect: dict[str, Any]) -> None:
         name = effect.get("effect")
@@ -131,13 +153,39 @@ def check_consistency(transaction: Any, evidence_dir: Path) -> ConsistencyReport
             out.extend(_dossier(dossier, state, stars, replay.dossiers.get(dossier)))
         certificates = list(repo.certificate_stream())
         evidence = list(repo.evidence_stream())
+        for seq, action, payload in repo.record_event_stream():
+            replay.record_event(seq, action, payload)
+        records = list(repo.record_stream())
     for dossier, known in sorted(replay.dossiers.items()):
         if dossier not in seen:
             out.append(Difference(dossier, say("consistency.events_without_dossier", dossier=dossier,
                                                 seq=known.state_seq)))  # fmt: skip
     out.extend(_certificates(certificates, replay.certificates))
     out.extend(_evidence(evidence, replay.evidence, evidence_dir))
-    return ConsistencyReport(len(seen), tuple(out))
+    out.extend(_records(records, replay.records))
+    return ConsistencyReport(len(seen), tuple(out), records=len(records))
+
+
+def _records(rows: list[dict[str, Any]], expected: dict[int, dict[str, Any]]) -> Iterator[Difference]:
+    from engine.service.records import values_digest
+
+    stored = {int(r["id"]): r for r in rows}
+    for record_id, row in stored.items():
+        want = expected.get(record_id)
+        register = row["register_id"]
+        if want is None:
+            yield Difference(None, say("consistency.record_unrecorded", record=record_id, register=register))
+            continue
+        if want["status"] is not None and row["status"] != want["status"]:
+            yield Difference(None, say("consistency.record_status", record=record_id, register=register,
+                                       found=row["status"], expected=want["status"], seq=want["seq"]))  # fmt: skip
+        if want["digest"] is not None and values_digest(row["data"] or {}) != want["digest"]:
+            yield Difference(None, say("consistency.record_changed", record=record_id, register=register,
+                                       seq=want["seq"]))  # fmt: skip
+    for record_id, want in expected.items():
+        if record_id not in stored:
+            yield Difference(None, say("consistency.record_missing", record=record_id,
+                                       register=want.get("register") or "?", seq=want["seq"]))  # fmt: skip
 
 
 def _dossier(dossier: int, state: str, stars: int | None, known: _Expected | None) -> Iterator[Difference]:

@@ -100,7 +100,8 @@ def _terms(title: str, code: str | None) -> list[str]:
     return [*words, *([code.lower()[:100]] if code else [])]
 
 
-def _digest(values: Mapping[str, Any]) -> str:
+def values_digest(values: Mapping[str, Any]) -> str:
+    """The SHA-256 of a record's values as its audit events carry it (the consistency check recomputes it)."""
     text = json.dumps(as_dict(values), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -507,7 +508,7 @@ class RecordUseCases(ServiceBase):
         event = repo.append_event(
             at=now, actor=actor.id, action=action, definition_hash=sha,
             payload={"register": reg.id, "record": record_id, "code": code, "fields": fields,
-                     "values_digest": _digest(values)},
+                     "values_digest": values_digest(values)},
         )  # fmt: skip
         repo.link_event(event.seq, record_id)
 

@@ -1,4 +1,5 @@
-"""What the consistency check reads: every dossier event in seq order, and the rows it is compared with."""
+"""What the consistency check reads: every dossier and record event in seq order, and the rows it is
+compared with."""
 
 from __future__ import annotations
 
@@ -45,4 +46,18 @@ class ReplayReads:
         v = t.evidence.c
         q = select(v.id, v.dossier_id, v.filename, v.sha256).order_by(v.id)
         for row in self._stream(q):
+            yield dict(row._mapping)
+
+    def record_event_stream(self) -> Iterator[tuple[int, str, str]]:
+        """(seq, action, payload text) of every event on a register's record, in seq order. Read from
+        the chain itself (the payload names the record), not from record_events, which it does not seal."""
+        e = t.audit_events.c
+        q = select(e.seq, e.action, e.payload).where(e.dossier_id.is_(None), e.action.like("record.%"))
+        for row in self._stream(q.order_by(e.seq)):
+            yield int(row[0]), row[1], row[2]
+
+    def record_stream(self) -> Iterator[dict[str, Any]]:
+        """(id, register, status, data) of every record."""
+        r = t.records.c
+        for row in self._stream(select(r.id, r.register_id, r.status, r.data).order_by(r.id)):
             yield dict(row._mapping)

@@ -1,4 +1,4 @@
-"""PostgreSQL: the application runs under the role docs/security-audit.md sets up, and that role
+"""PostgreSQL: the application runs under the role docs/security.md (Audit trail) sets up, and that role
 cannot update, delete, truncate or unguard the audit tables, even with the triggers gone."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import fresh_catalog, is_postgres
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "security-audit.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="roles and grants are PostgreSQL's")
 

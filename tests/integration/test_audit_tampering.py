@@ -478,3 +478,71 @@ def test_every_event_the_service_stores_is_sealed_by_the_one_seal_of_engine_audi
 def _last_events(service, n):  # type: ignore[no-untyped-def]
     with service._tx(write=False) as repo:
         return repo.last_events(n)
+
+
+# --- records of the registers, and evidence replaced or removed through the service ---------
+
+
+@pytest.fixture
+def record(service, make_actor):  # type: ignore[no-untyped-def]
+    from tests.integration.test_records import producer_values
+
+    officer = make_actor("province1", ["province_officer"], area="80")
+    made = service.create_record(officer, "ocop-producers", producer_values())
+    service.update_record(officer, "ocop-producers", made.id, {**producer_values(), "name": "HTX Mới"},
+                          expected_version=made.version)  # fmt: skip
+    return made
+
+
+RECORD_CHANGES = {
+    "values": ("UPDATE records SET data = :data WHERE id = :r", "consistency.record_changed"),
+    "status": ("UPDATE records SET status = 'archived' WHERE id = :r", "consistency.record_status"),
+    "added": (
+        "INSERT INTO records (register_id, register_version, definition_hash, version, title, province_code, "
+        "commune_code, status, data, created_by, created_at, updated_by, updated_at) SELECT register_id, "
+        "register_version, definition_hash, 1, 'Thêm bằng SQL', province_code, commune_code, status, data, "
+        "created_by, created_at, updated_by, updated_at FROM records WHERE id = :r",
+        "consistency.record_unrecorded",
+    ),
+    "deleted": (
+        "DELETE FROM record_events WHERE record_id = :r; DELETE FROM record_facets WHERE record_id = :r; "
+        "DELETE FROM records WHERE id = :r",
+        "consistency.record_missing",
+    ),
+}
+
+
+def test_records_that_say_what_their_events_say_are_consistent(record, database_url, service, capsys):
+    status, report = consistency_cli(database_url, service, capsys)
+    assert (status, report["differences"]) == (0, [])
+
+
+@pytest.mark.parametrize("change", sorted(RECORD_CHANGES))
+def test_a_record_changed_without_an_event_is_reported(
+    record, database, database_url, service, capsys, change
+):
+    statements, code = RECORD_CHANGES[change]
+    for statement in statements.split("; "):
+        sql(database, statement, r=record.id, data=json.dumps({"name": "Đổi bằng SQL"}))
+    assert service.verify_audit().ok, "the chain itself is untouched"
+    status, report = consistency_cli(database_url, service, capsys)
+    found = [d for d in report["differences"] if d["code"] == code]
+    assert status == 1 and found and found[0]["vi"] and found[0]["en"]
+    if change != "added":
+        assert str(record.id) in found[0]["vi"]
+
+
+def test_evidence_replaced_and_removed_through_the_service_stays_consistent(
+    database_url, service, people, driver, open_dossier, capsys
+):
+    """The service's own replace and remove are events the check replays: the new file is not
+    'unrecorded', the old one not 'missing'."""
+    producer = people["producer1"]
+    dossier = open_dossier(filed_on=dt.date(2026, 7, 1))
+    driver.walk(dossier.id, ["preparing"])
+    first = service.attach_evidence(producer, dossier.id, "labour_list", "v1.pdf", b"%PDF-1.4 one")
+    second = service.replace_evidence(producer, dossier.id, first["id"], "v2.pdf", b"%PDF-1.4 two")
+    assert consistency_cli(database_url, service, capsys)[1]["differences"] == []
+    service.remove_evidence(producer, dossier.id, second["id"])
+    status, report = consistency_cli(database_url, service, capsys)
+    assert (status, report["differences"]) == (0, [])

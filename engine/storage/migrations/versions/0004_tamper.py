@@ -7,7 +7,7 @@ Create Date: 2026-12-03
 The triggers are a second line behind the hash chain and the checkpoints: they stop a
 mistaken or casual UPDATE/DELETE (and TRUNCATE on PostgreSQL). Whoever owns the tables can
 drop them; the documented way to run the app is under a role without UPDATE, DELETE and
-TRUNCATE on these tables (docs/security-audit.md).
+TRUNCATE on these tables (docs/security.md (Audit trail)).
 """
 
 from __future__ import annotations
