@@ -303,10 +303,7 @@ class DossierUseCases(ServiceBase):
     ) -> dict[str, Any]:
         """Store the file on disk by content hash and record it on the dossier."""
         now = self.now()
-        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        # Read the content before the write transaction: inflating an office file takes time
-        # that no other writer should wait for.
-        content = _content_problem(filename, mime, data) if data and mime in self.evidence_types else None
+        mime, content = self._read_upload(filename, data)
         with self._tx() as repo:
             loaded = self._load(repo, actor, dossier_id)
             pinned = loaded.pinned
@@ -315,27 +312,54 @@ class DossierUseCases(ServiceBase):
             )
             if not decision:
                 raise _deny(decision)
-            problems = self._evidence_problems(loaded.pinned, document_type, filename, data, mime, content)
-            if problems:
-                raise InvalidForm(say("evidence.not_attached"), problems)
-            self._check_version(loaded.row, expected_version)
-            digest = hashlib.sha256(data).hexdigest()
-            self._store_blob(digest, data)
-            row = loaded.row
-            repo.update_dossier(row["id"], row["version"], updated_at=now)
-            record = {
-                "document_type": document_type,
-                "filename": os.path.basename(filename),
-                "sha256": digest,
-                "size": len(data),
-                "mime": mime,
-            }
-            record["id"] = repo.add_evidence(
-                dossier_id=row["id"], uploaded_by=actor.id, uploaded_at=now, **record
+            record = self._write_evidence(
+                repo, actor, loaded, document_type, filename, data, (mime, content), expected_version, now
             )
             self.refresh_completeness(repo, loaded, document_type)
-            self.record_in_place(repo, actor, row, "attach_evidence", record, now)
+            self.record_in_place(repo, actor, loaded.row, "attach_evidence", record, now)
             return record
+
+    def _read_upload(self, filename: str, data: bytes) -> tuple[str, Message | None]:
+        """(type, content problem) of an upload. Read before the write transaction: inflating an office
+        file takes time that no other writer should wait for."""
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        return mime, (
+            _content_problem(filename, mime, data) if data and mime in self.evidence_types else None
+        )
+
+    def _write_evidence(
+        self,
+        repo: Repository,
+        actor: Actor,
+        loaded: Loaded,
+        document_type: str,
+        filename: str,
+        data: bytes,
+        read: tuple[str, Message | None],
+        expected_version: int | None,
+        now: dt.datetime,
+    ) -> dict[str, Any]:
+        """Check an upload, store its file (fsynced) and add its evidence row; the new record."""
+        mime, content = read
+        problems = self._evidence_problems(loaded.pinned, document_type, filename, data, mime, content)
+        if problems:
+            raise InvalidForm(say("evidence.not_attached"), problems)
+        self._check_version(loaded.row, expected_version)
+        digest = hashlib.sha256(data).hexdigest()
+        self._store_blob(digest, data)
+        row = loaded.row
+        repo.update_dossier(row["id"], row["version"], updated_at=now)
+        record: dict[str, Any] = {
+            "document_type": document_type,
+            "filename": os.path.basename(filename),
+            "sha256": digest,
+            "size": len(data),
+            "mime": mime,
+        }
+        record["id"] = repo.add_evidence(
+            dossier_id=row["id"], uploaded_by=actor.id, uploaded_at=now, **record
+        )
+        return record
 
     def refresh_completeness(self, repo: Repository, loaded: Loaded, document_type: str) -> None:
         """Re-check the saved forms whose evidence fields take `document_type` (the set of documents changed)."""

@@ -10,16 +10,13 @@ its only document is incomplete again (and one that gains it, complete).
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
-import os
 from typing import Any
 
-from engine.errors import InvalidForm, NotFound
+from engine.errors import NotFound
 from engine.messages import say
 from engine.permissions import Actor, may_upload
 from engine.service.base import Loaded
-from engine.service.dossiers import DossierUseCases, _content_problem, _deny
+from engine.service.dossiers import DossierUseCases, _deny
 from engine.storage.repository import Repository
 
 
@@ -51,34 +48,17 @@ class EvidenceUseCases(DossierUseCases):
     ) -> dict[str, Any]:
         """Put a new file in place of an attached one (same document type); returns the new record."""
         now = self.now()
-        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        # The content is read before the write transaction, as attach_evidence does.
-        content = _content_problem(filename, mime, data) if data and mime in self.evidence_types else None
+        read = self._read_upload(filename, data)
         with self._tx() as repo:
             loaded, old = self._evidence_record(repo, actor, dossier_id, evidence_id)
-            problems = self._evidence_problems(
-                loaded.pinned, old["document_type"], filename, data, mime, content
+            record = self._write_evidence(
+                repo, actor, loaded, old["document_type"], filename, data, read, expected_version, now
             )
-            if problems:
-                raise InvalidForm(say("evidence.not_attached"), problems)
-            self._check_version(loaded.row, expected_version)
-            digest = hashlib.sha256(data).hexdigest()
-            self._store_blob(digest, data)
-            row = loaded.row
-            repo.remove_evidence(row["id"], evidence_id)
-            repo.update_dossier(row["id"], row["version"], updated_at=now)
-            record: dict[str, Any] = {
-                "document_type": old["document_type"],
-                "filename": os.path.basename(filename),
-                "sha256": digest,
-                "size": len(data),
-                "mime": mime,
-            }
-            record["id"] = repo.add_evidence(
-                dossier_id=row["id"], uploaded_by=actor.id, uploaded_at=now, **record
-            )
+            repo.remove_evidence(loaded.row["id"], evidence_id)
             replaced = {k: old[k] for k in ("id", "filename", "sha256", "size")}
-            self.record_in_place(repo, actor, row, "replace_evidence", {**record, "replaced": replaced}, now)
+            self.record_in_place(
+                repo, actor, loaded.row, "replace_evidence", {**record, "replaced": replaced}, now
+            )
             return record
 
     def _evidence_record(
