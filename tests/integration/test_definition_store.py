@@ -54,7 +54,7 @@ def test_a_bundle_survives_a_restart_and_new_dossiers_run_under_it(
     assert again.catalog.workflows["homestay"].version == "1"
     assert "owner" in again.catalog.roles["homestay-roles"].roles
     assert "00583" in again.catalog.units["homestay-units"].units  # the CSV came back from the database
-    again.create_user(admin, "owner1", "demo", ["owner"], area="00583", organisation="Nhà Gốm")
+    again.create_user(admin, "owner1", "owner-password-1", ["owner"], area="00583", organisation="Nhà Gốm")
     owner = again.actor_for_username("owner1")
     opened = again.open_dossier(
         owner, product_name="Nhà Gốm", product_set="homestay", producer_org="Nhà Gốm",
@@ -185,7 +185,7 @@ def test_both_steps_of_four_eyes_are_in_the_audit_chain(service, admin, admin2, 
 
 
 def _owner_dossier(service, admin):  # type: ignore[no-untyped-def]
-    service.create_user(admin, "owner1", "demo", ["owner"], area="00583", organisation="Nhà Gốm")
+    service.create_user(admin, "owner1", "owner-password-1", ["owner"], area="00583", organisation="Nhà Gốm")
     owner = service.actor_for_username("owner1")
     opened = service.open_dossier(
         owner, product_name="Nhà Gốm", product_set="homestay", producer_org="Nhà Gốm",

@@ -76,10 +76,10 @@ def test_a_back_dated_filing_is_audited_with_its_reason(service, homestay):
 
 
 def test_the_shipped_ocop_regimes_let_nobody_back_date(service, make_actor):
-    producer = make_actor("p1", ["producer"], area="80001", organisation="HTX")
+    producer = make_actor("p1", ["producer"], area="25708", organisation="HTX")
     with pytest.raises(PermissionDenied) as refused:
         service.open_dossier(
-            producer, product_name="Bánh", product_set="01", producer_org="HTX", commune_code="80001",
+            producer, product_name="Bánh", product_set="01", producer_org="HTX", commune_code="25708",
             filed_on=TODAY - dt.timedelta(days=400),
         )  # fmt: skip
     assert refused.value.reason == "backdate"
