@@ -353,7 +353,7 @@ def test_an_area_that_is_no_administrative_unit_is_refused_by_name(as_user: Any,
         {
             "username": "ghost",
             "display_name": "X",
-            "password": "password1",
+            "password": "long-password-1",
             "roles": ["producer"],
             "area": "99999",
         },

@@ -99,6 +99,11 @@ def test_both_workers_know_a_regime_installed_through_one_of_them(served: str) -
     assert status == 201 and not body["pending"], body
     time.sleep(1.2)  # one catalog check interval: not a timed assertion, the documented staleness bound
     for i in range(16):
-        user = {"username": f"owner{i}", "password": "pw-1234", "roles": ["owner"], "area": "00583"}
+        user = {
+            "username": f"owner{i}",
+            "password": "pw-1234-long-enough",
+            "roles": ["owner"],
+            "area": "00583",
+        }
         status, body = _call(served, "POST", "/users", user, token)
         assert status == 201, body  # the regime's role is known to whichever worker answered
