@@ -208,20 +208,7 @@ def upload_evidence(dossier_id: int) -> ResponseReturnValue:
     dossier = rt.service.get_dossier(g.actor, dossier_id)
     document_type = request.form.get("document_type", "").strip()
     upload = request.files.get("file")
-    problem = None
-    if not document_type:
-        problem = _("Hãy chọn loại giấy tờ.")
-    elif upload is None or not upload.filename:
-        problem = _("Hãy chọn tệp cần tải lên.")
-    else:
-        ext = PurePath(upload.filename).suffix.lower().lstrip(".")
-        allowed = current_app.config["UPLOAD_EXTENSIONS"]
-        if ext not in allowed:
-            problem = _(
-                "Không nhận tệp .%(ext)s. Loại tệp được nhận: %(allowed)s.",
-                ext=ext or "?",
-                allowed=", ".join(allowed),
-            )
+    problem = str(_("Hãy chọn loại giấy tờ.")) if not document_type else _upload_problem(upload)
     if problem is None:
         assert upload is not None
         data = upload.read()
