@@ -83,11 +83,11 @@ def visible_fields(form: Form, answers: dict[str, Any], dossier_ns: Any) -> dict
 
 
 def dossier_units(units: list[Any], province: str) -> list[Any]:
-    """The units a form on this dossier offers: the communes of its province (not the whole country)
-    and the provinces; a list without the dossier's province offers everything."""
+    """The units a form on this dossier offers: the top-level units and those inside the dossier's
+    province (not the whole country); a list without the dossier's province offers everything."""
     if not any(u.code == province for u in units):
         return units
-    return [u for u in units if u.level != "commune" or u.parent == province]
+    return [u for u in units if u.parent is None or u.parent == province]
 
 
 def shown_forms(forms: list[Form], actor: Any, roleset: Any, facts: Any, saved: dict[str, Any]) -> list[Form]:
