@@ -100,6 +100,7 @@ def test_an_administrator_revokes_a_token_on_the_users_page(api: Api, as_user: A
     admin = as_user("admin")
     page = admin.get("/admin/users/producer1").get_data(as_text=True)
     assert f'data-token="{theirs["id"]}"' in page and "laptop" in page
+    assert f'action="/admin/users/producer1/tokens/{theirs["id"]}/revoke"' in page
     response = admin.post(
         f"/admin/users/producer1/tokens/{theirs['id']}/revoke", page="/admin/users/producer1"
     )
@@ -137,6 +138,7 @@ def test_a_person_makes_and_revokes_tokens_on_their_own_page(as_user: Any, api: 
     again = b.get("/account").get_data(as_text=True)
     assert secret not in again and "máy tính bảng" in again  # shown once
     token_id = _get(api, "/auth/tokens", secret).get_json()["items"][0]["id"]
+    assert f'action="/account/tokens/{token_id}/revoke"' in again
     assert b.post(f"/account/tokens/{token_id}/revoke", page="/account").status_code == 302
     assert_error_shape(_get(api, "/dossiers", secret), 401)
     bad = b.post("/account/tokens", {"days": "400"}, page="/account")
