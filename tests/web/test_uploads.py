@@ -41,3 +41,18 @@ def test_an_html_page_named_pdf_is_refused_by_the_api(app: Flask, walk: Any) -> 
     error = assert_error_shape(response, 422, "invalid_form")
     assert "not a .pdf file" in error["details"]["problems"]["file"]
     assert api.call("GET", f"/dossiers/{dossier_id}/evidence", "producer1").get_json()["evidence"] == []
+
+
+def test_an_attached_file_is_listed_with_its_size_written_the_readers_way(as_user: Any, walk: Any) -> None:
+    dossier_id = walk("preparing")
+    b = as_user("producer1")
+    pdf = b"%PDF-1.4 " + b"x" * 1527  # 1,536 bytes: 1.5 KB
+    response = b.post(
+        f"/dossiers/{dossier_id}/evidence",
+        {"document_type": "environment_papers", "file": (io.BytesIO(pdf), "giay-phep.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert "1,5 KB" in b.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
+    b.post("/lang/en", {"next": f"/dossiers/{dossier_id}"})
+    assert "1.5 KB" in b.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
