@@ -207,6 +207,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Định nghĩa {definition} không có văn bản nguồn để ghim.",
         "Definition '{definition}' has no source text to pin.",
     ),
+    "definition.changed_in_place": _t(
+        "{count} tệp định nghĩa đã bị sửa mà vẫn giữ số phiên bản đã cài.",
+        "{count} definition file(s) were changed but keep a version that is installed.",
+    ),
     "definition.not_stored": _t("Chưa lưu định nghĩa {sha}.", "Definition {sha} is not stored."),
     "definition.version_not_stored": _t(
         "Chưa lưu phiên bản {sha} của {kind}.", "{kind} version {sha} is not stored."

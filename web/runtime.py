@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from engine.definitions.model import Catalog, Form, RoleSet, ScoringForm, Unit, Workflow
+from engine.errors import InvalidDefinition
 from engine.permissions import Actor
 
 
@@ -105,7 +106,6 @@ def runtime() -> Runtime:
 
 def build_runtime(app: Flask) -> Runtime:
     from engine.definitions.loader import load_catalog
-    from engine.service import Service
     from engine.storage.db import make_engine, upgrade
     from engine.storage.repository import Database
 
@@ -128,7 +128,24 @@ def build_runtime(app: Flask) -> Runtime:
     database = Database(engine)
     evidence_dir = Path(app.config["EVIDENCE_DIR"])
     evidence_dir.mkdir(parents=True, exist_ok=True)
-    service = Service(
+    try:
+        service = _service(app, database, catalog, evidence_dir)
+    except InvalidDefinition as exc:
+        if not any(getattr(p, "code", None) == "E601" for p in exc.problems):
+            raise StartupError(str(exc)) from exc
+        raise StartupError(
+            "The definitions on disk change versions already installed in the database; give"
+            " each edited file a new `version:` (an installed version never changes: dossiers"
+            " are pinned to it). A throwaway demo database may instead be deleted to start"
+            " over:\n  " + "\n  ".join(p.format() for p in exc.problems[:20])
+        ) from exc
+    return Runtime(catalog=service.catalog, service=service, database=database)
+
+
+def _service(app: Flask, database: Any, catalog: Catalog, evidence_dir: Path) -> Any:
+    from engine.service import Service
+
+    return Service(
         database.transaction,
         catalog,
         evidence_dir=evidence_dir,
@@ -136,7 +153,6 @@ def build_runtime(app: Flask) -> Runtime:
         max_evidence_bytes=int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024),
         evidence_types=upload_mime_types(app.config["UPLOAD_EXTENSIONS"]),
     )
-    return Runtime(catalog=service.catalog, service=service, database=database)
 
 
 def upload_mime_types(extensions: list[str]) -> set[str]:

@@ -98,6 +98,20 @@ def _csv_on_disk(row: Mapping[str, Any]) -> dict[str, str] | None:
         return None
 
 
+def _changed_in_place(repo: Repository, kind: str, definition: Definition) -> Any:
+    """E601 when another content is stored under this versioned definition's id and version."""
+    from engine.definitions.loader import problem_at
+
+    version = getattr(definition, "version", "") or ""
+    source = definition.source
+    if not version or source is None:
+        return None  # a kind without versions (roles, units) is versioned by its content hash
+    if not any(r["version"] == version for r in repo.definitions(kind, definition.id)):
+        return None
+    params = {"kind": kind, "id": definition.id, "version": version}
+    return problem_at(source.file, source.text, "E601", ("version",), params)
+
+
 def _legal_basis(definition: Any) -> str | None:
     text = getattr(definition, "legal_basis", None)
     return str(text) if text is not None else None
@@ -133,16 +147,24 @@ class Registry:
         ]
 
     def sync(self, repo: Repository, actor: str, now: dt.datetime) -> list[Row]:
-        """Store every definition of the catalog not stored yet; returns the new rows."""
-        added = []
+        """Store every definition of the catalog not stored yet; returns the new rows.
+
+        A file edited in place that keeps an installed version (same kind, id and version, other
+        content) is refused with E601 at its `version:` line, and nothing is stored: an installed
+        version never changes, so the edit needs a version of its own.
+        """
+        new = []
         for definition in self.definitions():
             if definition.source is None:
                 continue
             kind = KINDS[type(definition)]
-            if repo.definition_by_hash(kind, definition.source.sha256) is not None:
-                continue
-            added.append(self.store(repo, definition, actor, now, None))
-        return added
+            if repo.definition_by_hash(kind, definition.source.sha256) is None:
+                new.append((kind, definition))
+        clashes = [_changed_in_place(repo, kind, d) for kind, d in new]
+        problems = [p for p in clashes if p is not None]
+        if problems:
+            raise InvalidDefinition(say("definition.changed_in_place", count=len(problems)), problems)
+        return [self.store(repo, d, actor, now, None) for _, d in new]
 
     def store(
         self,

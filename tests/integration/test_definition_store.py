@@ -278,3 +278,32 @@ def test_a_regime_installed_one_file_at_a_time_takes_each_file_against_the_ones_
         installed = service.install_bundle(admin, [(name, by_name[name])])
         assert not installed.pending and len(installed.versions) == 1
     assert service.catalog.scoring_form_for("homestay", "homestay").id == "homestay-inspection"
+
+
+def test_a_shipped_file_edited_in_place_is_refused_at_start_and_nothing_is_stored(
+    service, shipped_catalog, clock, tmp_path
+):
+    """Editing a shipped file on disk without a new version is the same change as uploading it:
+    the next start refuses it at its `version:` line instead of storing a second content."""
+    import shutil
+
+    from engine.definitions.loader import default_paths, load_catalog
+
+    copies = []
+    for folder in default_paths():
+        shutil.copytree(folder, tmp_path / "shipped" / folder.name)
+        copies.append(tmp_path / "shipped" / folder.name)
+    form = tmp_path / "shipped" / "forms" / "ocop-2026" / "mau-01.yaml"
+    edited = form.read_text(encoding="utf-8").replace("max_length: 200\n", "max_length: 12\n", 1)
+    form.write_text(edited, encoding="utf-8")
+    catalog = load_catalog(copies).catalog
+    with service._tx(write=False) as repo:
+        before = len(repo.definitions())
+    with pytest.raises(InvalidDefinition) as refused:
+        Service(service._tx, catalog, clock=clock, evidence_dir=tmp_path / "ev")
+    (problem,) = refused.value.problems
+    line = next(i for i, s in enumerate(edited.splitlines(), 1) if s.startswith("version:"))
+    assert (problem.code, problem.line) == ("E601", line)
+    assert problem.file.endswith("mau-01.yaml")
+    with service._tx(write=False) as repo:
+        assert len(repo.definitions()) == before
