@@ -37,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import profile  # noqa: E402  (bench/profile.py, beside this file)
+
 WORKFLOW = "bench-pingpong"
 NEXT = {"waiting": "take", "checking": "release"}
 AFTER = {"take": "checking", "release": "waiting"}
@@ -168,6 +170,18 @@ class CpuMeter:
         self.master = master
         self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.available = Path("/proc/stat").exists()
+
+    def workers(self) -> list[int]:
+        """The worker processes' ids (children of the gunicorn master)."""
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == self.master:
+                found.append(int(stat.parent.name))
+        return found
 
     def _workers_cpu(self) -> float:
         total = 0
@@ -301,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--dossiers", type=int, default=400)
+    parser.add_argument(
+        "--profile", type=Path, metavar="DIR", help="sample the workers with py-spy during the transitions"
+    )
     args = parser.parse_args(argv)
 
     instance = Path(tempfile.mkdtemp(prefix="ocopflow-bench-web-"))
@@ -320,9 +337,11 @@ def main(argv: list[str] | None = None) -> int:
         meter = CpuMeter(process.pid)
         run_clients(port, args.clients, 1.0, health_request)  # warm-up: imports, caches, connections
         health = run_clients(port, args.clients, args.seconds, health_request, meter)
+        spies = profile.start(meter.workers(), args.seconds, args.profile) if args.profile else []
         fire = run_clients(
             port, args.clients, args.seconds, transition_request(token, ids, args.clients), meter
         )
+        profile.finish(spies)
     finally:
         if process is not None:
             stop(process)
@@ -353,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             f"server CPU per request, health / transition: {health['cpu_ms'] / fire['cpu_ms']:.1%} "
             "(about the req/s ratio when the CPUs, not the write lock, are the limit)"
         )
+    if args.profile:
+        profile.report(args.profile)
     return 1 if health["errors"] or fire["errors"] else 0
 
 
