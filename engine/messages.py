@@ -512,6 +512,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "refusal.fire": _t(
         "Vai trò của bạn không có quyền chuyển bước hồ sơ.", "Your roles may not move dossiers on."
     ),
+    "refusal.duty_scored": _t(
+        "Bạn đã chấm điểm hồ sơ này; bước này phải do người khác làm.",
+        "You scored this dossier; someone else must do this step.",
+    ),
     "refusal.duty_done": _t(
         "Bạn đã thực hiện bước '{other}' trên hồ sơ này; bước này phải do người khác làm.",
         "You already did '{other}' on this dossier; someone else must do this step.",

@@ -41,6 +41,9 @@ class DossierFacts:
     commune_code: str | None
     producer_org: str | None
     fired: Mapping[str, frozenset[str]] = field(default_factory=dict)  # transition id -> actor ids
+    # Who saved a score sheet on the dossier: read only when a different_actor duty with
+    # `actions: [score]` names the transition being fired ("whoever scored may not issue").
+    scorers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ def visible(actor: Actor, roleset: RoleSet, dossier: DossierFacts) -> bool:
 # The permissions a `not_member_of_producer` duty's `actions` can withhold: the ones checked here
 # against a dossier with its workflow. view, chair, audit and administer never are (validate: E232).
 MEMBER_DUTY_ACTIONS = ("edit_forms", "upload_evidence", "score", "fire")
+# The actions a `different_actor` duty's `actions` can name: `score` puts the score sheets beside
+# the fires, so whoever saved a sheet on a dossier may not fire the duty's transitions on it.
+SHEET_DUTY_ACTIONS = ("score",)
 
 
 def _member_duties(workflow: Workflow | None, action: str, transition: str | None = None) -> list[Duty]:
@@ -341,6 +347,8 @@ def _duty_check(
             for other in duty.transitions:
                 if other != transition.id and actor.id in dossier.fired.get(other, frozenset()):
                     return _duty_denial(duty, say("refusal.duty_done", other=other))
+            if "score" in duty.actions and actor.id in dossier.scorers:
+                return _duty_denial(duty, say("refusal.duty_scored"))
     duties = _member_duties(workflow, "fire", transition.id) if _is_producer_member(actor, dossier) else []
     if duties:
         return _duty_denial(duties[0], say("refusal.member_step"))

@@ -164,14 +164,16 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
 
 
 def _check_duty_actions(duties: list[dict[str, Any]]) -> Iterator[Finding]:
-    """A duty's `actions` that nothing reads: all of a different_actor's, and permissions a
-    not_member_of_producer duty cannot withhold (engine/permissions.py checks only some)."""
+    """A duty's `actions` that nothing reads: a different_actor's other than `score` (its sheets),
+    and permissions a not_member_of_producer duty cannot withhold (engine/permissions.py checks
+    only some)."""
     for i, duty in enumerate(duties):
-        effective = permissions.MEMBER_DUTY_ACTIONS if duty["rule"] == "not_member_of_producer" else ()
+        member = duty["rule"] == "not_member_of_producer"
+        effective = permissions.MEMBER_DUTY_ACTIONS if member else permissions.SHEET_DUTY_ACTIONS
         for j, action in enumerate(duty.get("actions", [])):
             if action not in effective:
                 params = {"id": duty["id"], "rule": duty["rule"], "action": action,
-                          "known": list(permissions.MEMBER_DUTY_ACTIONS)}  # fmt: skip
+                          "known": list(effective)}  # fmt: skip
                 yield Finding("E232", ("duties", i, "actions", j), params)
 
 

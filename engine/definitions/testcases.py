@@ -138,6 +138,7 @@ def _decide(catalog: Catalog, workflow: Workflow, raw: dict[str, Any]) -> dict[s
         id="test-dossier", state=state, province_code=d.get("province_code", area),
         commune_code=d.get("commune_code", area), producer_org=d.get("producer_org", actor.organisation),
         fired={k: frozenset(v) for k, v in (d.get("fired") or {}).items()},
+        scorers=frozenset(str(a) for a in d.get("scorers") or ()),
     )  # fmt: skip
     if "form" in raw or "document" in raw:
         return _may_edit(catalog, workflow, roleset, actor, facts, raw)

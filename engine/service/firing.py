@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine import context as names
-from engine.definitions.model import Text, Transition
+from engine.definitions.model import Text, Transition, Workflow
 from engine.errors import NotFound, PermissionDenied, TransitionNotAllowed
 from engine.machine import compile_workflow
 from engine.messages import Localized, Message, say
@@ -68,6 +68,7 @@ class FiringUseCases(DossierUseCases):
             row["commune_code"],
             row["producer_org"],
             repo.fired_by(dossier_id, targets) if targets else {},
+            _scorers(repo, dossier_id) if _sheet_duty(loaded.workflow, transition.id) else frozenset(),
         )
         # Read forms and evidence only when this transition looks at them, and the answers
         # (JSON to parse) only when its guard does: firing is the hot path.
@@ -280,3 +281,15 @@ class FiringUseCases(DossierUseCases):
         if shown:
             gaps.insert(0, Missing(reason, say("form.prefilled_not_saved", count=len(shown)), form_id))
         return gaps
+
+
+def _sheet_duty(workflow: Workflow, transition_id: str) -> bool:
+    """A different_actor duty with `actions: [score]` names this transition: its sheets matter."""
+    return any(
+        d.rule == "different_actor" and "score" in d.actions and transition_id in d.transitions
+        for d in workflow.duties
+    )
+
+
+def _scorers(repo: Repository, dossier_id: int) -> frozenset[str]:
+    return frozenset(str(r["member"]) for r in repo.score_sheets(dossier_id))

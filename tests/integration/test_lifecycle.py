@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
+from engine.definitions.model import Duty
 from engine.errors import InvalidForm, PermissionDenied, TransitionNotAllowed
+from engine.service.base import Loaded
+from engine.service.scenario import answers_for_stars
 
 # Filing dates inside each regime's effective period: 148/2023, 1489/2025 (from 6 July 2025), 26/2026.
 REGIMES = {
@@ -174,6 +178,38 @@ def test_whoever_proposed_the_recognition_may_not_decide_it(service, people, dri
     with pytest.raises(PermissionDenied) as refused:
         service.fire(both, dossier.id, "province_recognise")
     assert refused.value.reason == "duty:proposer-not-recogniser"
+
+
+def test_whoever_saved_a_score_sheet_may_not_fire_a_sheet_duty_transition(
+    service, people, driver, open_dossier, monkeypatch
+):
+    """A different_actor duty with `actions: [score]` reads the dossier's score sheets when fired."""
+    duty = Duty(
+        "scorer-not-proposer", "different_actor", transitions=("council_propose",), actions=("score",)
+    )
+    pinned_workflow = Loaded.workflow.fget
+    assert pinned_workflow is not None
+    monkeypatch.setattr(
+        Loaded, "workflow",
+        property(lambda self: dataclasses.replace(pinned_workflow(self), duties=(duty,))),
+    )  # fmt: skip
+    for username in ("scorer", "other"):
+        service.seed_user(people["admin"], username, "demo", ["council_chair"], area="80")
+    scorer, other = service.actor_for_username("scorer"), service.actor_for_username("other")
+    dossiers = [open_dossier(filed_on=dt.date(2026, 7, 1)) for _ in range(2)]
+    for dossier in dossiers:
+        driver.walk(dossier.id, ["council_scoring"], stars=4)
+        driver.score(dossier.id, 4)
+    form = service.definitions_for(scorer, dossiers[0].id).scoring_form
+    answers, flags = answers_for_stars(form, 4)
+    service.save_score_sheet(scorer, dossiers[0].id, answers, flags, final=True)
+    with pytest.raises(PermissionDenied) as refused:
+        service.fire(scorer, dossiers[0].id, "council_propose")
+    assert refused.value.reason == "duty:scorer-not-proposer"
+    assert service.fire(other, dossiers[0].id, "council_propose").state != "council_scoring"
+    assert (
+        service.fire(scorer, dossiers[1].id, "council_propose").state != "council_scoring"
+    )  # no sheet there
 
 
 def test_a_regime_without_a_re_evaluation_window_does_not_bind_the_filing_date(service, driver, open_dossier):

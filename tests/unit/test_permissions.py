@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -314,6 +315,24 @@ def test_may_fire_truth_table(
     assert (decision.allowed, decision.reason) == (reason == "ok", reason)
     if not decision.allowed:
         assert decision.message is not None and decision.message.vi and decision.message.en
+
+
+def test_whoever_saved_a_score_sheet_may_not_fire_a_sheet_duty_transition() -> None:
+    """A different_actor duty with `actions: [score]`: the sheets count beside the fires."""
+    duty = Duty("scorer-does-not-issue", "different_actor", transitions=("certify",), actions=("score",))
+    workflow = dataclasses.replace(WORKFLOW, duties=(*WORKFLOW.duties, duty))
+    t = workflow.transition("certify")
+    assert t is not None
+    chair = actor(*CHAIR)
+
+    def fire(scorers: frozenset[str], wf: Workflow = workflow) -> tuple[bool, str]:
+        facts = dataclasses.replace(dossier("council"), scorers=scorers)
+        decision = may_fire(chair, wf, ROLES, facts, t, context=ALL_MET)
+        return decision.allowed, decision.reason
+
+    assert fire(frozenset({"u1"})) == (False, "duty:scorer-does-not-issue")
+    assert fire(frozenset({"u2", "u3"})) == (True, "ok")
+    assert fire(frozenset({"u1"}), WORKFLOW) == (True, "ok")  # without the duty a scorer may certify
 
 
 def test_a_false_guard_shows_the_transitions_guard_message() -> None:

@@ -34,7 +34,7 @@ def test_clean_definitions_exit_zero_with_a_summary(
 ) -> None:
     status, out = run(capsys, "valid", "--lang", "en")
     assert status == 0
-    assert out.strip() == "6 files checked: 0 errors, 0 warnings; test cases: 6 passed, 0 failed"
+    assert out.strip() == "6 files checked: 0 errors, 0 warnings; test cases: 8 passed, 0 failed"
 
 
 def test_each_problem_is_one_line_with_a_hint_and_paths_relative_to_the_cwd(
@@ -94,7 +94,7 @@ def test_a_failing_test_case_is_reported_at_its_line_and_fails(
         "valid/cases.tests.yaml:4:5: E501 Test case 'the best answers reach 4 stars' failed: stars: expected 5, got 4"
         in out
     )
-    assert out.splitlines()[-1].endswith("test cases: 5 passed, 1 failed")
+    assert out.splitlines()[-1].endswith("test cases: 7 passed, 1 failed")
 
 
 def test_no_tests_skips_the_test_cases(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,7 +157,7 @@ def test_test_cases_checked_on_their_own_use_the_definitions_they_refer_to(
         shutil.move(str(workdir / "valid" / name), workdir / "pack" / name)
     monkeypatch.setattr(loader, "default_paths", lambda: [workdir / "pack"])
     status, out = run(capsys, "valid/cases.tests.yaml", "--lang", "en")
-    assert status == 0 and out.strip().endswith("test cases: 6 passed, 0 failed")
+    assert status == 0 and out.strip().endswith("test cases: 8 passed, 0 failed")
 
 
 def test_a_case_whose_dossier_does_not_fit_cannot_run_and_says_why(
