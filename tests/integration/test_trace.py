@@ -158,3 +158,16 @@ def test_a_merged_batch_carries_its_inputs_history(service, producer, setup) -> 
         (merged, "packing"),
     ]
     assert history[2].inputs == (a, b)
+
+
+def test_trace_events_keep_the_audit_chain_and_the_consistency_check_clean(
+    service, producer, setup, database, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from engine.service.consistency import check_consistency
+
+    b = batch(service, producer, setup["product"])
+    service.trace.record_event(producer, BATCHES, b, "harvesting", {"growing_area": setup["area"]}, at=at(1))
+    service.trace.record_event(producer, BATCHES, b, "packing", {"packages": 5}, at=at(2))
+    assert service.verify_audit().ok
+    report = check_consistency(database.transaction, tmp_path / "evidence")
+    assert list(report.differences) == []
