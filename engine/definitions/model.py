@@ -560,6 +560,15 @@ class TraceStep:
 
 
 @dataclass(frozen=True)
+class TraceIdentity:
+    """`trace.identity`: the fields that name a batch publicly, as in GS1 Digital Link
+    `/{product code}/10/{lot}`: the lot (a text field) and the ref to its product record."""
+
+    lot: str
+    product: str
+
+
+@dataclass(frozen=True)
 class Register:
     """A kind of record kept beside the dossiers (producers, products, growing areas …)."""
 
@@ -577,6 +586,7 @@ class Register:
     description: Text | None = None
     source: Source | None = None
     trace: tuple[TraceStep, ...] = ()  # the batch events this register's records may carry
+    trace_identity: TraceIdentity | None = None  # lot and product fields (the public trace page)
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

@@ -58,6 +58,7 @@ def check_register(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         if "sequence" not in code["template"]:
             yield Finding("E264", ("code", "template"), {"template": code["template"]})
     yield from _check_trace(data.get("trace"), refs)
+    yield from _check_identity(data)
     refs.append(Ref("roles_file", data["roles"], ("roles",)))
     if data.get("units"):
         refs.append(Ref("units_file", data["units"], ("units",)))
@@ -87,6 +88,25 @@ def _check_trace(trace: dict[str, Any] | None, refs: list[Ref]) -> Iterator[Find
             yield from _register_field(f, (*path, "fields", k), names, refs)
         for k, role in enumerate(e["roles"]):
             refs.append(Ref("role", role, (*path, "roles", k), f"trace:{e['id']}"))
+
+
+def _check_identity(data: dict[str, Any]) -> Iterator[Finding]:
+    """`trace.identity`: `lot` names a text field, `product` a single ref to another register."""
+    identity = (data.get("trace") or {}).get("identity")
+    if not identity:
+        return
+    fields = {f["id"]: f for f in data["fields"]}
+    for key, wanted in (("lot", "text"), ("product", "ref")):
+        name = identity[key]
+        f = fields.get(name)
+        if f is None:
+            yield Finding(
+                "E272", ("trace", "identity", key), {"key": key, "id": name, "known": sorted(fields)}
+            )
+            continue
+        target = f.get("to")
+        if f["type"] != wanted or (key == "product" and (f.get("many") or not isinstance(target, dict))):
+            yield Finding("E273", ("trace", "identity", key), {"key": key, "id": name, "type": f["type"]})
 
 
 def _register_field(f: dict[str, Any], path: Path, known: list[str], refs: list[Ref]) -> Iterator[Finding]:
@@ -153,7 +173,12 @@ def build_register(data: dict[str, Any], source: m.Source) -> m.Register:
         code=m.CodeRule(code["template"], code.get("sequence")) if code else None,
         list_fields=tuple(data.get("list", ())), description=maybe_text(data.get("description")),
         source=source, trace=tuple(_trace_step(e) for e in (data.get("trace") or {}).get("events", ())),
+        trace_identity=_identity((data.get("trace") or {}).get("identity")),
     )  # fmt: skip
+
+
+def _identity(data: dict[str, Any] | None) -> m.TraceIdentity | None:
+    return m.TraceIdentity(lot=data["lot"], product=data["product"]) if data else None
 
 
 def _trace_step(e: dict[str, Any]) -> m.TraceStep:
