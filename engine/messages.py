@@ -380,6 +380,29 @@ CATALOG: dict[str, tuple[str, str]] = {
     "record.code_taken": _t(
         "Mã {value} đã có bản ghi khác dùng.", "Code {value} is taken by another record."
     ),
+    "trace.unknown_event": _t(
+        "Sổ {register} không có sự kiện truy xuất «{event}» (có: {known}).",
+        "Register {register} has no trace event '{event}' (it has: {known}).",
+    ),
+    "trace.not_allowed": _t(
+        "Bạn không được ghi sự kiện «{event}» cho lô này.", "You may not record '{event}' for this batch."
+    ),
+    "trace.out_of_order": _t(
+        "Chưa thể ghi «{event}»: lô chưa có sự kiện {after}.",
+        "'{event}' cannot be recorded yet: the batch has no {after} event.",
+    ),
+    "trace.once": _t(
+        "Lô đã có sự kiện «{event}»; sự kiện này chỉ ghi một lần.",
+        "The batch already has a '{event}' event, which is recorded once.",
+    ),
+    "trace.future": _t("Thời điểm {at} ở tương lai.", "Time {at} is in the future."),
+    "trace.inputs_needed": _t(
+        "Chuyển đổi lô cần ít nhất một lô đầu vào.", "A transformation needs at least one input batch."
+    ),
+    "trace.inputs_not_allowed": _t(
+        "Chỉ sự kiện chuyển đổi mới có lô đầu vào.", "Only a transforming event has input batches."
+    ),
+    "trace.input_unknown": _t("Không tìm thấy lô đầu vào {record_id}.", "No input batch {record_id}."),
     "record.area_outside": _t("Địa bàn {area} ngoài phạm vi của bạn.", "Area {area} is outside your scope."),
     "field.ref_unknown": _t("Không tìm thấy {target} {value}.", "No {target} {value}."),
     "field.ref_list": _t("Phải là một danh sách mã số.", "Must be a list of ids."),

@@ -547,6 +547,28 @@ class CodeRule:
 
 
 @dataclass(frozen=True)
+class TraceStep:
+    """One kind of event in a batch's history (`trace.events[]`): a GS1 CBV business step."""
+
+    id: str
+    step: str  # the CBV business step (harvesting, packing, shipping …)
+    label: Text
+    roles: tuple[str, ...]  # who may record it
+    after: tuple[str, ...] = ()  # event ids of which one must already be in the history
+    once: bool = False  # at most one such event per batch
+    fields: tuple[RegisterField, ...] = ()
+
+
+@dataclass(frozen=True)
+class TraceIdentity:
+    """`trace.identity`: the fields that name a batch publicly, as in GS1 Digital Link
+    `/{product code}/10/{lot}`: the lot (a text field) and the ref to its product record."""
+
+    lot: str
+    product: str
+
+
+@dataclass(frozen=True)
 class Register:
     """A kind of record kept beside the dossiers (producers, products, growing areas …)."""
 
@@ -563,9 +585,14 @@ class Register:
     list_fields: tuple[str, ...] = ()  # columns of the list page
     description: Text | None = None
     source: Source | None = None
+    trace: tuple[TraceStep, ...] = ()  # the batch events this register's records may carry
+    trace_identity: TraceIdentity | None = None  # lot and product fields (the public trace page)
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))
+
+    def trace_step(self, event_id: str) -> TraceStep | None:
+        return next((s for s in self.trace if s.id == event_id), None)
 
     def field(self, field_id: str) -> RegisterField | None:
         return next((f for f in self.fields if f.id == field_id), None)

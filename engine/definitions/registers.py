@@ -57,12 +57,56 @@ def check_register(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
                     yield Finding("E261", ("code", key), {"id": name, "known": known})
         if "sequence" not in code["template"]:
             yield Finding("E264", ("code", "template"), {"template": code["template"]})
+    yield from _check_trace(data.get("trace"), refs)
+    yield from _check_identity(data)
     refs.append(Ref("roles_file", data["roles"], ("roles",)))
     if data.get("units"):
         refs.append(Ref("units_file", data["units"], ("units",)))
     for action, roles in data["access"].items():
         for i, role in enumerate(roles):
             refs.append(Ref("role", role, ("access", action, i), action))
+
+
+def _check_trace(trace: dict[str, Any] | None, refs: list[Ref]) -> Iterator[Finding]:
+    """`trace.events`: unique ids, `after` naming other declared events, known roles, checked fields."""
+    if not trace:
+        return
+    events = trace["events"]
+    yield from duplicates(((e["id"], ("trace", "events", i, "id")) for i, e in enumerate(events)), "event")
+    ids = sorted(e["id"] for e in events)
+    for i, e in enumerate(events):
+        path: Path = ("trace", "events", i)
+        for j, before in enumerate(e.get("after", [])):
+            if before == e["id"]:
+                yield Finding("E271", (*path, "after", j), {"id": e["id"]})
+            elif before not in ids:
+                yield Finding("E270", (*path, "after", j), {"id": before, "event": e["id"], "known": ids})
+        fields = e.get("fields", [])
+        yield from duplicates(((f["id"], (*path, "fields", k, "id")) for k, f in enumerate(fields)), "field")
+        names = sorted(f["id"] for f in fields)
+        for k, f in enumerate(fields):
+            yield from _register_field(f, (*path, "fields", k), names, refs)
+        for k, role in enumerate(e["roles"]):
+            refs.append(Ref("role", role, (*path, "roles", k), f"trace:{e['id']}"))
+
+
+def _check_identity(data: dict[str, Any]) -> Iterator[Finding]:
+    """`trace.identity`: `lot` names a text field, `product` a single ref to another register."""
+    identity = (data.get("trace") or {}).get("identity")
+    if not identity:
+        return
+    fields = {f["id"]: f for f in data["fields"]}
+    for key, wanted in (("lot", "text"), ("product", "ref")):
+        name = identity[key]
+        f = fields.get(name)
+        if f is None:
+            yield Finding(
+                "E272", ("trace", "identity", key), {"key": key, "id": name, "known": sorted(fields)}
+            )
+            continue
+        target = f.get("to")
+        if f["type"] != wanted or (key == "product" and (f.get("many") or not isinstance(target, dict))):
+            yield Finding("E273", ("trace", "identity", key), {"key": key, "id": name, "type": f["type"]})
 
 
 def _register_field(f: dict[str, Any], path: Path, known: list[str], refs: list[Ref]) -> Iterator[Finding]:
@@ -128,7 +172,20 @@ def build_register(data: dict[str, Any], source: m.Source) -> m.Register:
         access={a: tuple(data["access"].get(a, ())) for a in m.REGISTER_ACTIONS},
         code=m.CodeRule(code["template"], code.get("sequence")) if code else None,
         list_fields=tuple(data.get("list", ())), description=maybe_text(data.get("description")),
-        source=source,
+        source=source, trace=tuple(_trace_step(e) for e in (data.get("trace") or {}).get("events", ())),
+        trace_identity=_identity((data.get("trace") or {}).get("identity")),
+    )  # fmt: skip
+
+
+def _identity(data: dict[str, Any] | None) -> m.TraceIdentity | None:
+    return m.TraceIdentity(lot=data["lot"], product=data["product"]) if data else None
+
+
+def _trace_step(e: dict[str, Any]) -> m.TraceStep:
+    return m.TraceStep(
+        id=e["id"], step=e["step"], label=text(e["label"]), roles=tuple(e["roles"]),
+        after=tuple(e.get("after", ())), once=bool(e.get("once")),
+        fields=tuple(_field(f) for f in e.get("fields", ())),
     )  # fmt: skip
 
 

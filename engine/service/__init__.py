@@ -7,6 +7,8 @@ mixin per concern so each module stays small.
 
 from __future__ import annotations
 
+import functools
+
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
@@ -25,10 +27,15 @@ from engine.service.snapshots import (
     UserSnapshot,
 )
 from engine.service.todo import Returned, Todo, TodoUseCases
+from engine.service.trace import TraceEvent, TraceUseCases
 
 
 class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCases, RecordUseCases):
     """Every use case of the runtime. Hand it `Database(engine).transaction` and a loaded catalog."""
+
+    @functools.cached_property
+    def trace(self) -> TraceUseCases:
+        return TraceUseCases(self)
 
 
 __all__ = [
@@ -51,5 +58,6 @@ __all__ = [
     "Returned",
     "Service",
     "Todo",
+    "TraceEvent",
     "UserSnapshot",
 ]

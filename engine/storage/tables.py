@@ -369,3 +369,33 @@ record_events = Table(
     Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
     Index("ix_record_events_record_seq", "record_id", "seq"),
 )
+
+# Trace events of a batch record (a register's `trace:` block): append-only, one audit event each
+# (`seq` is that event's sequence number in the chain).
+trace_events = Table(
+    "trace_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("event_id", String(100), nullable=False),  # the trace.events[] id
+    Column("step", String(40), nullable=False),  # its CBV business step
+    Column("event_time", DateTime, nullable=False),  # when it happened (the recorder's say)
+    Column("recorded_at", DateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("data", JSON, nullable=False),
+    Index("ix_trace_events_record_seq", "record_id", "seq"),
+)
+
+# A transforming event's input batches (split and merge): the output's history follows them.
+trace_inputs = Table(
+    "trace_inputs",
+    metadata,
+    Column(
+        "seq",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("trace_events.seq"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("input_record_id", Integer, ForeignKey("records.id"), primary_key=True),
+)
