@@ -26,6 +26,24 @@ def _date(value: str) -> dt.date:
     return parsed
 
 
+def _delay(data: dict[str, int]) -> m.Delay:
+    if "working_days" in data:
+        return m.Delay(int(data["working_days"]), working=True)
+    return m.Delay(int(data["days"]), working=False)
+
+
+def _timer(data: dict[str, Any]) -> m.Timer:
+    at = data.get("at")
+    esc = data.get("escalate")
+    return m.Timer(
+        id=data["id"], after=_delay(data["after"]) if "after" in data else None,
+        at_field=at["date"] if at else None,
+        at_offset_days=(at.get("plus_days", 0) - at.get("minus_days", 0)) if at else 0,
+        fire=data.get("fire"), notify=tuple(data.get("notify", ())), message=maybe_text(data.get("message")),
+        escalate=m.Escalation(_delay(esc["after"]), tuple(esc["to"]), maybe_text(esc.get("message"))) if esc else None,
+    )  # fmt: skip
+
+
 def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
     states: dict[str, m.State] = {}
     children: dict[str, list[str]] = {}
@@ -42,7 +60,7 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
             children=tuple(children.get(sid, ())), description=maybe_text(sd.get("description")),
             editable_forms=tuple(sd["editable_forms"]) if "editable_forms" in sd else None,
             council=_council(sd["council"]) if "council" in sd else None,
-            rests=bool(sd.get("rest")),
+            rests=bool(sd.get("rest")), timers=tuple(_timer(t) for t in sd.get("timers", ())),
         )  # fmt: skip
 
     def leaves(sid: str) -> list[str]:

@@ -130,6 +130,7 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
             edges.setdefault(src, set()).update(targets)
             outgoing.setdefault(src, []).append(t["id"])
         yield from _check_transition(t, tpath, clocks, data, refs)
+    yield from _check_timers(data, states, leaves, refs)
     yield from _check_graph(data, states, children, edges, outgoing, initial)
     yield from _check_kinds(transitions, states, leaves)
     yield from _check_clocks(clocks, transitions)
@@ -161,6 +162,47 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         refs.append(Ref("form", form_id, ("forms", i)))
     for i, role in enumerate(data.get("filing", {}).get("backdate", {}).get("roles", [])):
         refs.append(Ref("role", role, ("filing", "backdate", "roles", i)))
+
+
+# The dates a timer's `at:` may name: the dated facts the engine keeps on a dossier and on its certificate.
+TIMER_DATE_FIELDS = (
+    "dossier.filed_on", "certificate.issued_on", "certificate.expires_on",
+    "certificate.reevaluation_opens", "certificate.reevaluation_closes",
+)  # fmt: skip
+
+
+def _leaves_state(found: tuple[int, dict[str, Any]] | None, own: set[str], leaves: Any) -> bool:
+    """Whether the transition (None: unknown) starts in every leaf of a state and ends outside it."""
+    if found is None:
+        return False
+    sources = {leaf for src in _sources(found[1]["from"]) for leaf in leaves(src)}
+    return own <= sources and not set(leaves(found[1]["to"])) & own
+
+
+def _check_timers(data: dict[str, Any], states: list[Any], leaves: Any, refs: list[Ref]) -> Iterator[Finding]:
+    by_id = {t["id"]: (i, t) for i, t in enumerate(data["transitions"])}
+    for sid, state, path, _ in states:
+        timers = state.get("timers", [])
+        if timers and state.get("terminal"):
+            yield Finding("E250", (*path, "timers"), {"id": sid})
+        yield from duplicates(((t["id"], (*path, "timers", k, "id")) for k, t in enumerate(timers)), "timer")
+        for k, timer in enumerate(timers):
+            tpath = (*path, "timers", k)
+            fire = timer.get("fire")
+            if fire and not _leaves_state(by_id.get(fire), set(leaves(sid)), leaves):
+                yield Finding("E251", (*tpath, "fire"), {"id": fire, "state": sid, "known": sorted(by_id)})
+            at = timer.get("at")
+            if at and at["date"] not in TIMER_DATE_FIELDS:
+                yield Finding(
+                    "E252", (*tpath, "at", "date"), {"id": at["date"], "known": list(TIMER_DATE_FIELDS)}
+                )
+            esc = timer.get("escalate")
+            if esc is not None and not esc.get("to"):
+                yield Finding("E253", (*tpath, "escalate"), {"id": timer["id"]})
+            for j, role in enumerate(timer.get("notify", [])):
+                refs.append(Ref("role", role, (*tpath, "notify", j)))
+            for j, role in enumerate((esc or {}).get("to", [])):
+                refs.append(Ref("role", role, (*tpath, "escalate", "to", j)))
 
 
 def _check_duty_actions(duties: list[dict[str, Any]]) -> Iterator[Finding]:

@@ -102,6 +102,33 @@ class Council:
 
 
 @dataclass(frozen=True)
+class Delay:
+    amount: int
+    working: bool  # `working_days` (the workflow's calendar, paused clocks stay paused) or plain `days`
+
+
+@dataclass(frozen=True)
+class Escalation:
+    after: Delay  # counted from the moment the timer itself fell due
+    roles: tuple[str, ...]
+    message: Text | None = None
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A state's timer: `after` a delay from entering the state, or `at` a date of the dossier."""
+
+    id: str
+    after: Delay | None = None
+    at_field: str | None = None  # "dossier.<field>" or "certificate.<field>"
+    at_offset_days: int = 0  # negative: before that date
+    fire: str | None = None  # transition fired by the system actor
+    notify: tuple[str, ...] = ()
+    message: Text | None = None
+    escalate: Escalation | None = None
+
+
+@dataclass(frozen=True)
 class State:
     id: str
     label: Text
@@ -115,6 +142,7 @@ class State:
     editable_forms: tuple[str, ...] | None = None  # as written on this state; None: not said here
     council: Council | None = None  # the sitting in this (leaf) state; never inherited
     rests: bool = False  # `rest: true`: the dossier waits for nobody here (no work list shows it)
+    timers: tuple[Timer, ...] = ()  # armed on entering the state, cancelled on leaving it
 
     @property
     def composite(self) -> bool:

@@ -7,7 +7,6 @@ with the person's input kept (invalid forms, refused actions) are caught.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import PurePath
 from typing import Any
 
@@ -69,7 +68,7 @@ def index() -> ResponseReturnValue:
 
 def _new_form_choices() -> dict[str, Any]:
     rt = runtime()
-    workflows = [wf for wf in rt.catalog.workflows.values() if wf.in_effect_on(dt.date.today())]
+    workflows = [wf for wf in rt.catalog.workflows.values() if wf.in_effect_on(rt.service.now().date())]
     # The product sets of the regimes a new dossier can be filed under, grouped by workflow: a code
     # such as "01" names a different set in each regime, so one flat list showed "01" twice.
     groups = []
