@@ -7,6 +7,9 @@ mixin per concern so each module stays small.
 
 from __future__ import annotations
 
+from functools import cached_property
+
+from engine.service.certificates import CertificateUseCases
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
@@ -29,6 +32,10 @@ from engine.service.todo import Returned, Todo, TodoUseCases
 
 class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCases, RecordUseCases):
     """Every use case of the runtime. Hand it `Database(engine).transaction` and a loaded catalog."""
+
+    @cached_property
+    def certificate_signing(self) -> CertificateUseCases:
+        return CertificateUseCases(self)
 
 
 __all__ = [
