@@ -45,7 +45,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(auth.load_actor)
     init_input_gate(app)
     init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
-    for blueprint in (auth.bp, account.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp, registers.bp):
+    for blueprint in (
+        auth.bp,
+        account.bp,
+        pages.bp,
+        dossiers.bp,
+        scoring.bp,
+        certificates.bp,
+        certificates.well_known,
+        registers.bp,
+    ):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)
     app.session_interface = auth.PageSessions(

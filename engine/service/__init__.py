@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 
+
+from engine.service.certificates import CertificateUseCases
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
@@ -36,6 +38,10 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
     @functools.cached_property
     def trace(self) -> TraceUseCases:
         return TraceUseCases(self)
+
+    @functools.cached_property
+    def certificate_signing(self) -> CertificateUseCases:
+        return CertificateUseCases(self)
 
 
 __all__ = [

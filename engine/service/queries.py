@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine import audit
+from engine.certificate_signing import normalize_number
 from engine.checkpoints import Checkpoint
 from engine.definitions import councils
 from engine.errors import Conflict, NotFound
@@ -103,7 +104,9 @@ class QueryUseCases(ScoringUseCases):
     def certificate_by_number(self, number: str) -> CertificateSnapshot:
         """The public look-up behind the QR code: no sign-in needed."""
         with self._tx(write=False) as repo:
-            row = repo.certificate_by_number(number)
+            row = repo.certificate_by_number(number) or repo.certificate_by_typed_number(
+                normalize_number(number)
+            )
         if row is None:
             raise NotFound(say("certificate.not_found", number=number))
         return certificate_snapshot(row, self.now().date())

@@ -334,6 +334,13 @@ class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialS
         q = select(t.certificates).where(t.certificates.c.number == number)
         return _row(self.connection.execute(q).mappings().first())
 
+    def certificate_by_typed_number(self, normalized: str) -> Row | None:
+        """The certificate whose number, spaces dropped and upper-cased, is `normalized`."""
+        c = t.certificates.c
+        folded = func.upper(func.replace(c.number, " ", ""))
+        q = select(t.certificates).where(or_(c.number == normalized, folded == normalized)).order_by(c.id)
+        return _row(self.connection.execute(q).mappings().first())
+
     def certificates_for_dossiers(self, ids: Sequence[int]) -> list[Row]:
         if len(ids) == 1:  # the common case; an expanding IN is re-rendered on every execution
             return st.CERTIFICATES.rows(self.connection, {"b_id": ids[0]})

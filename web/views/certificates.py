@@ -1,21 +1,29 @@
-"""Public certificate look-up (no sign-in): the page a certificate's QR code points to."""
+"""Public certificate look-up (no sign-in): the page a certificate's QR code points to.
+
+The QR's address carries the certificate's signed token (`?s=`, engine/certificate_signing.py);
+the page checks its signature against this installation's keys, which are published at
+/.well-known/ocopflow/keys.json, and says whether the certificate is genuine and still valid.
+"""
 
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from engine.errors import NotFound
+from engine.certificate_signing import MAX_TOKEN
 from web.runtime import runtime
 
 bp = Blueprint("certificates", __name__, url_prefix="/c")
+well_known = Blueprint("well_known", __name__, url_prefix="/.well-known/ocopflow")
 
 
-def public_url(number: str) -> str:
+def public_url(number: str, token: str | None = None) -> str:
     base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("certificates.show", number=number)
-    return base.rstrip("/") + path if base else url_for("certificates.show", number=number, _external=True)
+    if base:
+        path = url_for("certificates.show", number=number, s=token)
+        return str(base).rstrip("/") + path
+    return url_for("certificates.show", number=number, s=token, _external=True)
 
 
 def qr_svg(url: str) -> str:
@@ -29,14 +37,26 @@ def lookup() -> ResponseReturnValue:
     number = request.args.get("number", "").strip()[:100]
     if number:
         return redirect(url_for("certificates.show", number=number))
-    return render_template("certificate.html", certificate=None, number="", searched=False)
+    return render_template("certificate.html", verdict=None, certificate=None, number="", searched=False)
 
 
 @bp.get("/<path:number>")
 def show(number: str) -> ResponseReturnValue:
     number = number.strip()[:100]
-    try:
-        certificate = runtime().service.certificate_by_number(number)
-    except NotFound:
-        return render_template("certificate.html", certificate=None, number=number, searched=True), 404
-    return render_template("certificate.html", certificate=certificate, number=number, searched=True)
+    token = request.args.get("s", "")[: MAX_TOKEN + 1] or None
+    verdict = runtime().service.certificate_signing.verify(token, number)
+    status = 404 if verdict.certificate is None and verdict.genuine is not False else 200
+    return (
+        render_template(
+            "certificate.html", verdict=verdict, certificate=verdict.certificate, number=number, searched=True
+        ),
+        status,
+    )
+
+
+@well_known.get("/keys.json")
+def keys() -> ResponseReturnValue:
+    """The public keys a certificate token may be signed with, by key id (rotation keeps old ones)."""
+    response = jsonify(runtime().service.certificate_signing.published_keys())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

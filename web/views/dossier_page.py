@@ -152,7 +152,11 @@ def render_dossier(
     todo = service.todo(actor, d.id)
     max_mb = current_app.config["MAX_UPLOAD_MB"]
     upload_types = current_app.config["UPLOAD_EXTENSIONS"]
-    certificate_url = public_url(d.certificate.number) if d.certificate else ""
+    certificate_url = (
+        public_url(d.certificate.number, service.certificate_signing.token(d.certificate))
+        if d.certificate
+        else ""
+    )
     context = {
         "d": d,
         "workflow": workflow,
