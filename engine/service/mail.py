@@ -1,10 +1,10 @@
 """Mail through an outbox table and SMTP.
 
 `enqueue_mail` writes a row in the caller's transaction, so a mail exists exactly when the change
-that caused it committed. `deliver_outbox` sends the due rows one by one: each row is claimed in
-its own write transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, the write lock on SQLite, so two
-workers never hold the same row), handed to the server, and marked sent in that transaction only
-after the server accepted it. A refusal or an unreachable server keeps the row queued with its
+that caused it committed. `deliver_outbox` sends the due rows one by one: each row is claimed for
+a lease in a short write transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, the write lock on
+SQLite, so two senders never hold the same row), handed to the server with no transaction open,
+and marked sent only after the server accepted it. A refusal or an unreachable server keeps the row queued with its
 error and a later next attempt (backoff); nothing is lost. Each mail carries a Message-ID built
 from its row, so the one window left (the server accepted, the process died before the commit)
 resends the same Message-ID, which receivers and relays can drop as a duplicate.
@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Literal
+from typing import Literal, cast
 
 from sqlalchemy import insert, select, update
 
@@ -30,6 +30,7 @@ Security = Literal["none", "starttls", "tls"]
 SECURITIES: tuple[Security, ...] = ("none", "starttls", "tls")
 MAX_BACKOFF = dt.timedelta(hours=6)
 MAX_SUBJECT = 300
+LEASE = dt.timedelta(minutes=10)  # how long a sender holds a claimed row before another may retry it
 
 
 class MailSettingsError(ValueError):
@@ -135,6 +136,37 @@ def _send(settings: SmtpSettings, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
+def _claim(
+    transaction: Callable[..., AbstractContextManager[Repository]], outbox_id: int, now: dt.datetime
+) -> dict[str, object] | None:
+    """Take one due row for LEASE in a short write transaction (no transaction stays open while
+    the server is talked to). A sender that dies holding it leaves the row due again once the
+    lease has passed."""
+    with transaction(write=True) as repo:
+        row = (
+            repo.connection.execute(
+                select(t.mail_outbox)
+                .where(
+                    t.mail_outbox.c.id == outbox_id,
+                    t.mail_outbox.c.sent_at.is_(None),
+                    t.mail_outbox.c.next_attempt_at <= now,
+                )
+                .with_for_update(skip_locked=True)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        attempts = int(row["attempts"]) + 1
+        repo.connection.execute(
+            update(t.mail_outbox)
+            .where(t.mail_outbox.c.id == outbox_id)
+            .values(attempts=attempts, next_attempt_at=now + LEASE)
+        )
+        return {**dict(row), "attempts": attempts}
+
+
 def deliver_outbox(
     transaction: Callable[..., AbstractContextManager[Repository]],
     settings: SmtpSettings,
@@ -156,31 +188,25 @@ def deliver_outbox(
         ]
     sent = failed = 0
     for outbox_id in due:
+        row = _claim(transaction, outbox_id, now)
+        if row is None:
+            continue  # sent meanwhile, or another sender holds it
+        where = update(t.mail_outbox).where(
+            t.mail_outbox.c.id == outbox_id, t.mail_outbox.c.sent_at.is_(None)
+        )
+        try:
+            send(settings, _message(settings, row))
+        except (smtplib.SMTPException, OSError) as exc:
+            error = f"{exc.__class__.__name__}: {exc}"[:2000]
+            with transaction(write=True) as repo:
+                repo.connection.execute(
+                    where.values(last_error=error, next_attempt_at=now + backoff(cast(int, row["attempts"])))
+                )
+            failed += 1
+            continue
         with transaction(write=True) as repo:
-            row = (
-                repo.connection.execute(
-                    select(t.mail_outbox)
-                    .where(t.mail_outbox.c.id == outbox_id, t.mail_outbox.c.sent_at.is_(None))
-                    .with_for_update(skip_locked=True)
-                )
-                .mappings()
-                .first()
-            )
-            if row is None:
-                continue  # sent meanwhile, or another worker holds it
-            where = update(t.mail_outbox).where(t.mail_outbox.c.id == outbox_id)
-            attempts = int(row["attempts"]) + 1
-            try:
-                send(settings, _message(settings, dict(row)))
-            except (smtplib.SMTPException, OSError) as exc:
-                error = f"{exc.__class__.__name__}: {exc}"[:2000]
-                repo.connection.execute(
-                    where.values(attempts=attempts, last_error=error, next_attempt_at=now + backoff(attempts))
-                )
-                failed += 1
-                continue
-            repo.connection.execute(where.values(attempts=attempts, sent_at=now, last_error=None))
-            sent += 1
+            repo.connection.execute(where.values(sent_at=now, last_error=None))
+        sent += 1
     return DeliveryReport(sent=sent, failed=failed)
 
 

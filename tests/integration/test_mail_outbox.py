@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from engine.service.mail import MailSettingsError, SmtpSettings, backoff, deliver_outbox, enqueue_mail, queued
+from engine.service.mail import (
+    LEASE,
+    MailSettingsError,
+    SmtpSettings,
+    backoff,
+    deliver_outbox,
+    enqueue_mail,
+    queued,
+)
 
 NOW = dt.datetime(2026, 12, 4, 8, 0)
 
@@ -107,7 +115,7 @@ def test_a_refusing_server_keeps_the_mail_with_its_error(
     assert len(sink.messages) == 1
 
 
-def test_a_crash_before_the_server_answers_leaves_the_mail_queued(database: Any) -> None:
+def test_a_sender_that_dies_mid_send_leaves_the_mail_to_be_retried_once(database: Any) -> None:
     queue(database, "sx@example.vn", "Hồ sơ bị trả lại")
 
     def crash(settings: SmtpSettings, message: Any) -> None:
@@ -116,7 +124,18 @@ def test_a_crash_before_the_server_answers_leaves_the_mail_queued(database: Any)
     with pytest.raises(KeyboardInterrupt):
         deliver_outbox(database.transaction, SmtpSettings(), NOW, send=crash)
     [row] = queued(database.transaction)
-    assert row["attempts"] == 0 and row["sent_at"] is None
+    assert row["sent_at"] is None and row["next_attempt_at"] == NOW + LEASE
+    # Another sender leaves it alone during the lease, then sends it once.
+    sent: list[Any] = []
+    assert (
+        deliver_outbox(database.transaction, SmtpSettings(), NOW, send=lambda s, m: sent.append(m)).sent == 0
+    )
+    later = NOW + LEASE
+    assert (
+        deliver_outbox(database.transaction, SmtpSettings(), later, send=lambda s, m: sent.append(m)).sent
+        == 1
+    )
+    assert len(sent) == 1 and queued(database.transaction) == []
 
 
 def test_settings_are_read_from_the_environment_with_clear_errors() -> None:
