@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.commands.evidence",
     "engine.commands.governance",
     "engine.commands.certificate",
+    "engine.commands.mail",
 )
 
 

@@ -260,6 +260,23 @@ notifications = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+# Mails waiting for the SMTP server (engine/service/mail.py). A row is marked sent only after
+# the server accepted it; a refusal or an unreachable server keeps it queued with its error.
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    Index("ix_mail_outbox_due", "sent_at", "next_attempt_at"),
+)
+
 sequences = Table(
     "sequences",
     metadata,
