@@ -36,7 +36,10 @@ def check_record(
     units: UnitSet | None,
     today: dt.date,
     resolve: RefResolver,
+    locale: str | None = None,
 ) -> RecordCheck:
+    """`locale` is the language numbers left as text were typed in (None: plain digits, as the API
+    sends them); they are read by `engine.numbers`, as a dossier form's are."""
     fields = {f.id: f for f in register.fields}
     out = RecordCheck({})
     for key in values:
@@ -46,7 +49,7 @@ def check_record(
         value = values.get(f.id)
         if _empty(value):
             continue
-        cleaned, problem = _value(f, value, units, out)
+        cleaned, problem = _value(f, value, units, out, locale)
         out.values[f.id] = cleaned
         if problem is not None:
             out.problems[f.id] = problem
@@ -72,7 +75,7 @@ def check_record(
 
 
 def _value(
-    f: RegisterField, value: Any, units: UnitSet | None, out: RecordCheck
+    f: RegisterField, value: Any, units: UnitSet | None, out: RecordCheck, locale: str | None
 ) -> tuple[Any, Message | None]:
     if f.type == "geometry":
         try:
@@ -81,10 +84,10 @@ def _value(
             return value, exc.problem
         return out.shape.geometry, None
     if f.type == "table":
-        return _table(f, value, units)
+        return _table(f, value, units, locale)
     if f.type == "ref":
         return _ref(f, value)
-    return _check_value(f, value, units, frozenset())
+    return _check_value(f, value, units, frozenset(), locale=locale)
 
 
 def _ref(f: RegisterField, value: Any) -> tuple[Any, Message | None]:
@@ -104,7 +107,9 @@ def _ref(f: RegisterField, value: Any) -> tuple[Any, Message | None]:
     return (cleaned if f.many else cleaned[0]), None
 
 
-def _table(f: RegisterField, value: Any, units: UnitSet | None) -> tuple[Any, Message | None]:
+def _table(
+    f: RegisterField, value: Any, units: UnitSet | None, locale: str | None
+) -> tuple[Any, Message | None]:
     if not isinstance(value, list | tuple) or not all(isinstance(r, Mapping) for r in value):
         return value, say("field.table_rows")
     limit = f.max_rows or DEFAULT_MAX_ROWS
@@ -127,7 +132,7 @@ def _table(f: RegisterField, value: Any, units: UnitSet | None) -> tuple[Any, Me
                         "field.table_cell", row=number, column=c.label, problem=say("field.required")
                     )
                 continue
-            clean[c.id], problem = _check_value(c, cell, units, frozenset())
+            clean[c.id], problem = _check_value(c, cell, units, frozenset(), locale=locale)
             if problem is not None:
                 return value, say("field.table_cell", row=number, column=c.label, problem=problem)
         rows.append(clean)

@@ -264,13 +264,16 @@ class RecordUseCases(ServiceBase):
 
     # --- writing ----------------------------------------------------------------------
 
-    def create_record(self, actor: Actor, register_id: str, values: Mapping[str, Any]) -> RecordSnapshot:
+    def create_record(
+        self, actor: Actor, register_id: str, values: Mapping[str, Any], *, locale: str | None = None
+    ) -> RecordSnapshot:
+        """`locale`: the language numbers typed as text were written in (None: plain digits only)."""
         reg = self.register(register_id)
         roleset = self._roleset(reg)
         if not may_record(actor, reg, roleset, "create", None):
             raise PermissionDenied(say("record.not_allowed", action="create"), reason="role")
         with self._tx() as repo:
-            row = self._create_record(repo, actor, reg, roleset, values, self.now())
+            row = self._create_record(repo, actor, reg, roleset, values, self.now(), locale)
         return _snapshot(row)
 
     def import_geojson(self, actor: Actor, register_id: str, collection: Any) -> list[RecordSnapshot]:
@@ -309,8 +312,8 @@ class RecordUseCases(ServiceBase):
         return [_snapshot(r) for r in rows]
 
     def _create_record(self, repo: Repository, actor: Actor, reg: Register, roleset: RoleSet, values: Mapping[str, Any],
-                now: dt.datetime) -> Row:  # fmt: skip
-        checked = self._checked(repo, actor, reg, values)
+                now: dt.datetime, locale: str | None = None) -> Row:  # fmt: skip
+        checked = self._checked(repo, actor, reg, values, locale)
         place = self._place(reg, checked.values)
         organisation = actor.organisation or None
         facts = RecordFacts(place[0], place[1], organisation)
@@ -343,6 +346,7 @@ class RecordUseCases(ServiceBase):
         values: Mapping[str, Any],
         *,
         expected_version: int | None = None,
+        locale: str | None = None,
     ) -> RecordSnapshot:
         now = self.now()
         with self._tx() as repo:
@@ -353,7 +357,7 @@ class RecordUseCases(ServiceBase):
             self._check_record_version(row, expected_version)
             if row["status"] != "active":
                 raise Conflict(say("record.archived", record_id=row["id"]), record_id=row["id"])
-            checked = self._checked(repo, actor, pinned, values)
+            checked = self._checked(repo, actor, pinned, values, locale)
             place = self._place(pinned, checked.values)
             if not may_record(
                 actor, pinned, roleset, "edit", RecordFacts(place[0], place[1], row["organisation"])
@@ -421,13 +425,18 @@ class RecordUseCases(ServiceBase):
                        record_id=row["id"], version=version)  # fmt: skip
 
     def _checked(
-        self, repo: Repository, actor: Actor, reg: Register, values: Mapping[str, Any]
+        self,
+        repo: Repository,
+        actor: Actor,
+        reg: Register,
+        values: Mapping[str, Any],
+        locale: str | None = None,
     ) -> RecordCheck:
         def resolve(f: RegisterField, value: Any) -> bool:
             return self._ref_visible(repo, actor, f, value)
 
         checked = check_record(
-            reg, values, units=self.units_of(reg), today=self.now().date(), resolve=resolve
+            reg, values, units=self.units_of(reg), today=self.now().date(), resolve=resolve, locale=locale
         )
         if checked.problems:
             raise InvalidForm(say("record.invalid", count=len(checked.problems)), checked.problems)

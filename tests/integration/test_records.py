@@ -253,3 +253,16 @@ def test_search_finds_words_without_their_diacritics_and_codes(service, officer)
     edited = service.update_record(officer, "ocop-producers", banh.id, producer_values(name="HTX Gạo"))
     assert service.list_records(officer, "ocop-producers", q="banh").total == 0
     assert [r.id for r in service.list_records(officer, "ocop-producers", q="gao").items] == [edited.id]
+
+
+def test_a_number_typed_as_text_is_read_in_the_readers_language(service, officer) -> None:
+    vi = service.create_record(officer, "ocop-producers", producer_values(members="1.200"), locale="vi")
+    assert vi.values["members"] == 1200
+    en = service.update_record(officer, "ocop-producers", vi.id, producer_values(members="1,250"),
+                               expected_version=vi.version, locale="en")  # fmt: skip
+    assert en.values["members"] == 1250
+    with pytest.raises(InvalidForm) as refused:  # en reads "1.300" as 1.3 or 1,300: refused, never guessed
+        service.update_record(officer, "ocop-producers", vi.id, producer_values(members="1.300"), locale="en")
+    assert set(refused.value.problems) == {"members"}
+    with pytest.raises(InvalidForm):  # no locale (the API's text): plain digits only
+        service.create_record(officer, "ocop-producers", producer_values(members="1.200"))

@@ -82,7 +82,7 @@ def test_a_record_is_created_on_its_page_with_errors_inline_and_input_kept(as_us
     refused = b.post("/registers/ocop-producers/new", form, page="/registers/ocop-producers/new")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert 'data-testid="error-members"' in html and "Phải là một số viết liền" in html
+    assert 'data-testid="error-members"' in html and "Phải là một số." in html
     assert 'value="&lt;b&gt;HTX&lt;/b&gt; &amp; Co"' in html and "<b>HTX</b>" not in html
     form["f.r.members"] = "12"
     form["t.type_history.rows"] = "2"
@@ -177,3 +177,17 @@ def test_a_geojson_import_writes_every_feature_or_none(app: Flask, as_user: Any)
         api.call("GET", "/registers/ocop-craft-villages/records.geojson", "province1").get_data()
     )
     assert sorted(f["properties"]["title"] for f in exported["features"]) == ["Làng <lụa>", "Làng gốm"]
+
+
+def test_a_record_number_is_read_and_shown_the_readers_way(as_user: Any) -> None:
+    b = as_user("province1")
+    form = {f"f.r.{k}": v for k, v in producer(members="1.200").items()}
+    saved = b.post("/registers/ocop-producers/new", form, page="/registers/ocop-producers/new")
+    assert saved.status_code == 302
+    edit = b.get(saved.headers["Location"] + "/edit").get_data(as_text=True)
+    assert 'value="1.200"' in edit
+    b.post("/lang/en", {"next": "/registers/ocop-producers/new"}, page="/registers/ocop-producers/new")
+    form.update({"f.r.name": "HTX Gốm Bát Tràng 2", "f.r.members": "1,250"})
+    saved = b.post("/registers/ocop-producers/new", form, page="/registers/ocop-producers/new")
+    assert saved.status_code == 302  # read as 1250 in English, not by the Vietnamese convention
+    assert 'value="1,250"' in b.get(saved.headers["Location"] + "/edit").get_data(as_text=True)

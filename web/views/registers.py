@@ -32,6 +32,7 @@ from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from engine.service.records import RecordSnapshot
 from web.auth import login_required
 from web.formdata import parse_field, shown_value
+from web.i18n import current_language
 from web.problems import error_text, field_problems
 from web.runtime import runtime
 
@@ -111,7 +112,7 @@ def new(register_id: str) -> ResponseReturnValue:
     if request.method == "POST":
         values = parse_record(reg, request.form)
         try:
-            record = service.create_record(g.actor, reg.id, values)
+            record = service.create_record(g.actor, reg.id, values, locale=current_language())
         except (InvalidForm, NotFound, PermissionDenied, Conflict) as exc:
             errors = _errors(exc)
         else:
@@ -135,7 +136,8 @@ def edit(register_id: str, record_id: str) -> ResponseReturnValue:
         version = request.form.get("expected_version", "")
         try:
             saved = service.update_record(g.actor, register_id, record.id, values,
-                                          expected_version=int(version) if version.isdigit() else None)  # fmt: skip
+                                          expected_version=int(version) if version.isdigit() else None,
+                                          locale=current_language())  # fmt: skip
         except (InvalidForm, NotFound, PermissionDenied, Conflict) as exc:
             errors = _errors(exc)
         else:
@@ -253,7 +255,7 @@ def parse_record(reg: Register, data: MultiDict[str, str]) -> dict[str, Any]:
             picked = [v.strip() for v in data.getlist(name) for v in v.split(",") if v.strip()]
             values[f.id] = (picked or None) if f.many else (picked[0] if picked else None)
         else:
-            values[f.id] = parse_field(f, data, FORM)
+            values[f.id] = parse_field(f, data, FORM, current_language())
     return values
 
 
@@ -264,7 +266,7 @@ def _parse_table(f: RegisterField, data: MultiDict[str, str]) -> list[dict[str, 
     ):
         if i >= (f.max_rows or 500) + EMPTY_ROWS:
             break
-        row = {c.id: parse_field(c, data, f"{FORM}.{f.id}.{i}") for c in f.columns}
+        row = {c.id: parse_field(c, data, f"{FORM}.{f.id}.{i}", current_language()) for c in f.columns}
         rows.append({k: v for k, v in row.items() if v not in (None, "", [])})
     kept = [r for r in rows if r]
     return kept or None
@@ -283,6 +285,7 @@ def _form(reg: Register, values: dict[str, Any], errors: dict[str, str], record:
           status: int) -> ResponseReturnValue:  # fmt: skip
     service = runtime().service
     units = service.units_of(reg)
+    locale = current_language()
     shown: dict[str, Any] = {}
     for f in reg.fields:
         value = values.get(f.id)
@@ -291,14 +294,18 @@ def _form(reg: Register, values: dict[str, Any], errors: dict[str, str], record:
         elif f.type == "table":
             rows = value if isinstance(value, list) else []
             shown[f.id] = [
-                {c.id: shown_value(c, r.get(c.id)) for c in f.columns} for r in rows if isinstance(r, dict)
+                {c.id: shown_value(c, r.get(c.id), locale) for c in f.columns}
+                for r in rows
+                if isinstance(r, dict)
             ]
-            shown[f.id] += [{c.id: shown_value(c, None) for c in f.columns} for _ in range(EMPTY_ROWS)]
+            shown[f.id] += [
+                {c.id: shown_value(c, None, locale) for c in f.columns} for _ in range(EMPTY_ROWS)
+            ]
         elif f.type == "ref":
             items = value if isinstance(value, list) else [] if value is None else [value]
             shown[f.id] = [str(v) for v in items]
         else:
-            shown[f.id] = shown_value(f, value)
+            shown[f.id] = shown_value(f, value, locale)
     body = render_template(
         "registers/form.html", reg=reg, record=record, shown=shown, errors=errors,
         units=sorted(units.units.values(), key=lambda u: (u.parent or "", u.name)) if units else [],
