@@ -51,13 +51,9 @@ class ConfigError(RuntimeError):
     """A setting that prevents the app from starting; the message says which and what to do."""
 
 
-def _parse_env_value(raw: str) -> Any:
-    import json
-
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
+def _load_toml(fh: Any) -> dict[str, Any]:
+    """Flask's `from_file` keeps upper-case keys only; the TOML file may write them in lower case."""
+    return {key.upper(): value for key, value in tomllib.load(fh).items()}
 
 
 def load_settings(app: Flask, test_config: dict[str, Any] | None) -> None:
@@ -68,15 +64,14 @@ def load_settings(app: Flask, test_config: dict[str, Any] | None) -> None:
         if not path.is_file():
             raise ConfigError(f"OCOPFLOW_CONFIG points to {path}, which is not a file.")
         try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
+            app.config.from_file(str(path.resolve()), load=_load_toml, text=False)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-        app.config.update({key.upper(): value for key, value in data.items()})
     if test_config is None:
-        for key, raw in os.environ.items():
-            if key.startswith("OCOPFLOW_") and key not in ("OCOPFLOW_CONFIG", "OCOPFLOW_TEST_DATABASE"):
-                app.config[key.removeprefix("OCOPFLOW_")] = _parse_env_value(raw)
+        # JSON where the value parses as JSON (OCOPFLOW_MAX_UPLOAD_MB=20 is the number 20), else a string.
+        app.config.from_prefixed_env("OCOPFLOW")
+        for key in ("CONFIG", "TEST_DATABASE"):  # which file to read / which test database: not settings
+            app.config.pop(key, None)
     else:
         app.config.update(test_config)
     _finish(app)

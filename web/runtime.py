@@ -6,13 +6,17 @@ import copy
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
 from engine.definitions.model import Catalog, Form, RoleSet, ScoringForm, Unit, Workflow
 from engine.errors import InvalidDefinition
 from engine.permissions import Actor
+
+if TYPE_CHECKING:
+    from engine.service import Service
+    from engine.storage.repository import Database
 
 
 class StartupError(RuntimeError):
@@ -22,8 +26,8 @@ class StartupError(RuntimeError):
 @dataclass
 class Runtime:
     catalog: Catalog
-    service: Any  # engine.service.Service
-    database: Any  # engine.storage.repository.Database
+    service: Service
+    database: Database
 
     # --- definitions -----------------------------------------------------------------
 

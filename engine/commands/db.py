@@ -58,16 +58,6 @@ def load_definitions(paths: Sequence[str]) -> Any:
     return result.catalog
 
 
-def open_service(args: argparse.Namespace) -> Any:
-    from engine.service import Service
-
-    catalog = load_definitions(getattr(args, "definitions", None) or DEFAULT_DEFINITIONS)
-    if catalog is None:
-        return None
-    database = open_database(args)
-    return Service(database.transaction, catalog, evidence_dir=instance_dir() / "evidence")
-
-
 def init_db(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 

@@ -19,7 +19,6 @@ from engine.definitions.model import EFFECTS
 from engine.definitions.yamlread import Finding, Path
 
 CLOCK_EFFECTS = ("start_clock", "pause_clock", "resume_clock", "stop_clock")
-NO_ARG_EFFECTS = tuple(e for e in EFFECTS if e not in CLOCK_EFFECTS and e != "notify")
 
 
 @dataclass(frozen=True)

@@ -227,10 +227,6 @@ class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialS
             q = q.where(clause)
         return [dict(r) for r in self.connection.execute(q.order_by(d.id)).mappings()]
 
-    def dossiers_by_ids(self, ids: Sequence[int]) -> list[Row]:
-        q = select(t.dossiers).where(t.dossiers.c.id.in_(list(ids))).order_by(t.dossiers.c.id)
-        return [dict(r) for r in self.connection.execute(q).mappings()]
-
     def next_sequence(self, name: str) -> int:
         """A gap-free counter per name (product codes, certificate numbers)."""
         q = update(t.sequences).where(t.sequences.c.name == name).values(value=t.sequences.c.value + 1)

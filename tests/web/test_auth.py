@@ -183,6 +183,23 @@ def test_settings_come_from_the_environment_and_a_config_file(
     assert app.config["PER_PAGE"] == 40  # the environment wins over the file
     assert app.config["MAX_CONTENT_LENGTH"] > 3 * 1024 * 1024
     assert (tmp_path / "inst" / "secret_key").is_file()  # development keeps a generated key
+    assert "CONFIG" not in app.config  # the file's name is not a setting
+
+
+def test_a_config_file_that_is_not_toml_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.config import load_settings
+
+    config = tmp_path / "ocopflow.toml"
+    config.write_text("per_page = = 3\n")
+    monkeypatch.setenv("OCOPFLOW_CONFIG", str(config))
+    monkeypatch.setenv("OCOPFLOW_INSTANCE_DIR", str(tmp_path / "inst"))
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(Flask(__name__), None)
+    monkeypatch.setenv("OCOPFLOW_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match="not a file"):
+        load_settings(Flask(__name__), None)
 
 
 def test_a_bad_environment_name_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

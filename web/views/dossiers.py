@@ -209,7 +209,7 @@ def upload_evidence(dossier_id: int) -> ResponseReturnValue:
     upload = request.files.get("file")
     problem = str(_("Hãy chọn loại giấy tờ.")) if not document_type else _upload_problem(upload)
     if problem is None:
-        assert upload is not None
+        assert upload is not None and upload.filename  # _upload_problem refused a missing file
         data = upload.read()
         try:
             rt.service.attach_evidence(g.actor, dossier.id, document_type, upload.filename, data)
