@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_notify"
-down_revision = "0004_dossierpage"
+down_revision = "0005_trace"
 branch_labels = None
 depends_on = None
 
