@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 
-
 from engine.service.certificates import CertificateUseCases
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
