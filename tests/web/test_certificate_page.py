@@ -49,3 +49,10 @@ def test_the_public_keys_are_published_with_ids(app: Flask) -> None:
     assert answer.status_code == 200 and "public" in answer.headers["Cache-Control"]
     assert body["current"] in {k["kid"] for k in body["keys"]}
     assert all(k["alg"] == "Ed25519" and "BEGIN PUBLIC KEY" in k["public_key_pem"] for k in body["keys"])
+
+
+def test_a_number_not_found_is_not_called_fake(app: Flask) -> None:
+    page = app.test_client().get("/c/?number=99/QĐ-UBND", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 404 and "Không có giấy chứng nhận số 99/QĐ-UBND" in text
+    assert "có thể là giả" not in text and "không có nghĩa là sản phẩm giả" in text
