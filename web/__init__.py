@@ -34,7 +34,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.inputs import init_input_gate
     from web.security import init_csrf
     from web.throttle import build_throttle
-    from web.views import account, catalogue, certificates, dossiers, pages, registers, scoring
+    from web.views import (
+        account,
+        catalogue,
+        certificate_document,  # noqa: F401  (adds the certificate PDF route to dossiers.bp)
+        certificates,
+        dossiers,
+        pages,
+        registers,
+        scoring,
+    )
 
     i18n.init_i18n(app)
     app.extensions["ocopflow"] = app.config.get("RUNTIME") or build_runtime(app)
