@@ -81,7 +81,7 @@ def cacheable(data: Any, render: Callable[[], ResponseReturnValue]) -> Response:
 
 def clean_int(value: str, low: int, high: int) -> int | None:
     value = value.strip()
-    if not value.isdigit() or len(value) > 6:
+    if not (value.isascii() and value.isdigit()) or len(value) > 6:
         return None
     number = int(value)
     return number if low <= number <= high else None
