@@ -10,6 +10,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 $(STAMP): pyproject.toml
 	bash tools/ensure-graphviz.sh
+	bash tools/ensure-fonts.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -34,7 +34,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.inputs import init_input_gate
     from web.security import init_csrf
     from web.throttle import build_throttle
-    from web.views import account, certificates, dossiers, pages, registers, scoring
+    from web.views import (
+        account,
+        catalogue,
+        certificate_document,  # noqa: F401  (adds the certificate PDF route to dossiers.bp)
+        certificates,
+        dossiers,
+        pages,
+        registers,
+        scoring,
+    )
 
     i18n.init_i18n(app)
     app.extensions["ocopflow"] = app.config.get("RUNTIME") or build_runtime(app)
@@ -53,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         scoring.bp,
         certificates.bp,
         certificates.well_known,
+        catalogue.bp,
         registers.bp,
     ):
         app.register_blueprint(blueprint)
@@ -111,6 +121,7 @@ def _template_helpers(app: Flask, optional: set[str]) -> None:
             ("pages.my_work", _("Việc của tôi"), True),
             ("dossiers.index", _("Hồ sơ"), True),
             ("certificates.lookup", _("Tra cứu chứng nhận"), True),
+            ("catalogue.index", _("Sản phẩm OCOP"), True),
             ("registers.index", _("Danh mục"), bool(runtime().catalog.registers)),
         ]
         # Endpoints of the admin package, shown when it is installed and the actor may use them.

@@ -13,6 +13,7 @@ from engine.service.certificates import CertificateUseCases
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
+from engine.service.public_catalogue import PublicCatalogueUseCases
 from engine.service.queries import QueryUseCases
 from engine.service.records import RecordPage, RecordSnapshot, RecordUseCases, RegisterSummary
 from engine.service.snapshots import (
@@ -41,6 +42,10 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
     @functools.cached_property
     def certificate_signing(self) -> CertificateUseCases:
         return CertificateUseCases(self)
+
+    @cached_property
+    def public_catalogue(self) -> PublicCatalogueUseCases:
+        return PublicCatalogueUseCases(self)
 
 
 __all__ = [

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import and_
+
 from engine.definitions.model import Catalog, RoleSet, Text, Workflow
 from engine.errors import Conflict, NotFound
 from engine.messages import say
@@ -279,10 +281,25 @@ class ServiceBase:
         ]
 
 
+VALID_STATUS = "valid"
+
+
+def certificate_status(stored: str, expires_on: dt.date, today: dt.date) -> str:
+    """A certificate's status today: the stored one, except that a valid one past its date is expired.
+
+    `valid_certificate_condition` is the same rule in SQL (the public catalogue's filter)."""
+    if stored == VALID_STATUS and expires_on < today:
+        return "expired"
+    return stored
+
+
+def valid_certificate_condition(status: Any, expires_on: Any, today: dt.date) -> Any:
+    """SQL for `certificate_status(...) == "valid"`, on the given columns."""
+    return and_(status == VALID_STATUS, expires_on >= today)
+
+
 def certificate_snapshot(row: Row, today: dt.date) -> CertificateSnapshot:
-    status = row["status"]
-    if status == "valid" and row["expires_on"] < today:
-        status = "expired"
+    status = certificate_status(row["status"], row["expires_on"], today)
     return CertificateSnapshot(
         number=row["number"],
         dossier_id=row["dossier_id"],

@@ -49,3 +49,34 @@ def test_the_public_keys_are_published_with_ids(app: Flask) -> None:
     assert answer.status_code == 200 and "public" in answer.headers["Cache-Control"]
     assert body["current"] in {k["kid"] for k in body["keys"]}
     assert all(k["alg"] == "Ed25519" and "BEGIN PUBLIC KEY" in k["public_key_pem"] for k in body["keys"])
+
+
+def test_a_number_not_found_is_not_called_fake(app: Flask) -> None:
+    page = app.test_client().get("/c/?number=99/QĐ-UBND", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 404 and "Không có giấy chứng nhận số 99/QĐ-UBND" in text
+    assert "có thể là giả" not in text and "không có nghĩa là sản phẩm giả" in text
+
+
+def test_the_producer_downloads_a_printable_certificate(app: Flask, as_user: Any, walk: Any) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    dossier_id = walk("certified", name="Mứt gừng Đà Lạt")
+    producer = as_user("producer1")
+    page = producer.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
+    assert f"/dossiers/{dossier_id}/certificate.pdf" in page
+    answer = producer.get(f"/dossiers/{dossier_id}/certificate.pdf")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(answer.get_data()))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
+    text = reader.pages[0].extract_text()
+    assert "GIẤY CHỨNG NHẬN SẢN PHẨM OCOP" in text and "Mứt gừng Đà Lạt" in text
+    assert "HTX Gốm Bát Tràng" in text and "Quét mã QR" in text and "?s=c1." in text.replace("\n", "")
+    assert reader.pages[0].images, "the QR code is on the page"
+    assert as_user("producer2").get(f"/dossiers/{dossier_id}/certificate.pdf").status_code == 404
+    assert as_user("producer1").get(f"/dossiers/{walk('idea')}/certificate.pdf").status_code == 404
