@@ -6,15 +6,25 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test lint typecheck contracts unit test-sqlite test-postgres bench validate clean
+.PHONY: setup lock run test lint typecheck contracts unit test-sqlite test-postgres bench validate clean
 
-$(STAMP): pyproject.toml
+# Every dependency (dev tools included) at the version pinned, with hashes, in requirements.lock;
+# then the package itself without dependencies. `make lock` regenerates the lock from pyproject.toml.
+$(STAMP): requirements.lock pyproject.toml
 	bash tools/ensure-graphviz.sh
 	bash tools/ensure-fonts.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+LOCK_COMPILE := $(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet
+
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(LOCK_COMPILE) --output-file requirements.lock
 
 VENDOR := web/static/vendor/.stamp
 

@@ -7,7 +7,7 @@ One sheet (`score_sheet`):
 - each criterion's answer is an option id; its points count, an unanswered
   criterion counts 0 and is listed in `missing`;
 - criteria whose `assessed_by` is not the form's default assessor (the
-  commune's criteria) are taken from `commune_sheet` when one is given,
+  criteria of the form's own assessors) are taken from `assessors_sheet` when one is given,
   together with their knock-out and gate ticks;
 - a ticked gate stops scoring at its criterion: that criterion and every later
   one (in form order) count 0 and are not missing — their answers and ticks
@@ -54,7 +54,7 @@ class Sheet:
 @dataclass(frozen=True)
 class SheetResult:
     form: ScoringForm = field(repr=False, compare=False)
-    answers: Mapping[str, str]  # the answers that counted, after the commune merge
+    answers: Mapping[str, str]  # the answers that counted, after the assessors' merge
     points: Mapping[str, float]  # criterion id -> points
     parts: Mapping[str, float]
     groups: Mapping[str, float]
@@ -67,7 +67,7 @@ class SheetResult:
     knocked_out: tuple[str, ...]
     rejected: tuple[str, ...]
     stopped_at: str | None
-    from_commune: tuple[str, ...]
+    from_assessors: tuple[str, ...]
     invalid: Mapping[str, Message]  # criterion or flag id -> what was wrong with the answer
     explanation: tuple[Note, ...]
 
@@ -152,7 +152,7 @@ def band_for(form: ScoringForm, total: float) -> StarBand | None:
     return None
 
 
-def _is_commune(form: ScoringForm, criterion: Criterion) -> bool:
+def _by_own_assessors(form: ScoringForm, criterion: Criterion) -> bool:
     return criterion.assessed_by is not None and criterion.assessed_by != form.default_assessor
 
 
@@ -193,19 +193,19 @@ class _Walk:
     points: dict[str, float] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     knocked: list[str] = field(default_factory=list)
-    commune: list[str] = field(default_factory=list)
+    from_assessors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     stopped_at: str | None = None
     notes: list[Note] = field(default_factory=list)
 
 
-def _walk(form: ScoringForm, sheet: Sheet, commune_sheet: Sheet | None) -> _Walk:
+def _walk(form: ScoringForm, sheet: Sheet, assessors_sheet: Sheet | None) -> _Walk:
     w = _Walk()
     for criterion in form.criteria():
         cid, source = criterion.id, sheet
-        if commune_sheet is not None and _is_commune(form, criterion):
-            source = commune_sheet
-            w.commune.append(cid)
+        if assessors_sheet is not None and _by_own_assessors(form, criterion):
+            source = assessors_sheet
+            w.from_assessors.append(cid)
         w.points[cid] = 0.0
         if w.stopped_at is not None:
             w.skipped.append(cid)
@@ -230,18 +230,18 @@ def _walk(form: ScoringForm, sheet: Sheet, commune_sheet: Sheet | None) -> _Walk
     return w
 
 
-def score_sheet(form: ScoringForm, sheet: Sheet, commune_sheet: Sheet | None = None) -> SheetResult:
+def score_sheet(form: ScoringForm, sheet: Sheet, assessors_sheet: Sheet | None = None) -> SheetResult:
     invalid = validate_sheet(form, sheet)
-    if commune_sheet is not None:
-        invalid.update(validate_sheet(form, commune_sheet))
+    if assessors_sheet is not None:
+        invalid.update(validate_sheet(form, assessors_sheet))
     notes = [Note("invalid", {"id": key, "problem": problem}) for key, problem in invalid.items()]
-    w = _walk(form, sheet, commune_sheet)
-    if w.commune:
-        notes.append(Note("commune", {"criteria": w.commune}))
+    w = _walk(form, sheet, assessors_sheet)
+    if w.from_assessors:
+        notes.append(Note("assessors", {"criteria": w.from_assessors}))
     notes.extend(w.notes)
     if w.skipped:
         notes.append(Note("skipped", {"criteria": w.skipped}))
-    flags = sheet.flags | (commune_sheet.flags if commune_sheet is not None else frozenset())
+    flags = sheet.flags | (assessors_sheet.flags if assessors_sheet is not None else frozenset())
     rejected = [f.id for f in form.rejection if f.id in flags]
     notes.extend(Note("rejected", {"flag": f}) for f in rejected)
     if w.missing:
@@ -270,7 +270,7 @@ def score_sheet(form: ScoringForm, sheet: Sheet, commune_sheet: Sheet | None = N
         knocked_out=tuple(knocked),
         rejected=tuple(rejected),
         stopped_at=w.stopped_at,
-        from_commune=tuple(w.commune),
+        from_assessors=tuple(w.from_assessors),
         invalid=invalid,
         explanation=tuple(notes),
     )

@@ -21,7 +21,10 @@ class Note(NamedTuple):
 
 _TEXTS: dict[str, tuple[str, str]] = {
     "invalid": ("Câu trả lời không hợp lệ ({id}): {problem}", "Invalid answer ({id}): {problem}"),
-    "commune": ("Tiêu chí do cấp xã đánh giá: {criteria}", "Criteria assessed by the commune: {criteria}"),
+    "assessors": (
+        "Tiêu chí theo phiếu của người đánh giá riêng: {criteria}",
+        "Criteria taken from the sheet of their own assessors: {criteria}",
+    ),
     "gate": (
         "Dừng đánh giá tại tiêu chí {criterion}: {flag}",
         "Scoring stopped at criterion {criterion}: {flag}",

@@ -343,7 +343,7 @@ def _case_answers(
     criteria = {c.id: c for c in sf.criteria()}
     flags = {f.id for f in sf.rejection} | {k.id for c in criteria.values() for k in c.knockouts}
     flags |= {c.gate.id for c in criteria.values() if c.gate}
-    for key in ("answers", "commune_answers"):
+    for key in ("answers", "assessors_answers"):
         answers = raw.get(key)
         if not isinstance(answers, dict):
             continue

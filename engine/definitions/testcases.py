@@ -109,9 +109,11 @@ def _score(form: ScoringForm, raw: dict[str, Any]) -> dict[str, Any]:
     scoring = _module("engine.scoring")
     answers = {**scoring.lowest_answers(form), **raw.get("answers", {})}
     sheet = scoring.Sheet(answers=answers, flags=frozenset(raw.get("flags", [])))
-    commune = raw.get("commune_answers")
-    commune_sheet = scoring.Sheet(answers={**scoring.lowest_answers(form), **commune}) if commune else None
-    result = scoring.score_sheet(form, sheet, commune_sheet)
+    assessors = raw.get("assessors_answers")
+    assessors_sheet = (
+        scoring.Sheet(answers={**scoring.lowest_answers(form), **assessors}) if assessors else None
+    )
+    result = scoring.score_sheet(form, sheet, assessors_sheet)
     return {
         "total": result.total, "stars": result.stars, "band_stars": result.band_stars,
         "capped_by": [c for c, _ in result.capped_by], "knocked_out": bool(result.knocked_out),

@@ -5,7 +5,7 @@ inferred for an older definition that declares none). A sheet is saved against
 the dossier's current state under the role the actor sits there with
 (`permissions.scoring_role`): a council's member or chair where a council sits,
 elsewhere an assessor of criteria of its own (`assessed_by` in the scoring
-form, e.g. the commune). The council result counts the final sheets of the
+form). The council result counts the final sheets of the
 members of one sitting: the current state's if a council sits there, else the
 last state in which a council scored — so district, provincial and central
 councils scoring the same dossier never mix, and each quorum counts only its
@@ -29,15 +29,10 @@ from engine.service.firing import FiringUseCases
 from engine.storage.repository import Repository, Row
 
 
-def commune_roles(form: ScoringForm) -> set[str]:
-    """Roles the scoring form gives criteria of their own (`assessed_by`), e.g. the commune."""
-    return set(form.assessors())
-
-
 def council_roles(form: ScoringForm, roleset: RoleSet) -> set[str]:
     """Scoring roles that are not the form's own assessors: those that may sit on a council."""
-    communal = form.assessors()
-    return {r.id for r in roleset.roles.values() if "score" in r.can and r.id not in communal}
+    assessors = form.assessors()
+    return {r.id for r in roleset.roles.values() if "score" in r.can and r.id not in assessors}
 
 
 def _sittings(loaded: Loaded) -> dict[str, Council]:
@@ -274,7 +269,7 @@ class ScoringUseCases(FiringUseCases):
         )
 
     def _assessor_roles(self, regime: str) -> frozenset[str]:
-        """Roles any scoring form of the regime gives criteria of their own (the commune's)."""
+        """Roles any scoring form of the regime gives criteria of their own (its own assessors)."""
         return frozenset(
             role
             for form in self.catalog.scoring_forms.values()
@@ -316,7 +311,7 @@ class ScoringUseCases(FiringUseCases):
                 total = own = points = None
                 if shown and row is not None:
                     sheet = scoring.score_sheet(form, _sheet(row), assessors_sheet)
-                    points = sum(sheet.points[c] for c in sheet.from_commune)
+                    points = sum(sheet.points[c] for c in sheet.from_assessors)
                     total, own = sheet.total, sheet.total - points
                 role = str(council.chair) if chair else next(r for r in council.roles if r in user["roles"])
                 seats.append(
@@ -350,13 +345,13 @@ class ScoringUseCases(FiringUseCases):
         if form is None:
             return None
         rows = repo.score_sheets(loaded.row["id"])
-        commune_sheet = _latest_final(rows, form.assessors())
+        assessors_sheet = _latest_final(rows, form.assessors())
         sittings = _sittings(loaded)
         council_rows = [r for r in rows if r["state"] in sittings and r["role"] in sittings[r["state"]].roles]
         state = _council_state(loaded, sittings, rows) or loaded.row["state"]
         council = sittings.get(state)
         final_rows = [r for r in council_rows if r["state"] == state and r["final"]]
-        sheets = {r["member"]: scoring.score_sheet(form, _sheet(r), commune_sheet) for r in final_rows}
+        sheets = {r["member"]: scoring.score_sheet(form, _sheet(r), assessors_sheet) for r in final_rows}
         return scoring.council_result(
             form,
             sheets,

@@ -225,16 +225,16 @@ def test_answers_and_knock_outs_after_a_gate_are_ignored() -> None:
     assert result.stars == 3
 
 
-def test_commune_criteria_come_from_the_commune_sheet() -> None:
+def test_own_assessors_criteria_come_from_the_assessors_sheet() -> None:
     member = sheet(_1_1="a")  # the member's own answer for 1.1 is ignored
     commune = Sheet({"1.1": "c", "1.2": "a"}, frozenset())  # the commune's answer for 1.2 is ignored
     result = score_sheet(FORM, member, commune)
     assert result.answers["1.1"] == "c" and result.answers["1.2"] == "d"
-    assert result.total == 100 and result.from_commune == ("1.1",)
-    assert result.explanation[0] == Note("commune", {"criteria": ["1.1"]})
+    assert result.total == 100 and result.from_assessors == ("1.1",)
+    assert result.explanation[0] == Note("assessors", {"criteria": ["1.1"]})
 
 
-def test_commune_knock_outs_and_rejections_carry_over() -> None:
+def test_own_assessors_knock_outs_and_rejections_carry_over() -> None:
     assert score_sheet(FORM, sheet(), Sheet({"1.1": "c"}, frozenset({"imported"}))).knocked_out == (
         "imported",
     )
@@ -242,7 +242,7 @@ def test_commune_knock_outs_and_rejections_carry_over() -> None:
     assert score_sheet(FORM, sheet(), Sheet({"1.1": "c"}, frozenset({"forged"}))).rejected == ("forged",)
 
 
-def test_without_a_commune_sheet_the_member_answers_commune_criteria() -> None:
+def test_without_an_assessors_sheet_the_member_answers_their_criteria() -> None:
     assert score_sheet(FORM, sheet(_1_1="b")).answers["1.1"] == "b"
 
 
@@ -417,7 +417,7 @@ def test_every_explanation_step_renders_in_both_languages() -> None:
     assert codes == set(
         [
             "invalid",
-            "commune",
+            "assessors",
             "gate",
             "skipped",
             "knockout_flag",
@@ -505,16 +505,16 @@ def test_every_real_form_caps_stars_when_its_highest_floor_is_missed() -> None:
         assert result.stars is not None and result.stars <= top - 1, form.id
 
 
-def test_every_real_form_takes_the_commune_criteria_from_the_commune_sheet() -> None:
+def test_every_real_form_takes_the_own_assessors_criteria_from_their_sheet() -> None:
     for form in real_forms():
         commune = [c for c in form.criteria() if c.assessed_by not in (None, form.default_assessor)]
         assert commune, form.id
         lowest = lowest_answers(form)
-        commune_sheet = Sheet({c.id: lowest[c.id] for c in commune})
-        result = score_sheet(form, Sheet(best_answers(form)), commune_sheet)
+        assessors_sheet = Sheet({c.id: lowest[c.id] for c in commune})
+        result = score_sheet(form, Sheet(best_answers(form)), assessors_sheet)
         lost = sum(max(o.points for o in c.options) - min(o.points for o in c.options) for c in commune)
         assert result.total == pytest.approx(form.max_points - lost), form.id
-        assert result.from_commune == tuple(c.id for c in commune), form.id
+        assert result.from_assessors == tuple(c.id for c in commune), form.id
 
 
 def test_every_real_form_with_rejection_conditions_rejects_on_them() -> None:
