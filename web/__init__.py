@@ -34,7 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.inputs import init_input_gate
     from web.security import init_csrf
     from web.throttle import build_throttle
-    from web.views import account, certificates, dossiers, pages, registers, scoring
+    from web.views import account, certificates, dossiers, inbox, pages, registers, scoring
 
     i18n.init_i18n(app)
     app.extensions["ocopflow"] = app.config.get("RUNTIME") or build_runtime(app)
@@ -45,7 +45,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(auth.load_actor)
     init_input_gate(app)
     init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
-    for blueprint in (auth.bp, account.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp, registers.bp):
+    for blueprint in (
+        auth.bp, account.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp, registers.bp, inbox.bp
+    ):  # fmt: skip
         app.register_blueprint(blueprint)
     optional = _register_optional(app)
     app.session_interface = auth.PageSessions(
@@ -136,5 +138,6 @@ def _template_helpers(app: Flask, optional: set[str]) -> None:
         nav_items=nav_items,
         method_label=method_label,
         unit_name=lambda c: runtime().unit_name(c),
+        unread_count=lambda: runtime().service.notices.unread_count(g.actor) if g.get("actor") else 0,
     )
     app.jinja_env.filters["datetime_text"] = datetime_text
