@@ -187,6 +187,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "user.roles_unknown": _t("Không có vai trò: {roles}.", "Unknown roles: {roles}."),
     "user.not_found": _t("Không có người dùng {username}.", "User '{username}' not found."),
+    "user.not_saved": _t("Chưa lưu được.", "Not saved."),
+    "user.email_invalid": _t(
+        "Địa chỉ email không hợp lệ (ví dụ: ten@example.vn).", "Not an email address (e.g. name@example.vn)."
+    ),
+    "user.mail_mode_invalid": _t(
+        "Cách nhận thư là một trong: {modes}.", "The mail choice is one of: {modes}."
+    ),
+    "notification.not_found": _t("Không có thông báo {id}.", "Notification {id} not found."),
     "user.area_unknown": _t(
         "Không có đơn vị hành chính mã {area} (xã, phường hoặc tỉnh).",
         "There is no administrative unit with code {area} (a commune or a province).",

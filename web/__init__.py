@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         certificate_document,  # noqa: F401  (adds the certificate PDF route to dossiers.bp)
         certificates,
         dossiers,
+        inbox,
         pages,
         registers,
         scoring,
@@ -64,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         certificates.well_known,
         catalogue.bp,
         registers.bp,
+        inbox.bp,
     ):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)
@@ -156,5 +158,6 @@ def _template_helpers(app: Flask, optional: set[str]) -> None:
         nav_items=nav_items,
         method_label=method_label,
         unit_name=lambda c: runtime().unit_name(c),
+        unread_count=lambda: runtime().service.notices.unread_count(g.actor) if g.get("actor") else 0,
     )
     app.jinja_env.filters["datetime_text"] = datetime_text

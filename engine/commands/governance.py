@@ -232,11 +232,17 @@ def create_user(args: argparse.Namespace) -> int:
     password = _password(args)
     if password is None:
         return 1
+    from engine.service.notifications import check_mail_choice
+
     try:
+        check_mail_choice(args.email, args.mail_mode)  # refused before the user exists, not after
         user = service.create_user(
             actor, args.username, password, _roles(args.roles), area=args.area,
             organisation=args.organisation, display_name=args.name or "",
         )  # fmt: skip
+        if args.email or args.mail_mode != "immediate":
+            who = actor or service.actor_for_username(user.username)
+            service.notices.set_mail_choice(who, user.username, args.email, args.mail_mode)
     except OcopflowError as exc:
         return _refused(exc)
     print(f"created {user.username}: {', '.join(user.roles)}" + (f" · {user.area}" if user.area else ""))
@@ -347,6 +353,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--area", help="province or commune code for area-scoped roles")
     p.add_argument("--organisation")
     p.add_argument("--name", help="display name")
+    p.add_argument("--email", help="where notification mails go")
+    p.add_argument(
+        "--mail-mode", choices=("immediate", "digest"), default="immediate",
+        help="one mail per notification (immediate) or one a day (digest)",
+    )  # fmt: skip
     p.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
     )

@@ -13,6 +13,7 @@ from engine.service.certificates import CertificateUseCases
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
+from engine.service.notifications import NotificationUseCases
 from engine.service.public_catalogue import PublicCatalogueUseCases
 from engine.service.queries import QueryUseCases
 from engine.service.records import RecordPage, RecordSnapshot, RecordUseCases, RegisterSummary
@@ -43,9 +44,14 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
     def certificate_signing(self) -> CertificateUseCases:
         return CertificateUseCases(self)
 
-    @cached_property
+    @functools.cached_property
     def public_catalogue(self) -> PublicCatalogueUseCases:
         return PublicCatalogueUseCases(self)
+
+    @functools.cached_property
+    def notices(self) -> NotificationUseCases:
+        """The signed-in person's notifications and mail choice (engine/service/notifications.py)."""
+        return NotificationUseCases(self)
 
 
 __all__ = [

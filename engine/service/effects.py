@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import expressions
-from engine.definitions.model import Effect, Workflow
+from engine.definitions.model import Effect, RoleSet, Workflow
 from engine.errors import TransitionNotAllowed
 from engine.messages import say
 from engine.storage.repository import Repository, Row
@@ -30,6 +30,8 @@ class EffectContext:
     # The dossier's clock rows by name once read, kept up to date by save_clock, so the
     # snapshot after the fire needs no second read. None: not read during this fire.
     clock_rows: dict[str, Row] | None = None
+    # The dossier's roles file: a notify effect tells the users whose role scope covers the dossier.
+    roleset: RoleSet | None = None
 
     def value(self, name: str) -> Any:
         return self.changes.get(name, self.dossier.get(name))
@@ -224,16 +226,33 @@ def expire_certificate(ctx: EffectContext, effect: Effect) -> None:
 
 
 def notify(ctx: EffectContext, effect: Effect) -> None:
+    from engine.service import notifications  # here: it imports the mail outbox and the accounts
+
     message = effect.message
-    ctx.repo.add_notification(
+    message_vi = message.vi if message else ""
+    message_en = message.en if message else None
+    notification_id = ctx.repo.add_notification(
         dossier_id=ctx.dossier["id"],
         roles=list(effect.roles),
         area=ctx.dossier["commune_code"],
-        message_vi=message.vi if message else "",
-        message_en=message.en if message else None,
+        message_vi=message_vi,
+        message_en=message_en,
         created_at=ctx.now,
+        returning=ctx.roleset is not None,
     )
-    ctx.log.append({"effect": "notify", "roles": list(effect.roles)})
+    told: list[str] = []
+    if ctx.roleset is not None and notification_id is not None:
+        told = notifications.deliver(
+            ctx.repo,
+            roleset=ctx.roleset,
+            dossier={**ctx.dossier, **ctx.changes},
+            notification_id=notification_id,
+            roles=effect.roles,
+            message_vi=message_vi,
+            message_en=message_en,
+            now=ctx.now,
+        )
+    ctx.log.append({"effect": "notify", "roles": list(effect.roles), "told": told})
 
 
 EFFECTS: dict[str, Callable[[EffectContext, Effect], None]] = {

@@ -172,7 +172,9 @@ class FiringUseCases(DossierUseCases):
                 raise _error(decision, transition, missing)
             target = compile_workflow(workflow).fire(row["state"], transition.id)
             version = repo.update_dossier(row["id"], row["version"], state=target, updated_at=now)
-            ctx = effects.EffectContext(repo, workflow, row, {}, actor.id, now.date(), now, council)
+            ctx = effects.EffectContext(
+                repo, workflow, row, {}, actor.id, now.date(), now, council, roleset=loaded.roleset
+            )
             self._clock_pauses(ctx, row["state"], target)
             effects.run(ctx, transition.effects)
             if ctx.changes:

@@ -369,7 +369,9 @@ class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialS
         message_vi: str,
         message_en: str | None,
         created_at: dt.datetime,
-    ) -> None:
+        returning: bool = False,
+    ) -> int | None:
+        """Store a notification; its id with `returning` (the fast insert returns none)."""
         values = dict(
             dossier_id=dossier_id,
             roles=roles,
@@ -378,7 +380,11 @@ class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialS
             message_en=message_en,
             created_at=created_at,
         )
+        if returning:
+            key = self.connection.execute(insert(t.notifications).values(**values)).inserted_primary_key
+            return int(key[0])  # type: ignore[index]
         st.INSERT_NOTIFICATION.run(self.connection, values).close()
+        return None
 
     def notifications(self, dossier_id: int) -> list[Row]:
         q = select(t.notifications).where(t.notifications.c.dossier_id == dossier_id)

@@ -54,6 +54,10 @@ users = Table(
     Column("totp_secret", String(64)),
     Column("totp_enabled", Boolean, nullable=False, default=False, server_default=false()),
     Column("totp_last_step", BigInteger),
+    # where notification mails go, and how: "immediate" (one mail per notification) or "digest"
+    # (one mail a day of the unread ones, engine/service/notifications.py)
+    Column("email", String(320)),
+    Column("mail_mode", String(10), nullable=False, default="immediate", server_default="immediate"),
 )
 
 api_tokens = Table(
@@ -258,6 +262,19 @@ notifications = Table(
     Column("message_vi", Text, nullable=False),
     Column("message_en", Text),
     Column("created_at", DateTime, nullable=False),
+)
+
+# One row per person a notification reached (the effect resolved its roles to users in scope).
+user_notifications = Table(
+    "user_notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("notification_id", Integer, ForeignKey("notifications.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("read_at", DateTime),
+    Column("digested_on", Date),  # the day a digest mail carried it; None: in no digest yet
+    Index("ix_user_notifications_user", "user_id", "read_at"),
 )
 
 # Mails waiting for the SMTP server (engine/service/mail.py). A row is marked sent only after
