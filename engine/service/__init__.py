@@ -7,9 +7,12 @@ mixin per concern so each module stays small.
 
 from __future__ import annotations
 
+import functools
+
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
+from engine.service.plans import PlansUseCases
 from engine.service.queries import QueryUseCases
 from engine.service.records import RecordPage, RecordSnapshot, RecordUseCases, RegisterSummary
 from engine.service.snapshots import (
@@ -30,6 +33,10 @@ from engine.service.todo import Returned, Todo, TodoUseCases
 class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCases, RecordUseCases):
     """Every use case of the runtime. Hand it `Database(engine).transaction` and a loaded catalog."""
 
+    @functools.cached_property
+    def plans(self) -> PlansUseCases:
+        return PlansUseCases(self)
+
 
 __all__ = [
     "Action",
@@ -45,6 +52,7 @@ __all__ = [
     "Missing",
     "Page",
     "PlanPreview",
+    "PlansUseCases",
     "RecordPage",
     "RecordSnapshot",
     "RegisterSummary",
