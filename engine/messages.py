@@ -368,6 +368,19 @@ CATALOG: dict[str, tuple[str, str]] = {
         "database.",
     ),
     # --- registers and their records ------------------------------------------------------
+    "plan.not_found": _t("Không có kế hoạch {plan}.", "No plan {plan}."),
+    "plan.area_not_found": _t(
+        "Kế hoạch {plan} không có địa bàn {area} trong phạm vi của bạn.",
+        "Plan {plan} has no area {area} within your scope.",
+    ),
+    "plan.indicator_not_found": _t(
+        "Kế hoạch {plan} không có chỉ tiêu đếm được {indicator}.",
+        "Plan {plan} has no counted indicator {indicator}.",
+    ),
+    "plan.bad_period": _t(
+        "Kỳ '{period}' không hợp lệ: viết năm (2026), quý (2026-Q3) hoặc tháng (2026-07) trong kỳ kế hoạch {first}–{last}.",
+        "Period '{period}' is not valid: write a year (2026), a quarter (2026-Q3) or a month (2026-07) within the plan's {first}–{last}.",
+    ),
     "register.not_found": _t("Không có sổ {register}.", "No register {register}."),
     "record.not_found": _t(
         "Không tìm thấy bản ghi {record_id} của sổ {register}.", "Record {record_id} of {register} not found."

@@ -76,6 +76,8 @@ SUBJECTS: dict[str, Subject] = {
     ),
 }
 
+Area = str | Sequence[str] | None  # one unit code, several (a plan's areas), or everywhere
+
 OPERATORS = ("eq", "ne", "in", "gte", "lte", "gt", "lt")
 AGGREGATES = ("count", "distinct", "sum", "share")
 
@@ -172,17 +174,18 @@ def _condition(subject: Subject, flt: Filter) -> ColumnElement[bool]:
 
 
 def _bound(
-    subject: Subject, filters: Sequence[Filter], start: date, end: date, area: str | None
+    subject: Subject, filters: Sequence[Filter], start: date, end: date, area: Area
 ) -> list[ColumnElement[bool]]:
     day = subject.date_column()
     clauses: list[ColumnElement[bool]] = [day >= start, day <= end]
     if area is not None:
-        clauses.append(or_(*[column == area for column in subject.area_columns()]))
+        codes = [area] if isinstance(area, str) else list(area)
+        clauses.append(or_(*[column.in_(codes) for column in subject.area_columns()]))
     clauses.extend(_condition(subject, f) for f in filters)
     return clauses
 
 
-def statement(query: CountQuery, start: date, end: date, area: str | None) -> Select[Any]:
+def statement(query: CountQuery, start: date, end: date, area: Area) -> Select[Any]:
     """One SQL statement giving the indicator's actual for [start, end] in ``area`` (all if None)."""
     subject = SUBJECTS[query.subject]
     where = and_(*_bound(subject, query.filters, start, end, area))
@@ -202,7 +205,7 @@ def statement(query: CountQuery, start: date, end: date, area: str | None) -> Se
     return select(value.label("actual")).select_from(subject.source()).where(where)
 
 
-def items_statement(query: CountQuery, start: date, end: date, area: str | None) -> Select[Any]:
+def items_statement(query: CountQuery, start: date, end: date, area: Area) -> Select[Any]:
     """The keys of the rows a figure counted (for share: the numerator's rows), same bounds."""
     subject = SUBJECTS[query.subject]
     filters = tuple(query.filters) + (query.share_of if query.aggregate == "share" else ())

@@ -69,7 +69,7 @@ def shipped_catalog() -> Catalog:
 def fresh_catalog(catalog: Catalog) -> Catalog:
     """A catalog whose dicts a test may change (activating a definition adds to them)."""
     out = copy.copy(catalog)
-    for name in ("workflows", "roles", "forms", "scoring_forms", "units", "tests", "registers"):
+    for name in ("workflows", "roles", "forms", "scoring_forms", "units", "tests", "registers", "plans"):
         setattr(out, name, dict(getattr(catalog, name)))
     return out
 

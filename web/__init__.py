@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         dossiers,
         inbox,
         pages,
+        plans,
         registers,
         scoring,
     )
@@ -66,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         catalogue.bp,
         registers.bp,
         inbox.bp,
+        plans.bp,
     ):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)
@@ -125,6 +127,7 @@ def _template_helpers(app: Flask, optional: set[str]) -> None:
             ("certificates.lookup", _("Tra cứu chứng nhận"), True),
             ("catalogue.index", _("Sản phẩm OCOP"), True),
             ("registers.index", _("Danh mục"), bool(runtime().catalog.registers)),
+            ("plans.index", _("Kế hoạch"), bool(runtime().catalog.plans) and g.actor is not None),
         ]
         # Endpoints of the admin package, shown when it is installed and the actor may use them.
         admin_links = [

@@ -29,6 +29,7 @@ from engine.definitions import (
     crossrefs,
     locate,
     messages,
+    plans,
     registers,
     schema,
     scoring_checks,
@@ -42,12 +43,13 @@ from engine.definitions.yamlread import Finding
 CACHE_SIZE = 4096
 MAX_PROBLEMS = 100  # per file; the rest are counted in one E109
 _ATTR = {"workflow": "workflows", "roles": "roles", "form": "forms", "scoring_form": "scoring_forms",
-         "units": "units", "tests": "tests", "register": "registers"}  # fmt: skip
+         "units": "units", "tests": "tests", "register": "registers", "plan": "plans"}  # fmt: skip
 _BUILD = {"workflow": build.build_workflow, "roles": build.build_roles, "form": build.build_form,
           "scoring_form": build.build_scoring_form, "tests": build.build_tests,
-          "register": registers.build_register}  # fmt: skip
+          "register": registers.build_register, "plan": plans.build_plan}  # fmt: skip
 _CHECKS = {"workflow": checks.check_workflow, "form": checks.check_form, "tests": checks.check_tests,
-           "scoring_form": scoring_checks.check_scoring_form, "register": registers.check_register}  # fmt: skip
+           "scoring_form": scoring_checks.check_scoring_form, "register": registers.check_register,
+           "plan": plans.check_plan}  # fmt: skip
 Progress = Callable[[int, int], None]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Lang = Literal["vi", "en"]
 
@@ -634,7 +634,60 @@ class Register:
         return tuple(f for f in self.fields if f.filter)
 
 
-Definition = Workflow | RoleSet | Form | ScoringForm | UnitSet | TestSuite | Register
+# --- plans -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    value: float
+    year: int | None = None  # None: the target for the whole period
+    area: str | None = None  # None: the plan's own (issuing) area
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: Text
+    unit: Text
+    source: str  # the line of the plan's document the target comes from
+    targets: tuple[PlanTarget, ...]
+    count: Any = None  # engine.plan_counting.CountQuery; None: not countable from held data
+    description: Text | None = None
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    id: str
+    source: str  # province, district, commune, producers, other
+    planned: float
+    label: Text | None = None
+    source_line: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A yearly (or several-year) plan: targets per indicator, counted from the data, and a budget."""
+
+    id: str
+    version: str
+    title: Text
+    legal_basis: str
+    issued_by: str
+    period: tuple[int, int]  # first and last year
+    areas: tuple[str, ...]
+    indicators: tuple[Indicator, ...]
+    budget: tuple[BudgetLine, ...] = ()
+    description: Text | None = None
+    source: Source | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.version, self.source.sha256 if self.source else None))
+
+    def indicator(self, indicator_id: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.id == indicator_id), None)
+
+
+Definition = Workflow | RoleSet | Form | ScoringForm | UnitSet | TestSuite | Register | Plan
 
 
 @dataclass
@@ -648,6 +701,7 @@ class Catalog:
     units: dict[str, UnitSet] = field(default_factory=dict)
     tests: dict[str, TestSuite] = field(default_factory=dict)
     registers: dict[str, Register] = field(default_factory=dict)
+    plans: dict[str, Plan] = field(default_factory=dict)
 
     def scoring_form_for(self, regime: str, product_set: str) -> ScoringForm | None:
         for form in self.scoring_forms.values():

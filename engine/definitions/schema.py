@@ -22,7 +22,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from engine.definitions.yamlread import Finding
 
-KINDS = ("workflow", "roles", "form", "scoring_form", "units", "tests", "register")
+KINDS = ("workflow", "roles", "form", "scoring_form", "units", "tests", "register", "plan")
 
 _JSON_TYPES = {
     str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null", dict: "mapping", list: "list",

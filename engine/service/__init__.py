@@ -14,6 +14,7 @@ from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
 from engine.service.notifications import NotificationUseCases
+from engine.service.plans import PlansUseCases
 from engine.service.public_catalogue import PublicCatalogueUseCases
 from engine.service.queries import QueryUseCases
 from engine.service.records import RecordPage, RecordSnapshot, RecordUseCases, RegisterSummary
@@ -53,6 +54,10 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
         """The signed-in person's notifications and mail choice (engine/service/notifications.py)."""
         return NotificationUseCases(self)
 
+    @functools.cached_property
+    def plans(self) -> PlansUseCases:
+        return PlansUseCases(self)
+
 
 __all__ = [
     "Action",
@@ -68,6 +73,7 @@ __all__ = [
     "Missing",
     "Page",
     "PlanPreview",
+    "PlansUseCases",
     "RecordPage",
     "RecordSnapshot",
     "RegisterSummary",

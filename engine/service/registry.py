@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.definitions.model import Catalog, Form, Register, RoleSet, ScoringForm, UnitSet, Workflow
+from engine.definitions.model import Catalog, Form, Plan, Register, RoleSet, ScoringForm, UnitSet, Workflow
 from engine.errors import InvalidDefinition, NotFound
 from engine.messages import say
 from engine.storage.repository import Repository, Row
@@ -27,10 +27,11 @@ KINDS: dict[type, str] = {
     ScoringForm: "scoring_form",
     UnitSet: "units",
     Register: "register",
+    Plan: "plan",
 }
 
 
-Definition = Workflow | RoleSet | Form | ScoringForm | UnitSet | Register
+Definition = Workflow | RoleSet | Form | ScoringForm | UnitSet | Register | Plan
 DefinitionSet = dict[str, dict[str, str]]  # kind -> def_id -> sha256 (roles, form, scoring_form, units)
 PINNED_KINDS = ("roles", "units", "form", "scoring_form")
 
@@ -70,7 +71,7 @@ def in_effect(rows: list[Row], day: dt.date) -> Row | None:
 
 
 _ATTRS = {"workflow": "workflows", "roles": "roles", "form": "forms", "scoring_form": "scoring_forms",
-          "units": "units", "register": "registers"}  # fmt: skip
+          "units": "units", "register": "registers", "plan": "plans"}  # fmt: skip
 _KIND_OF = {attr: kind for kind, attr in _ATTRS.items()}
 
 
@@ -144,6 +145,7 @@ class Registry:
             *c.scoring_forms.values(),
             *c.units.values(),
             *c.registers.values(),
+            *c.plans.values(),
         ]
 
     def sync(self, repo: Repository, actor: str, now: dt.datetime) -> list[Row]:
@@ -288,6 +290,7 @@ class Registry:
             *loaded.scoring_forms.values(),
             *loaded.units.values(),
             *loaded.registers.values(),
+            *loaded.plans.values(),
         ]
         found = next((c for c in candidates if c.source is not None and c.source.sha256 == sha256), None)
         if found is None:

@@ -30,7 +30,7 @@ def test_every_shipped_file_is_in_the_catalog(shipped: loader.LoadResult) -> Non
     c = shipped.catalog
     loaded = sum(
         len(getattr(c, a))
-        for a in ("workflows", "roles", "forms", "scoring_forms", "units", "tests", "registers")
+        for a in ("workflows", "roles", "forms", "scoring_forms", "units", "tests", "registers", "plans")
     )
     assert loaded == shipped.files
 

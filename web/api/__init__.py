@@ -11,6 +11,17 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The route modules attach themselves to `bp`; imported last so they can import it.
-from web.api import auth, dossiers, errors, governance, notifications, public, registers, spec  # noqa: E402
+from web.api import auth, dossiers, errors, governance, notifications, plans, public, registers, spec  # noqa: E402
 
-__all__ = ["auth", "bp", "dossiers", "errors", "governance", "notifications", "public", "registers", "spec"]
+__all__ = [
+    "auth",
+    "bp",
+    "dossiers",
+    "errors",
+    "governance",
+    "notifications",
+    "plans",
+    "public",
+    "registers",
+    "spec",
+]

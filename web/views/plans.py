@@ -1,0 +1,54 @@
+"""Plan pages for officers: the plans in their scope, a plan's progress, and what a figure counted."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+from flask.typing import ResponseReturnValue
+
+from engine.errors import InvalidForm
+from web.auth import login_required
+from web.problems import error_text
+from web.runtime import runtime
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+MAX_ARG = 20
+
+
+def _args() -> tuple[str | None, str | None]:
+    return request.args.get("area", "")[:MAX_ARG] or None, request.args.get("period", "")[:MAX_ARG] or None
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    return render_template("plans/index.html", plans=runtime().service.plans.all(g.actor))
+
+
+@bp.get("/<plan_id>")
+@login_required
+def progress(plan_id: str) -> ResponseReturnValue:
+    plans = runtime().service.plans
+    area, period = _args()
+    areas = plans.areas(g.actor, plan_id[:100])
+    try:
+        found = plans.progress(g.actor, plan_id[:100], area, period)
+    except InvalidForm as exc:
+        plan = plans.plan(g.actor, plan_id[:100])
+        return render_template("plans/progress.html", plan=plan, progress=None, areas=areas,
+                               error=error_text(exc), area=area, period=period or ""), 400  # fmt: skip
+    return render_template("plans/progress.html", plan=found.plan, progress=found, areas=areas, error=None,
+                           area=found.area, period=found.period.label)  # fmt: skip
+
+
+@bp.get("/<plan_id>/<indicator_id>")
+@login_required
+def items(plan_id: str, indicator_id: str) -> ResponseReturnValue:
+    plans = runtime().service.plans
+    area, period = _args()
+    try:
+        indicator, counted = plans.items(g.actor, plan_id[:100], indicator_id[:100], area, period)
+    except InvalidForm as exc:
+        return render_template("error.html", message=error_text(exc)), 400
+    plan = plans.plan(g.actor, plan_id[:100])
+    return render_template("plans/items.html", plan=plan, indicator=indicator, items=counted,
+                           area=area or "", period=period or "")  # fmt: skip
