@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.commands.demo",
     "engine.commands.evidence",
     "engine.commands.governance",
+    "engine.commands.worker",
 )
 
 

@@ -7,6 +7,8 @@ mixin per concern so each module stays small.
 
 from __future__ import annotations
 
+import functools
+
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
@@ -24,11 +26,16 @@ from engine.service.snapshots import (
     Page,
     UserSnapshot,
 )
+from engine.service.timers import TimerUseCases
 from engine.service.todo import Returned, Todo, TodoUseCases
 
 
 class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCases, RecordUseCases):
     """Every use case of the runtime. Hand it `Database(engine).transaction` and a loaded catalog."""
+
+    @functools.cached_property
+    def timers(self) -> TimerUseCases:
+        return TimerUseCases(self)
 
 
 __all__ = [
