@@ -5,16 +5,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from engine.commands.demo import COMMUNES, ORGANISATIONS, seed_users
 from engine.service import Service
 from engine.service import timers as timer_module
 from engine.service.scenario import Driver
 from engine.storage import tables as t
-from tests.conftest import fresh_catalog
+from tests.conftest import fresh_catalog, is_postgres
 
 FILED = dt.date(2026, 7, 1)
 
@@ -169,3 +172,52 @@ def test_the_certificate_arms_the_re_evaluation_notice(service, people, driver, 
 @pytest.fixture
 def people(service):  # type: ignore[no-untyped-def]
     return {actor.id: actor for actor in seed_users(service)}
+
+
+WORKER = """
+import sys
+from engine.service import Service
+from engine.storage.db import make_engine
+from engine.storage.repository import Database
+from engine.definitions.loader import load_catalog, default_paths
+catalog = load_catalog(default_paths()).catalog
+service = Service(Database(make_engine(sys.argv[1])).transaction, catalog, sync=False)
+service.refresh_catalog(force=True)
+while service.timers.run_due(limit=50).done or service.timers.run_due(limit=50).done:
+    pass
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not is_postgres(), reason="SKIP LOCKED between processes: PostgreSQL")
+def test_four_workers_run_a_thousand_due_timers_each_exactly_once(  # type: ignore[no-untyped-def]
+    service, people, driver, clock, database, database_url
+):
+    dossier = _open(service, people, clock)
+    driver.walk(dossier.id, ["commune_check"])
+    past = clock.current - dt.timedelta(days=1)
+    with database.transaction() as repo:  # 4,000 due rows of the one state the dossier is in
+        # the workers run on the real clock, by which the dossier's own timer is due too: set it aside
+        repo.connection.execute(t.timers.update().values(status="cancelled"))
+        repo.connection.execute(t.timers.insert(), [
+            {"dossier_id": dossier.id, "state": "commune_check", "timer": "commune_check_late", "phase": "escalate",
+             "due_at": past, "status": "pending", "attempts": 0, "created_at": past}
+            for _ in range(4000)
+        ])  # fmt: skip
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, database_url]) for _ in range(4)]
+    assert [w.wait(timeout=1800) for w in workers] == [0, 0, 0, 0]
+    with database.transaction(write=False) as repo:
+        e, n = t.audit_events.c, t.notifications.c
+        done = repo.connection.execute(
+            select(func.count()).where(t.timers.c.status == "done", t.timers.c.phase == "escalate")
+        ).scalar_one()
+        events = repo.connection.execute(
+            select(func.count()).where(e.action == "timer", e.dossier_id == dossier.id)
+        ).scalar_one()
+        notes = repo.connection.execute(
+            select(func.count()).where(
+                n.dossier_id == dossier.id, n.message_vi.like("%quá hạn kiểm tra cấp xã%")
+            )
+        ).scalar_one()
+    assert (done, events, notes) == (4000, 4000, 4000)
+    assert service.verify_audit().ok
