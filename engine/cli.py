@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.commands.governance",
     "engine.commands.certificate",
     "engine.commands.mail",
+    "engine.commands.worker",
 )
 
 

@@ -4,13 +4,17 @@
 
 `run` creates or upgrades the database (`ocopflow init-db`), fills an empty one
 with the demo data (`ocopflow demo`), prints the demo sign-ins and serves the
-app with Werkzeug's server. For production use gunicorn with web.wsgi:app.
+app with Werkzeug's server, with `ocopflow worker` (due timers) as a child process
+that stops with it (`--no-worker`: without). For production use gunicorn with
+web.wsgi:app and run `ocopflow worker` as its own service.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -47,8 +51,32 @@ def run(args: argparse.Namespace) -> int:
     from werkzeug.serving import run_simple
 
     print(f"\nocopflow: http://{args.host}:{args.port}/  (Ctrl+C to stop)\n")
-    run_simple(args.host, args.port, app, use_reloader=False, threaded=True)
+    worker = None if args.no_worker else _start_worker(url, list(app.config["DEFINITIONS_PATHS"]))
+    # A SIGTERM (a service manager, `kill`) ends the server through `finally`, so the worker stops too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        run_simple(args.host, args.port, app, use_reloader=False, threaded=True)
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
     return 0
+
+
+def _start_worker(url: str, definitions: list[str]) -> subprocess.Popen[bytes]:
+    """`ocopflow worker` (the due timers) beside the web server, as a child that stops with it."""
+    command = [sys.executable, "-m", "engine.cli", "worker", "--database-url", url]
+    if definitions:
+        command += ["--definitions", *definitions]
+    return subprocess.Popen(command)
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def _has_users(app: object) -> bool:
@@ -79,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
+    p.add_argument(
+        "--no-worker", action="store_true", help="do not start `ocopflow worker` (the due timers) beside it"
+    )
     p.set_defaults(func=run)
     return dispatch(parser, argv)
 

@@ -58,6 +58,17 @@ def load_definitions(paths: Sequence[str]) -> Any:
     return result.catalog
 
 
+def open_service(args: argparse.Namespace) -> Any:
+    """The service over the database and the definitions the arguments name (the worker's)."""
+    from engine.service import Service
+
+    catalog = load_definitions(getattr(args, "definitions", None) or DEFAULT_DEFINITIONS)
+    if catalog is None:
+        return None
+    database = open_database(args)
+    return Service(database.transaction, catalog, evidence_dir=instance_dir() / "evidence")
+
+
 def init_db(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 

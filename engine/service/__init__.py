@@ -30,6 +30,7 @@ from engine.service.snapshots import (
     Page,
     UserSnapshot,
 )
+from engine.service.timers import TimerUseCases
 from engine.service.todo import Returned, Todo, TodoUseCases
 from engine.service.trace import TraceEvent, TraceUseCases
 
@@ -57,6 +58,10 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
     @functools.cached_property
     def plans(self) -> PlansUseCases:
         return PlansUseCases(self)
+
+    @functools.cached_property
+    def timers(self) -> TimerUseCases:
+        return TimerUseCases(self)
 
 
 __all__ = [

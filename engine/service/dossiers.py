@@ -15,6 +15,7 @@ from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from engine.limits import text_problems
 from engine.messages import Message, say
 from engine.permissions import Actor, DossierFacts, may, may_edit_form, may_upload
+from engine.service import timers
 from engine.service.base import Loaded, ServiceBase, as_dict
 from engine.service.evidence_files import DEFAULT_GRACE, OrphanReport, clean_orphans, store_blob
 from engine.service.forms import FormCheck, check_answers
@@ -149,6 +150,8 @@ class DossierUseCases(ServiceBase):
                 created_at=now,
                 updated_at=now,
             )
+            armed = timers.on_open(repo, workflow, {"id": dossier_id, "state": workflow.initial,
+                                                     "filed_on": filed_on}, now)  # fmt: skip
             repo.append_event(
                 at=now,
                 actor=actor.id,
@@ -163,6 +166,7 @@ class DossierUseCases(ServiceBase):
                     "filed_on": filed_on,
                     "stars": stars,  # what the consistency check replays (a renewal starts with them)
                     **({"backdated_on": today, "reason": backdate_reason} if filed_on < today else {}),
+                    **({"effects": armed} if armed else {}),
                 },
             )
             row = repo.dossier(dossier_id)

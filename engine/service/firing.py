@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from engine.errors import NotFound, PermissionDenied, TransitionNotAllowed
 from engine.machine import compile_workflow
 from engine.messages import Localized, Message, say
 from engine.permissions import Actor, Decision, DossierFacts, FireContext, may_fire, unmet_requirements
-from engine.service import effects
+from engine.service import effects, timers
 from engine.service.base import Loaded
 from engine.service.dossiers import DossierUseCases
 from engine.service.forms import check_answers, dossier_facts, prefilled
@@ -170,31 +171,53 @@ class FiringUseCases(DossierUseCases):
             if not decision:
                 missing = self._missing(repo, loaded, transition, context, decision, {})
                 raise _error(decision, transition, missing)
-            target = compile_workflow(workflow).fire(row["state"], transition.id)
-            version = repo.update_dossier(row["id"], row["version"], state=target, updated_at=now)
-            ctx = effects.EffectContext(
-                repo, workflow, row, {}, actor.id, now.date(), now, council, roleset=loaded.roleset
-            )
-            self._clock_pauses(ctx, row["state"], target)
-            effects.run(ctx, transition.effects)
-            if ctx.changes:
-                repo.set_dossier_fields(row["id"], **ctx.changes)
-            repo.append_event(
-                at=now,
-                actor=actor.id,
-                action="fire",
-                dossier_id=row["id"],
-                from_state=row["state"],
-                to_state=target,
-                definition_hash=row["definition_hash"],
-                payload={"transition": transition.id, "version": version, "effects": ctx.log},
-                comment=comment or None,
-            )
-            fresh = {**row, **ctx.changes, "state": target, "version": version, "updated_at": now}
+            fresh, ctx = self._move(repo, loaded, transition, actor.id, comment, now, council)
             held = None if ctx.clock_rows is None else {row["id"]: list(ctx.clock_rows.values())}
             snapshot = self._snapshots(repo, [fresh], held)[0]
             actions = self._actions(repo, actor, Loaded(fresh, loaded.pinned)) if list_actions else None
             return snapshot, actions
+
+    def _move(
+        self,
+        repo: Repository,
+        loaded: Loaded,
+        transition: Transition,
+        actor_id: str,
+        comment: str | None,
+        now: dt.datetime,
+        council: Callable[[], Any],
+        cause: dict[str, Any] | None = None,
+    ) -> tuple[Row, effects.EffectContext]:
+        """The move itself, once permitted: new state, effects, timers, the audit event.
+        `cause`: what fired it when nobody did (a timer), named in the event's payload."""
+        row, workflow = loaded.row, loaded.workflow
+        target = compile_workflow(workflow).fire(row["state"], transition.id)
+        version = repo.update_dossier(row["id"], row["version"], state=target, updated_at=now)
+        ctx = effects.EffectContext(
+            repo, workflow, row, {}, actor_id, now.date(), now, council, roleset=loaded.roleset
+        )
+        self._clock_pauses(ctx, row["state"], target)
+        effects.run(ctx, transition.effects)
+        if ctx.changes:
+            repo.set_dossier_fields(row["id"], **ctx.changes)
+        timers.on_move(repo, workflow, {**row, **ctx.changes}, row["state"], target, now, ctx.log)
+        repo.append_event(
+            at=now,
+            actor=actor_id,
+            action="fire",
+            dossier_id=row["id"],
+            from_state=row["state"],
+            to_state=target,
+            definition_hash=row["definition_hash"],
+            payload={
+                "transition": transition.id,
+                "version": version,
+                "effects": ctx.log,
+                **({"cause": cause} if cause else {}),
+            },
+            comment=comment or None,
+        )
+        return {**row, **ctx.changes, "state": target, "version": version, "updated_at": now}, ctx
 
     def _clock_pauses(self, ctx: effects.EffectContext, source: str, target: str) -> None:
         """States marked `clock: paused` stop every running clock; leaving them starts them again."""

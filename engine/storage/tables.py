@@ -292,6 +292,26 @@ mail_outbox = Table(
     Column("next_attempt_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
     Index("ix_mail_outbox_due", "sent_at", "next_attempt_at"),
+# A state's timer armed for one dossier (engine/service/timers.py): written in the transaction
+# of the fire that enters the state, cancelled in the one that leaves it. `phase` is "due"
+# (the timer's own moment) or "escalate" (its second delay); `claimed_until` is a worker's
+# lease, which expires if the worker dies; a job failing `attempts` times is "parked".
+timers = Table(
+    "timers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("state", String(100), nullable=False),
+    Column("timer", String(100), nullable=False),
+    Column("phase", String(20), nullable=False),
+    Column("due_at", DateTime, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_until", DateTime),
+    Column("last_error", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("done_at", DateTime),
+    Index("ix_timers_due", "status", "due_at"),
 )
 
 sequences = Table(
