@@ -292,6 +292,8 @@ mail_outbox = Table(
     Column("next_attempt_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
     Index("ix_mail_outbox_due", "sent_at", "next_attempt_at"),
+)
+
 # A state's timer armed for one dossier (engine/service/timers.py): written in the transaction
 # of the fire that enters the state, cancelled in the one that leaves it. `phase` is "due"
 # (the timer's own moment) or "escalate" (its second delay); `claimed_until` is a worker's

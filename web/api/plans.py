@@ -34,7 +34,7 @@ def list_plans() -> Response:
 @bp.get("/plans/<plan>/progress")
 def plan_progress(plan: str) -> Response:
     progress = runtime().service.plans.progress(current_actor(), plan[:100], _arg("area"), _arg("period"))
-    args = {"area": progress.area, "period": progress.period.label or None}
+    args: dict[str, Any] = {"area": progress.area, "period": progress.period.label or None}
     rows = []
     for row in progress.indicators:
         i = row.indicator
