@@ -28,7 +28,7 @@ from engine.messages import Localized, say
 class Actor:
     id: str
     roles: frozenset[str]
-    area: str | None = None  # commune or province code, by the role's scope
+    area: str | None = None  # the code of a unit at the level of the role's scope
     organisation: str | None = None  # the producer organisation the actor belongs to
     display_name: str = ""
 
@@ -44,6 +44,10 @@ class DossierFacts:
     # Who saved a score sheet on the dossier: read only when a different_actor duty with
     # `actions: [score]` names the transition being fired ("whoever scored may not issue").
     scorers: frozenset[str] = frozenset()
+    # Level -> code of the units that hold the dossier, read from the units file
+    # (`UnitSet.areas_of(commune_code)`): the levels between the first and the last, such as a
+    # district, are known only through it. Empty when the caller has no units file at hand.
+    areas_by_level: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,16 @@ def in_scope(actor: Actor, role: Role, dossier: DossierFacts) -> bool:
         return True
     if scope == "own":
         return actor.organisation is not None and actor.organisation == dossier.producer_org
-    if scope == "commune":
-        return actor.area is not None and actor.area == dossier.commune_code
-    if scope == "province":
-        return actor.area is not None and actor.area == dossier.province_code
-    return False  # public, and anything unknown
+    if scope == "public":
+        return False
+    # Any other scope is a level the units file declares (validate: E122): the person's area is
+    # the dossier's unit at that level. Without the units file, the dossier's first-level or
+    # last-level unit (unit codes are unique across levels: E124).
+    if actor.area is None:
+        return False
+    if dossier.areas_by_level:
+        return dossier.areas_by_level.get(scope) == actor.area
+    return actor.area in (dossier.province_code, dossier.commune_code)
 
 
 def visible(actor: Actor, roleset: RoleSet, dossier: DossierFacts) -> bool:

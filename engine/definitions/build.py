@@ -158,7 +158,7 @@ def _field(f: dict[str, Any]) -> m.Field:
         help=maybe_text(f.get("help")), visible_when=f.get("visible_when"),
         options=tuple(m.Option(o["value"], text(o["label"])) for o in f.get("options", [])),
         min=_bound(f.get("min"), ftype), max=_bound(f.get("max"), ftype), integer=bool(f.get("integer")),
-        max_length=f.get("max_length"), level=f.get("level", "commune" if ftype == "admin_unit" else None),
+        max_length=f.get("max_length"), level=f.get("level"),
         document=f.get("document"), accept=tuple(f.get("accept", [])),
         format=f.get("format"), unit=maybe_text(f.get("unit")), grouping=f.get("grouping", True) is not False,
         prefill=f.get("prefill"),

@@ -68,6 +68,9 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
 
 def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]:
     roleset: m.RoleSet | None = r.get("roles", wf.roles)
+    unitset: m.UnitSet | None = r.get("units", wf.units) if wf.units else None
+    if roleset is not None and unitset is not None:
+        yield from _scopes(roleset, unitset)
     forms = [r.get("forms", fid) for fid in wf.forms]
     collected = {f.document for form in forms if form for f in form.fields() if f.type == "evidence"}
     for ref in refs:
@@ -100,6 +103,14 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
             yield Finding("E230", ref.path, {"id": ref.id, "known": sorted(d for d in collected if d)})
         elif ref.kind in ("member", "chair", "sheet") and roleset is not None:
             yield from _council_ref(wf, ref, roleset, r)
+
+
+def _scopes(roleset: m.RoleSet, unitset: m.UnitSet) -> Iterator[Finding]:
+    """A role's scope is an engine scope or a level the workflow's units file declares."""
+    for role in roleset.roles.values():
+        if role.scope not in m.ENGINE_SCOPES and role.scope not in unitset.levels:
+            yield Finding("E122", ("roles",), {"role": role.id, "roles": roleset.id, "scope": role.scope,
+                                               "units": unitset.id, "levels": ", ".join(unitset.levels)})  # fmt: skip
 
 
 def _council_ref(wf: m.Workflow, ref: Ref, roleset: m.RoleSet, r: Resolver) -> Iterator[Finding]:

@@ -49,7 +49,7 @@ _BUILD = {"workflow": build.build_workflow, "roles": build.build_roles, "form": 
           "register": registers.build_register, "plan": plans.build_plan}  # fmt: skip
 _CHECKS = {"workflow": checks.check_workflow, "form": checks.check_form, "tests": checks.check_tests,
            "scoring_form": scoring_checks.check_scoring_form, "register": registers.check_register,
-           "plan": plans.check_plan}  # fmt: skip
+           "plan": plans.check_plan, "units": units.check_units}  # fmt: skip
 Progress = Callable[[int, int], None]
 
 
@@ -246,13 +246,15 @@ def _process(
         if kind == "units":
             unit_map, unit_findings, csv_raw = units.read_units(data, path, _sibling(name, attachments))
             findings.extend(unit_findings)
-            if path is not None:
+            if path is not None and "source" in data:
                 deps = ((os.path.abspath(path.parent / data["source"]), hashlib.sha256(csv_raw).hexdigest()),)
         if not any(f.severity == "error" for f in findings):
-            attached = ((data["source"], csv_raw.decode("utf-8-sig")),) if kind == "units" else ()
+            attached = ((units.source_name(data), csv_raw.decode("utf-8-sig")),) if kind == "units" else ()
             source = Source(str(path) if path else name, hashlib.sha256(raw).hexdigest(), text, attached)
             if kind == "units":
-                definition = UnitSet(data["id"], build.text(data["title"]), unit_map, source)
+                definition = UnitSet(
+                    data["id"], build.text(data["title"]), unit_map, source, tuple(data["levels"])
+                )
             else:
                 definition = _BUILD[kind](data, source)
     ident = data.get("id") if isinstance(data.get("id"), str) else None

@@ -24,7 +24,9 @@ PERMISSIONS = (
     "administer",
     "view_sheets",  # read every score sheet of a dossier it sees (a scorer always reads its own)
 )
-SCOPES = ("own", "commune", "province", "central", "public", "system")
+# The scopes a role may have besides the levels its units file declares (a role of scope
+# `province` sees the dossiers in its province when the units file declares that level).
+ENGINE_SCOPES = ("own", "central", "public", "system")
 EFFECTS = (
     "assign_product_code",
     "start_clock",
@@ -303,7 +305,7 @@ class Workflow:
 class Role:
     id: str
     label: Text
-    scope: str  # one of SCOPES
+    scope: str  # one of ENGINE_SCOPES, or a level the workflow's units file declares
     can: frozenset[str]  # subset of PERMISSIONS
 
 
@@ -342,7 +344,7 @@ class Field:
     max: float | dt.date | None = None
     integer: bool = False
     max_length: int | None = None
-    level: str | None = None  # admin_unit: province | commune
+    level: str | None = None  # admin_unit: a level of the units file (None: its last level)
     document: str | None = None  # evidence: the evidence type
     accept: tuple[str, ...] = ()  # evidence: file types
     format: str | None = None  # text: the id of one of the form's `formats`
@@ -505,9 +507,9 @@ class ScoringForm:
 class Unit:
     code: str
     name: str
-    level: Literal["province", "commune"]
-    parent: str | None = None  # province code of a commune
-    kind: str | None = None  # xã, phường, đặc khu …
+    level: str  # one of its UnitSet's levels
+    parent: str | None = None  # the code of the unit one level up (None at the first level)
+    kind: str | None = None  # of a last-level unit: xã, phường, đặc khu …
 
 
 @dataclass(frozen=True)
@@ -516,6 +518,36 @@ class UnitSet:
     title: Text
     units: dict[str, Unit]  # by code
     source: Source | None = None
+    levels: tuple[str, ...] = ()  # widest first, as the units file declares them
+    _within: dict[str, tuple[Unit, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def within(self, code: str) -> tuple[Unit, ...]:
+        """The units below `code` at every level, in file order (computed once per code: a
+        dossier form offers them on every page)."""
+        found = self._within.get(code)
+        if found is None:
+            found = tuple(u for u in self.units.values() if u.code != code and code in self.chain(u.code))
+            self._within[code] = found
+        return found
+
+    def areas_of(self, code: str | None) -> dict[str, str]:
+        """Level -> code of the unit `code` and of every unit above it."""
+        out: dict[str, str] = {}
+        unit = self.units.get(code) if code else None
+        while unit is not None and unit.level not in out:
+            out[unit.level] = unit.code
+            unit = self.units.get(unit.parent) if unit.parent else None
+        return out
+
+    def chain(self, code: str | None) -> frozenset[str]:
+        """The codes of `code` and of every unit above it."""
+        return frozenset(self.areas_of(code).values())
+
+    def last_level(self) -> str | None:
+        return self.levels[-1] if self.levels else None
+
+    def first_level(self) -> str | None:
+        return self.levels[0] if self.levels else None
 
     def __hash__(self) -> int:
         return hash((self.id, self.source.sha256 if self.source else None))

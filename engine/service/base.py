@@ -58,9 +58,11 @@ class Loaded:
     @property
     def facts(self) -> DossierFacts:
         r = self.row
+        units = self.pinned.units
         return DossierFacts(
-            str(r["id"]), r["state"], r["province_code"], r["commune_code"], r["producer_org"]
-        )
+            str(r["id"]), r["state"], r["province_code"], r["commune_code"], r["producer_org"],
+            areas_by_level=units.areas_of(r["commune_code"]) if units else {},
+        )  # fmt: skip
 
 
 def _utc_now() -> dt.datetime:
@@ -189,13 +191,31 @@ class ServiceBase:
             scope = scopes.get(role)
             if scope in ("central", "system"):
                 return AreaFilter(everything=True)
-            if scope == "province" and actor.area:
-                provinces.add(actor.area)
-            elif scope == "commune" and actor.area:
-                communes.add(actor.area)
-            elif scope == "own" and actor.organisation:
+            if scope == "own" and actor.organisation:
                 orgs.add(actor.organisation)
+            elif scope not in (None, "own", "public") and actor.area:
+                first, last = self._area_columns(actor.area, scope)
+                provinces |= first
+                communes |= last
         return AreaFilter(False, frozenset(provinces), frozenset(communes), frozenset(orgs))
+
+    def _area_columns(self, area: str, level: str) -> tuple[set[str], set[str]]:
+        """The codes to match in the dossiers' first-level and last-level columns for the dossiers
+        inside `area`, a unit of `level` (the role's scope; a unit of another level: none, as
+        `in_scope` says): a unit of a level in between (a district) stands for its last-level units."""
+        for unitset in self.registry.catalog.units.values():
+            unit = unitset.units.get(area)
+            if unit is None or not unitset.levels:
+                continue
+            if unit.level != level:
+                return set(), set()
+            if unit.level == unitset.levels[0]:
+                return {area}, set()
+            if unit.level == unitset.levels[-1]:
+                return set(), {area}
+            inside = {u.code for u in unitset.within(area) if u.level == unitset.levels[-1]}
+            return set(), inside
+        return {area}, {area}  # a code no units file knows: matched as it was given
 
     # --- snapshots ---------------------------------------------------------------
 

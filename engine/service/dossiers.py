@@ -116,7 +116,7 @@ class DossierUseCases(ServiceBase):
                 problems["kind"] = say("field.one_of", values=KINDS)
             units = pinned.units
             unit = units.units.get(commune_code) if units else None
-            if unit is None or unit.level != "commune" or unit.parent is None:
+            if units is None or unit is None or unit.level != units.last_level() or unit.parent is None:
                 problems["commune_code"] = say("dossier.commune_unknown", commune=commune_code)
             sets = pinned.scoring_form.product_sets if pinned.scoring_form else ()
             group = next((p.group for p in sets if p.code == product_set), None)
@@ -125,8 +125,12 @@ class DossierUseCases(ServiceBase):
             stars = self._renewed_stars(repo, kind, renews_certificate, filed_on, problems)
             if problems:
                 raise InvalidForm(say("dossier.not_opened"), problems)
-            assert unit is not None and unit.parent is not None and group is not None
-            facts = DossierFacts("new", workflow.initial, unit.parent, commune_code, producer_org)
+            assert units is not None and unit is not None and unit.parent is not None and group is not None
+            areas = units.areas_of(commune_code)
+            province = areas[units.levels[0]]
+            facts = DossierFacts(
+                "new", workflow.initial, province, commune_code, producer_org, areas_by_level=areas
+            )
             decision = may(actor, "edit_forms", roleset, facts, workflow=workflow)
             if not decision:
                 raise _deny(decision)
@@ -140,7 +144,7 @@ class DossierUseCases(ServiceBase):
                 product_set=product_set,
                 product_group=group,
                 producer_org=producer_org.strip(),
-                province_code=unit.parent,
+                province_code=province,
                 commune_code=commune_code,
                 kind=kind,
                 filed_on=filed_on,

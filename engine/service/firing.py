@@ -70,6 +70,7 @@ class FiringUseCases(DossierUseCases):
             row["producer_org"],
             repo.fired_by(dossier_id, targets) if targets else {},
             _scorers(repo, dossier_id) if _sheet_duty(loaded.workflow, transition.id) else frozenset(),
+            loaded.facts.areas_by_level,
         )
         # Read forms and evidence only when this transition looks at them, and the answers
         # (JSON to parse) only when its guard does: firing is the hot path.

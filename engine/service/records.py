@@ -468,11 +468,11 @@ class RecordUseCases(ServiceBase):
         code = values.get(reg.area)
         units = self.units_of(reg)
         unit = units.units.get(str(code)) if units and code else None
-        if unit is None:
+        if units is None or unit is None:
             return None, None
-        if unit.parent is None:
-            return unit.code, None
-        return unit.parent, unit.code
+        # The storage columns hold the first-level unit and the last-level one (docs/definitions.md).
+        first = units.areas_of(unit.code).get(units.levels[0]) if units.levels else None
+        return first, unit.code if unit.level == units.last_level() and unit.parent else None
 
     def _code(self, repo: Repository, reg: Register, values: Mapping[str, Any], place: tuple[str | None, str | None],
               day: dt.date) -> str:  # fmt: skip

@@ -451,7 +451,12 @@ class Registry:
 
     def all_roles(self) -> dict[str, str]:
         """role id -> scope, over every loaded roles file (the widest scope wins on a clash)."""
-        order = {"public": 0, "own": 1, "commune": 2, "province": 3, "central": 4, "system": 5}
+        # public < own < the declared levels, narrowest first < central < system
+        order = {"public": 0, "own": 1}
+        for unitset in self.catalog.units.values():
+            for depth, level in enumerate(reversed(unitset.levels)):
+                order[level] = max(order.get(level, 0), 2 + depth)
+        order.update(central=100, system=101)
         out: dict[str, str] = {}
         for roleset in self.catalog.roles.values():
             for role in roleset.roles.values():

@@ -119,7 +119,9 @@ class Driver:
         if field.type == "yes_no":
             return True
         if field.type == "admin_unit":
-            return snap.province_code if field.level == "province" else snap.commune_code
+            units = self.service.definitions_for(self._viewer(snap.id), snap.id).units
+            areas = units.areas_of(snap.commune_code) if units else {}
+            return areas.get(field.level, snap.commune_code) if field.level else snap.commune_code
         if field.type == "evidence":
             return None
         return f"{field.label.vi} — {snap.product_name}"[: field.max_length or 200]
@@ -272,12 +274,14 @@ class Driver:
         raise ScenarioError(f"dossier {snap.id}: '{target}' not reached in {MAX_STEPS} steps")
 
     def _candidates(self, snap: DossierSnapshot, transition: Transition) -> list[Actor]:
-        roleset = self.service.definitions_for(self._viewer(snap.id), snap.id).roleset
+        pinned = self.service.definitions_for(self._viewer(snap.id), snap.id)
+        roleset = pinned.roleset
         from engine.permissions import DossierFacts
 
         facts = DossierFacts(
-            str(snap.id), snap.state, snap.province_code, snap.commune_code, snap.producer_org
-        )
+            str(snap.id), snap.state, snap.province_code, snap.commune_code, snap.producer_org,
+            areas_by_level=pinned.units.areas_of(snap.commune_code) if pinned.units else {},
+        )  # fmt: skip
         return [
             a
             for a in self.actors

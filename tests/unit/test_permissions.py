@@ -120,7 +120,15 @@ def actor(roles: str, area: str | None = None, org: str | None = None, uid: str 
 
 
 def dossier(state: str = "draft", fired: dict[str, frozenset[str]] | None = None) -> DossierFacts:
-    return DossierFacts("d1", state, PROVINCE, COMMUNE, PRODUCER, fired or {})
+    return DossierFacts(
+        "d1",
+        state,
+        PROVINCE,
+        COMMUNE,
+        PRODUCER,
+        fired or {},
+        areas_by_level={"province": PROVINCE, "commune": COMMUNE},
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.definitions.model import Form, ScoringForm, Workflow
+from engine.definitions.model import Form, ScoringForm, UnitSet, Workflow
 from engine.errors import NotFound, OcopflowError
 from engine.permissions import DossierFacts, in_scope, may_edit_form, may_upload, roles_of
 from engine.service.forms import check_answers, dossier_facts, prefilled
@@ -82,12 +82,13 @@ def visible_fields(form: Form, answers: dict[str, Any], dossier_ns: Any) -> dict
     return {f.id: f.id not in check.hidden for f in form.fields()}
 
 
-def dossier_units(units: list[Any], province: str) -> list[Any]:
-    """The units a form on this dossier offers: the top-level units and those inside the dossier's
-    province (not the whole country); a list without the dossier's province offers everything."""
-    if not any(u.code == province for u in units):
+def dossier_units(unitset: UnitSet | None, units: list[Any], province: str) -> list[Any]:
+    """The units a form on this dossier offers: the first-level units and those inside the dossier's
+    first-level unit (not the whole country); without a units file that knows it, every unit."""
+    if unitset is None or province not in unitset.units:
         return units
-    return [u for u in units if u.parent is None or u.parent == province]
+    top = [u for u in unitset.units.values() if u.parent is None]
+    return top + list(unitset.within(province))
 
 
 def shown_forms(forms: list[Form], actor: Any, roleset: Any, facts: Any, saved: dict[str, Any]) -> list[Form]:
@@ -115,7 +116,10 @@ def render_dossier(
     workflow: Workflow = pinned.workflow
     all_forms = rt.forms_in(pinned)
     saved_forms = service.form_answers(actor, d.id)
-    facts = DossierFacts(str(d.id), d.state, d.province_code, d.commune_code, d.producer_org)
+    areas = pinned.units.areas_of(d.commune_code) if pinned.units else {}
+    facts = DossierFacts(
+        str(d.id), d.state, d.province_code, d.commune_code, d.producer_org, areas_by_level=areas
+    )
     forms = shown_forms(all_forms, actor, pinned.roleset, facts, saved_forms)
     saved = {fid: dict(entry["answers"]) for fid, entry in saved_forms.items()}
     typed = typed or {}
@@ -193,9 +197,8 @@ def render_dossier(
         "shown": shown,
         "visible": visible,
         "form_errors": form_errors or {},
-        "units": dossier_units(
-            list(pinned.units.units.values()) if pinned.units else rt.units(workflow), d.province_code
-        ),
+        "units": dossier_units(pinned.units, rt.units(workflow), d.province_code),
+        "last_level": pinned.units.last_level() if pinned.units else None,
         "evidence": evidence,
         "evidence_by_type": evidence_by_type,
         "document_types": uploadable,

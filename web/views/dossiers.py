@@ -81,10 +81,14 @@ def _new_form_choices() -> dict[str, Any]:
         }
         if sets:
             groups.append((tr(wf.title), sorted(sets)))
-    communes = [u for u in rt.units() if u.level == "commune"]
-    if g.actor.area:
-        # an actor bound to an area files within it: the commune itself or the communes of the province
-        communes = [u for u in communes if g.actor.area in (u.code, u.parent)] or communes
+    # A dossier lies in a unit of the last level its units file declares.
+    unitsets = list(rt.catalog.units.values())
+    communes = [u for us in unitsets for u in us.units.values() if u.level == us.last_level()]
+    area = g.actor.area
+    if area:
+        # an actor bound to an area files within it: that unit itself or the units inside it
+        inside = {area} | {u.code for us in unitsets if area in us.units for u in us.within(area)}
+        communes = [u for u in communes if u.code in inside] or communes
     return {
         "product_set_groups": groups,
         "communes": sorted(communes, key=lambda u: (u.parent or "", u.name)),

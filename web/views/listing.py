@@ -46,11 +46,19 @@ def service_filters(rt: Runtime, args: dict[str, str]) -> dict[str, Any]:
         }
         filters["product_set"] = sorted(sets) or ["\x00none"]
     if args["area"]:
-        unit = next(
-            (s.units[args["area"]] for s in rt.catalog.units.values() if args["area"] in s.units), None
-        )
-        key = "province_code" if unit is not None and unit.level == "province" else "commune_code"
-        filters[key] = args["area"]
+        # The dossiers hold their first-level and last-level units (docs/definitions.md); a unit
+        # of a level in between stands for the last-level units inside it.
+        unitset = next((s for s in rt.catalog.units.values() if args["area"] in s.units), None)
+        unit = unitset.units[args["area"]] if unitset is not None else None
+        if unitset is not None and unit is not None and unit.parent is None:
+            filters["province_code"] = args["area"]
+        elif unitset is not None and unit is not None and unit.level != unitset.last_level():
+            last = unitset.last_level()
+            filters["commune_code"] = sorted(
+                u.code for u in unitset.within(unit.code) if u.level == last
+            ) or ["\x00none"]
+        else:
+            filters["commune_code"] = args["area"]
     if args["stars"].isdigit():
         filters["stars"] = int(args["stars"])
     if args["year"].isdigit() and 1 <= int(args["year"]) < 9999:
@@ -73,7 +81,7 @@ def filter_choices(rt: Runtime) -> dict[str, list[Any]]:
     for form in rt.catalog.scoring_forms.values():
         for p in form.product_sets:
             groups.setdefault(p.group, labels.get(p.group, p.group))
-    areas = [(u.code, u.name if u.level == "province" else f"— {u.name}") for u in _units_in_order(rt)]
+    areas = [(u.code, f"{'— ' * depth}{u.name}") for u, depth in _units_in_order(rt)]
     return {
         "states": sorted(states.items(), key=lambda kv: kv[1]),
         "steps": sorted(steps),
@@ -85,11 +93,19 @@ def filter_choices(rt: Runtime) -> dict[str, list[Any]]:
     }
 
 
-def _units_in_order(rt: Runtime) -> list[Any]:
+def _units_in_order(rt: Runtime) -> list[tuple[Any, int]]:
+    """Every unit with its depth, each under its parent: the first level by code, below it by name."""
     units = rt.units()
-    provinces = sorted((u for u in units if u.level == "province"), key=lambda u: u.code)
-    ordered = []
-    for p in provinces:
-        ordered.append(p)
-        ordered.extend(sorted((u for u in units if u.parent == p.code), key=lambda u: u.name))
+    children: dict[str | None, list[Any]] = {}
+    for u in units:
+        children.setdefault(u.parent, []).append(u)
+    ordered: list[tuple[Any, int]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        kids = children.get(parent, [])
+        for u in sorted(kids, key=(lambda u: u.code) if parent is None else (lambda u: u.name)):
+            ordered.append((u, depth))
+            walk(u.code, depth + 1)
+
+    walk(None, 0)
     return ordered

@@ -309,7 +309,7 @@ def _form(reg: Register, values: dict[str, Any], errors: dict[str, str], record:
     body = render_template(
         "registers/form.html", reg=reg, record=record, shown=shown, errors=errors,
         units=sorted(units.units.values(), key=lambda u: (u.parent or "", u.name)) if units else [],
-        refs={f.id: _ref_choices(f) for f in reg.fields if f.type == "ref"},
+        refs={f.id: _ref_choices(f) for f in reg.fields if f.type == "ref"}, last_level=None,
         tiles=current_app.config.get("MAP_TILES") or "",
     )  # fmt: skip
     return body, status
