@@ -34,7 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.inputs import init_input_gate
     from web.security import init_csrf
     from web.throttle import build_throttle
-    from web.views import account, certificates, dossiers, pages, registers, scoring
+    from web.views import account, certificates, dossiers, pages, registers, scoring, trace
 
     i18n.init_i18n(app)
     app.extensions["ocopflow"] = app.config.get("RUNTIME") or build_runtime(app)
@@ -45,7 +45,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(auth.load_actor)
     init_input_gate(app)
     init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
-    for blueprint in (auth.bp, account.bp, pages.bp, dossiers.bp, scoring.bp, certificates.bp, registers.bp):
+    for blueprint in (
+        auth.bp,
+        account.bp,
+        pages.bp,
+        dossiers.bp,
+        scoring.bp,
+        certificates.bp,
+        registers.bp,
+        trace.bp,
+    ):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)
     app.session_interface = auth.PageSessions(
