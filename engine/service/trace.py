@@ -171,6 +171,44 @@ class TraceUseCases:
             row, _ = self.base._load_record(repo, actor, register_id, record_id)
             return self._history(repo, row["id"])
 
+    def epcis(self, actor: Actor, record_id: Any, *, base: str) -> dict[str, Any]:
+        """The batch's history (with its inputs' events) as an EPCIS 2.0 EPCISDocument; each batch is
+        the class `{base}/01/{product code}/10/{lot}` (its `trace.identity`). NotFound as for the record,
+        and for a record whose register has no `trace:` block."""
+        from engine import epcis
+
+        base_ = self.base
+        with base_._tx(write=False) as repo:
+            found = repo.record(int(record_id)) if str(record_id).isdigit() else None
+            register_id = found["register_id"] if found else ""
+            reg = base_.catalog.registers.get(register_id)
+            if found is None or reg is None or not reg.trace:
+                raise NotFound(
+                    say("record.not_found", record_id=record_id, register="—"), record_id=record_id
+                )
+            row, pinned = base_._load_record(repo, actor, register_id, record_id)
+            history = self._history(repo, row["id"])
+            ids = {row["id"]} | {e.record_id for e in history} | {i for e in history for i in e.inputs}
+            rows = {r["id"]: r for r in repo.records_by_ids(pinned.id, sorted(ids))}
+            identity = pinned.trace_identity
+            ref = pinned.field(identity.product) if identity else None
+            target = ref.ref.register if ref is not None and ref.ref is not None else None
+            product_ids = sorted({int(p) for r in rows.values() if identity and str(
+                (r["data"] or {}).get(identity.product, "")).isdigit() for p in [(r["data"] or {})[identity.product]]})  # fmt: skip
+            codes = {p["id"]: p["code"] for p in (repo.records_by_ids(target, product_ids) if target else [])}
+
+        def class_of(rid: int) -> str:
+            data = (rows.get(rid) or {}).get("data") or {}
+            if identity is None:
+                return f"{base.rstrip('/')}/batches/{rid}"
+            product = data.get(identity.product)
+            code = codes.get(int(str(product))) if str(product).isdigit() else None
+            return epcis.class_uri(base, str(code or product or ""), str(data.get(identity.lot) or rid))
+
+        last = history[-1].seq if history else 0
+        return epcis.document(history, class_of=class_of, created=base_.now(),
+                              document_id=f"{base.rstrip('/')}/api/v1/batches/{row['id']}/epcis?seq={last}")  # fmt: skip
+
     def public_batch(self, product_code: str, lot: str) -> PublicBatch:
         """The public face of a batch, found as in GS1 Digital Link /{product code}/10/{lot}.
 

@@ -33,7 +33,7 @@ def batch(app: Flask) -> dict[str, Any]:
     service.trace.record_event(producer, "ocop-batches", b.id, "harvesting",
                                {"growing_area": area.id, "quantity_kg": 1200.5})  # fmt: skip
     service.trace.record_event(producer, "ocop-batches", b.id, "packing", {"packages": 300})
-    return {"path": f"/t/{product.code}/10/BT-0042", "code": product.code}
+    return {"path": f"/t/{product.code}/10/BT-0042", "code": product.code, "id": b.id}
 
 
 def test_the_trace_page_shows_the_batch_without_sign_in_and_can_be_cached(app: Flask, batch) -> None:
@@ -76,3 +76,24 @@ def test_an_unknown_lot_is_not_called_fake(app: Flask, batch) -> None:
 def test_the_lot_in_the_address_ignores_case(app: Flask, batch) -> None:
     r = app.test_client().get(batch["path"].replace("BT-0042", "bt-0042"))
     assert r.status_code == 200
+
+
+def test_the_epcis_export_of_a_batch_passes_gs1s_schema_and_keeps_its_scope(app: Flask, batch) -> None:
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    from tests.web._api_support import Api
+
+    api = Api(app.test_client())
+    r = api.call("GET", f"/batches/{batch['id']}/epcis", "producer1")
+    assert r.status_code == 200 and r.mimetype == "application/ld+json"
+    doc = r.get_json()
+    schema = json.loads((Path(__file__).parents[1] / "fixtures/epcis-2.0/EPCIS-JSON-Schema.json").read_text())
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
+    events = doc["epcisBody"]["eventList"]
+    assert [e["bizStep"] for e in events] == ["harvesting", "packing"]
+    assert events[0]["quantityList"][0]["epcClass"].endswith(f"/01/{batch['code']}/10/BT-0042")
+    assert api.call("GET", f"/batches/{batch['id']}/epcis", "producer2").status_code == 404  # other area
+    assert api.call("GET", f"/batches/{batch['id']}/epcis").status_code == 401
