@@ -423,6 +423,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     "trace.inputs_not_allowed": _t(
         "Chỉ sự kiện chuyển đổi mới có lô đầu vào.", "Only a transforming event has input batches."
     ),
+    "trace.public_product_unknown": _t(
+        "Chưa có sản phẩm mã {product} trong hệ thống truy xuất.",
+        "No product with code {product} is in the traceability system yet.",
+    ),
+    "trace.public_lot_unknown": _t(
+        "Chưa có lô {lot} của sản phẩm {product} trong hệ thống truy xuất.",
+        "Lot {lot} of product {product} is not in the traceability system yet.",
+    ),
     "trace.input_unknown": _t("Không tìm thấy lô đầu vào {record_id}.", "No input batch {record_id}."),
     "record.area_outside": _t("Địa bàn {area} ngoài phạm vi của bạn.", "Area {area} is outside your scope."),
     "field.ref_unknown": _t("Không tìm thấy {target} {value}.", "No {target} {value}."),

@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         plans,
         registers,
         scoring,
+        trace,
     )
 
     i18n.init_i18n(app)
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         registers.bp,
         inbox.bp,
         plans.bp,
+        trace.bp,
     ):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel
 
@@ -54,7 +54,8 @@ def same_site_path(target: str) -> bool:
 
 def current_language() -> str:
     languages = current_app.config["LANGUAGES"]
-    lang = session.get("lang") or request.cookies.get(LANG_COOKIE)
+    # a page that is the same for everyone (the public trace page) takes its language from its URL
+    lang = g.get("page_lang") or session.get("lang") or request.cookies.get(LANG_COOKIE)
     return str(lang) if lang in languages else str(current_app.config["DEFAULT_LANGUAGE"])
 
 

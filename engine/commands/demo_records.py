@@ -6,6 +6,7 @@ names the record so that a later value "@key" (alone or in a list) refers to it 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -67,5 +68,15 @@ def seed_records(service: Any, actors: list[Any], entries: list[dict[str, Any]])
         record = service.create_record(actor, entry["register"], values)
         if entry.get("key"):
             keys[str(entry["key"])] = record.id
+        for k, event in enumerate(entry.get("events") or []):  # a batch's trace events, in order
+            # `days_ago` counts back from the demo's clock (its dossiers end on a moving date)
+            day = service.now().date() - dt.timedelta(days=int(event["days_ago"]))
+            at = dt.datetime.combine(day, dt.time.fromisoformat(str(event.get("time", "08:00"))))
+            values = {
+                f: _resolve(v, keys, f"{where} events[{k}]") for f, v in (event.get("values") or {}).items()
+            }
+            service.trace.record_event(
+                actor, entry["register"], record.id, str(event["event"]), values, at=at
+            )
         counts[entry["register"]] = counts.get(entry["register"], 0) + 1
     return counts

@@ -29,6 +29,7 @@ from engine.service.forms import _visible
 from engine.service.record_values import RecordCheck, changed_fields, check_record
 from engine.storage.records import COUNT_CAP, TERMS
 from engine.storage.repository import AreaFilter, Repository, Row
+from engine.storage.trace_store import IDENTITY_LOT, IDENTITY_PRODUCT, lot_key
 
 PER_PAGE_MAX = 200
 IMPORT_MAX = 10_000  # features of one GeoJSON import
@@ -509,6 +510,11 @@ class RecordUseCases(ServiceBase):
                 continue
             items = value if isinstance(value, list) else [value]
             out[f.id] = ["yes" if v is True else "no" if v is False else str(v) for v in items]
+        identity = reg.trace_identity
+        if identity is not None:  # the public trace page finds a batch by product and lot
+            lot, product = values.get(identity.lot), values.get(identity.product)
+            if lot not in (None, "") and product not in (None, ""):
+                out[IDENTITY_LOT], out[IDENTITY_PRODUCT] = [lot_key(str(lot))], [str(product)]
         return out
 
     @staticmethod

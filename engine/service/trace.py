@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.definitions.model import Register, TraceStep
+from engine.definitions.model import Register, RegisterField, Text, TraceStep
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from engine.messages import say
 from engine.permissions import Actor, in_scope, roles_of
 from engine.record_access import may_record
-from engine.service.base import as_dict
+from engine.service.base import as_dict, certificate_snapshot
 from engine.service.records import _facts, values_digest
+from engine.service.snapshots import CertificateSnapshot
 from engine.storage.repository import Repository, Row
+from engine.storage.trace_store import lot_key
 
 if TYPE_CHECKING:
     from engine.service import Service
@@ -40,6 +44,49 @@ class TraceEvent:
     actor: str
     values: dict[str, Any]
     inputs: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublicValue:
+    """One field marked `public: true`, with the title of the record a register `ref` names."""
+
+    field: RegisterField
+    value: Any
+    ref_title: str | None = None
+
+
+@dataclass(frozen=True)
+class PublicPlace:
+    """A record an event names (a growing area): its title and, when public, its shape."""
+
+    record_id: int
+    title: str
+    geometry: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    event_id: str
+    step: str
+    label: Text
+    event_time: dt.datetime
+    values: tuple[PublicValue, ...]
+    of_input: bool  # an event of an input batch before a merge or split
+
+
+@dataclass(frozen=True)
+class PublicBatch:
+    """What the public trace page of a batch shows: public fields only, no people."""
+
+    product_code: str
+    lot: str
+    batch: tuple[PublicValue, ...]
+    product_title: str
+    product: tuple[PublicValue, ...]
+    certificates: tuple[CertificateSnapshot, ...]
+    events: tuple[PublicEvent, ...]
+    places: tuple[PublicPlace, ...]
+    etag: str  # changes whenever anything shown changes (and with the day: validity is of today)
 
 
 def _event(row: Row) -> TraceEvent:
@@ -123,6 +170,153 @@ class TraceUseCases:
         with self.base._tx(write=False) as repo:
             row, _ = self.base._load_record(repo, actor, register_id, record_id)
             return self._history(repo, row["id"])
+
+    def epcis(self, actor: Actor, record_id: Any, *, base: str) -> dict[str, Any]:
+        """The batch's history (with its inputs' events) as an EPCIS 2.0 EPCISDocument; each batch is
+        the class `{base}/01/{product code}/10/{lot}` (its `trace.identity`). NotFound as for the record,
+        and for a record whose register has no `trace:` block."""
+        from engine import epcis
+
+        base_ = self.base
+        with base_._tx(write=False) as repo:
+            found = repo.record(int(record_id)) if str(record_id).isdigit() else None
+            register_id = found["register_id"] if found else ""
+            reg = base_.catalog.registers.get(register_id)
+            if found is None or reg is None or not reg.trace:
+                raise NotFound(
+                    say("record.not_found", record_id=record_id, register="—"), record_id=record_id
+                )
+            row, pinned = base_._load_record(repo, actor, register_id, record_id)
+            history = self._history(repo, row["id"])
+            ids = {row["id"]} | {e.record_id for e in history} | {i for e in history for i in e.inputs}
+            rows = {r["id"]: r for r in repo.records_by_ids(pinned.id, sorted(ids))}
+            identity = pinned.trace_identity
+            ref = pinned.field(identity.product) if identity else None
+            target = ref.ref.register if ref is not None and ref.ref is not None else None
+            product_ids = sorted({int(p) for r in rows.values() if identity and str(
+                (r["data"] or {}).get(identity.product, "")).isdigit() for p in [(r["data"] or {})[identity.product]]})  # fmt: skip
+            codes = {p["id"]: p["code"] for p in (repo.records_by_ids(target, product_ids) if target else [])}
+
+        def class_of(rid: int) -> str:
+            data = (rows.get(rid) or {}).get("data") or {}
+            if identity is None:
+                return f"{base.rstrip('/')}/batches/{rid}"
+            product = data.get(identity.product)
+            code = codes.get(int(str(product))) if str(product).isdigit() else None
+            return epcis.class_uri(base, str(code or product or ""), str(data.get(identity.lot) or rid))
+
+        last = history[-1].seq if history else 0
+        return epcis.document(history, class_of=class_of, created=base_.now(),
+                              document_id=f"{base.rstrip('/')}/api/v1/batches/{row['id']}/epcis?seq={last}")  # fmt: skip
+
+    def public_batch(self, product_code: str, lot: str) -> PublicBatch:
+        """The public face of a batch, found as in GS1 Digital Link /{product code}/10/{lot}.
+
+        NotFound(reason="product") when no register with `trace.identity` knows the product code,
+        NotFound(reason="lot") when the product has no active batch with that lot (case and spaces
+        around do not matter)."""
+        code, key = " ".join(product_code.split())[:100], lot_key(lot)
+        base = self.base
+        with base._tx(write=False) as repo:
+            product_seen = False
+            for reg in base.catalog.registers.values():
+                identity = reg.trace_identity
+                ref = reg.field(identity.product) if identity else None
+                if ref is None or ref.ref is None or not ref.ref.register:
+                    continue
+                product = repo.record_by_code(ref.ref.register, code) or repo.record_by_code(
+                    ref.ref.register, code.upper()
+                )
+                if product is None or product["status"] != "active":
+                    continue
+                product_seen = True
+                found = repo.batches_by_identity(reg.id, product["id"], key, limit=1) if key else []
+                if found:
+                    return self._public(repo, found[0], product)
+        reason = "lot" if product_seen else "product"
+        raise NotFound(say(f"trace.public_{reason}_unknown", product=code, lot=lot[:40]), reason=reason)
+
+    def _public(self, repo: Repository, row: Row, product: Row) -> PublicBatch:
+        base = self.base
+        reg = base._register_version(repo, row["definition_hash"])
+        preg = base._register_version(repo, product["definition_hash"])
+        assert reg.trace_identity is not None
+        titles: dict[tuple[str, int], Row | None] = {}
+
+        def target(register_id: str, record_id: Any) -> Row | None:
+            if not str(record_id).isdigit():
+                return None
+            k = (register_id, int(record_id))
+            if k not in titles:
+                got = repo.records_by_ids(register_id, [int(record_id)])
+                titles[k] = got[0] if got and got[0]["status"] == "active" else None
+            return titles[k]
+
+        def public(fields: Sequence[RegisterField], values: Mapping[str, Any]) -> tuple[PublicValue, ...]:
+            out = []
+            for f in fields:
+                v = values.get(f.id)
+                if not f.public or v in (None, "", []) or f.type in ("geometry", "table", "file"):
+                    continue
+                title = None
+                if f.ref is not None:
+                    if f.ref.kind != "register" or f.many or not f.ref.register:
+                        continue  # dossier and certificate numbers are not what a scan shows
+                    found = target(f.ref.register, v)
+                    if found is None:
+                        continue
+                    title = found["title"]
+                out.append(PublicValue(f, v, title))
+            return tuple(out)
+
+        places: dict[int, PublicPlace] = {}
+        events = []
+        for e in self._history(repo, row["id"]):
+            step = reg.trace_step(e.event_id)
+            if step is None:
+                continue
+            values = public(step.fields, e.values)
+            for pv in values:
+                if pv.field.ref is not None and pv.field.ref.register:
+                    found = target(pv.field.ref.register, pv.value)
+                    if found is not None and found["id"] not in places:
+                        places[found["id"]] = PublicPlace(found["id"], found["title"],
+                                                          self._public_shape(repo, found))  # fmt: skip
+            events.append(
+                PublicEvent(e.event_id, e.step, step.label, e.event_time, values, e.record_id != row["id"])
+            )
+        today = base.now().date()
+        certs = []
+        for f in preg.fields:
+            if f.ref is None or f.ref.kind != "certificate":
+                continue
+            raw = product["data"].get(f.id) if product["data"] else None
+            for number in (raw if isinstance(raw, list) else [raw] if raw else [])[:20]:
+                c = repo.certificate_by_number(str(number))
+                if c is not None:
+                    certs.append(certificate_snapshot(c, today))
+        identity = reg.trace_identity
+        # the lot, the product and the product's name are the page's heading, not repeated below
+        batch_values = public(
+            [f for f in reg.fields if f.id not in (identity.product, identity.lot)], row["data"] or {}
+        )
+        result = PublicBatch(
+            product_code=product["code"] or "", lot=str((row["data"] or {}).get(identity.lot, "")),
+            batch=batch_values, product_title=product["title"],
+            product=public([f for f in preg.fields if f.id != preg.title_field], product["data"] or {}),
+            certificates=tuple(certs), events=tuple(events), places=tuple(places.values()), etag="",
+        )  # fmt: skip
+        digest = hashlib.sha256(
+            json.dumps([as_dict(dataclasses.asdict(result)), today.isoformat(), reg.source.sha256 if reg.source
+                        else "", preg.source.sha256 if preg.source else ""], default=str, sort_keys=True).encode()
+        ).hexdigest()[:32]  # fmt: skip
+        return dataclasses.replace(result, etag=digest)
+
+    def _public_shape(self, repo: Repository, row: Row) -> dict[str, Any] | None:
+        """A record's shape, only when its register marks the geometry field public."""
+        reg = self.base._register_version(repo, row["definition_hash"])
+        shape = next((f for f in reg.fields if f.type == "geometry"), None)
+        return row["geometry"] if shape is not None and shape.public and row["geometry"] else None
 
     # --- pieces -----------------------------------------------------------------------
 

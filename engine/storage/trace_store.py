@@ -10,6 +10,13 @@ from sqlalchemy import Connection, insert, select
 from engine.storage import tables as t
 
 Row = dict[str, Any]
+IDENTITY_LOT = "_lot"  # facet rows of a batch's identity (trace.identity): folded lot, product id
+IDENTITY_PRODUCT = "_product"
+
+
+def lot_key(lot: str) -> str:
+    """A lot as looked up: spaces around and case do not matter (a typed lot \"ab-12 \" is AB-12)."""
+    return " ".join(str(lot).split()).casefold()[:200]
 
 
 class TraceStore:
@@ -40,3 +47,19 @@ class TraceStore:
         for r in rows:
             r["inputs"] = inputs.get(r["seq"], [])
         return rows
+
+    def record_by_code(self, register_id: str, code: str) -> Row | None:
+        r = t.records.c
+        q = select(t.records).where(r.register_id == register_id, r.code == code)
+        found = self.connection.execute(q).mappings().first()
+        return dict(found) if found is not None else None
+
+    def batches_by_identity(
+        self, register_id: str, product_id: int, lot_key: str, *, limit: int = 10
+    ) -> list[Row]:
+        """Active batches of a product with this folded lot, newest first (their identity facets)."""
+        r, f = t.records.c, t.record_facets.c
+        has = [select(f.record_id).where(f.record_id == r.id, f.field == name, f.value == value).exists()
+               for name, value in ((IDENTITY_PRODUCT, str(product_id)), (IDENTITY_LOT, lot_key))]  # fmt: skip
+        q = select(t.records).where(r.register_id == register_id, r.status == "active", *has)
+        return [dict(x) for x in self.connection.execute(q.order_by(r.id.desc()).limit(limit)).mappings()]

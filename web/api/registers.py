@@ -150,3 +150,14 @@ def import_geojson(register: str) -> tuple[Response, int]:
     reg = _register(register, actor)
     created = runtime().service.import_geojson(actor, reg.id, json_body())
     return jsonify({"items": [_record(r) for r in created]}), 201
+
+
+@bp.get("/batches/<record_id>/epcis")
+def batch_epcis(record_id: str) -> Response:
+    """A batch's trace events as an EPCIS 2.0 JSON-LD EPCISDocument (issue 12 item 5)."""
+    actor = current_actor()
+    base = request.host_url.rstrip("/")
+    document = runtime().service.trace.epcis(actor, _record_id(record_id), base=base)
+    response = jsonify(document)
+    response.mimetype = "application/ld+json"
+    return response
