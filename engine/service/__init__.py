@@ -7,8 +7,11 @@ mixin per concern so each module stays small.
 
 from __future__ import annotations
 
+import functools
+
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
+from engine.service.links import DossierLinkUseCases, LinkChoice, ShownLink
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
 from engine.service.queries import QueryUseCases
 from engine.service.records import RecordPage, RecordSnapshot, RecordUseCases, RegisterSummary
@@ -30,6 +33,10 @@ from engine.service.todo import Returned, Todo, TodoUseCases
 class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCases, RecordUseCases):
     """Every use case of the runtime. Hand it `Database(engine).transaction` and a loaded catalog."""
 
+    @functools.cached_property
+    def links(self) -> DossierLinkUseCases:
+        return DossierLinkUseCases(self)
+
 
 __all__ = [
     "Action",
@@ -40,6 +47,7 @@ __all__ = [
     "DefinitionVersion",
     "DossierSnapshot",
     "Installed",
+    "LinkChoice",
     "MigrationItem",
     "MigrationPlan",
     "Missing",
@@ -50,6 +58,7 @@ __all__ = [
     "RegisterSummary",
     "Returned",
     "Service",
+    "ShownLink",
     "Todo",
     "UserSnapshot",
 ]

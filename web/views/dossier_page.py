@@ -155,6 +155,7 @@ def render_dossier(
     certificate_url = public_url(d.certificate.number) if d.certificate else ""
     context = {
         "d": d,
+        "record_links": service.links.shown(actor, workflow, d),
         "workflow": workflow,
         "state": workflow.states.get(d.state),
         "steps": step_bar(workflow, d.step),
