@@ -101,8 +101,23 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Không có giấy chứng nhận số {number} còn hiệu lực.", "'{number}' is not a valid certificate."
     ),
     "dossier.reevaluation_window": _t(
-        "Hồ sơ đánh giá lại giấy chứng nhận {number} nộp từ {opens} đến {closes}.",
-        "A re-evaluation of {number} is filed between {opens} and {closes}.",
+        "Hồ sơ đánh giá lại giấy chứng nhận {number} chỉ nộp trong thời hạn mở từ {opens} đến {closes}.",
+        "A re-evaluation of {number} is filed only while its window is open, from {opens} to {closes}.",
+    ),
+    "dossier.certificate_other_area": _t(
+        "Giấy chứng nhận này được cấp ở tỉnh khác: hồ sơ chỉ gia hạn giấy chứng nhận của tỉnh mình.",
+        "This certificate was issued in another province: a dossier renews only a certificate of its own.",
+    ),
+    "dossier.link_undeclared": _t(
+        "Quy trình không có liên kết '{name}' (có: {known}).",
+        "The workflow has no link '{name}' (it has: {known}).",
+    ),
+    "dossier.link_not_id": _t(
+        "'{value}' không phải số của một bản ghi.", "'{value}' is not the number of a record."
+    ),
+    "dossier.link_renewal_other": _t(
+        "{label}: giấy chứng nhận được gia hạn thuộc bản ghi số {wanted}, không phải {given}.",
+        "{label}: the renewed certificate belongs to record {wanted}, not {given}.",
     ),
     "dossier.stale": _t(
         "Hồ sơ {dossier_id} đã có người khác thay đổi (phiên bản {version}, không phải {expected}); "

@@ -101,6 +101,8 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
         backdate_roles=frozenset(data.get("filing", {}).get("backdate", {}).get("roles", ())),
         backdate_days=int(data.get("filing", {}).get("backdate", {}).get("days", 0)),
         cycle=tuple(m.CycleStep(c["step"], text(c["label"])) for c in data.get("cycle", [])),
+        links=tuple(m.DossierLink(name, ln["register"], text(ln["label"]), bool(ln.get("required")),
+                                  bool(ln.get("same_on_renewal"))) for name, ln in data.get("links", {}).items()),
     )  # fmt: skip
 
 

@@ -159,6 +159,10 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         refs.append(Ref("regime", data["scoring_forms"]["regime"], ("scoring_forms", "regime")))
     for i, form_id in enumerate(data.get("forms", [])):
         refs.append(Ref("form", form_id, ("forms", i)))
+    for name, link in data.get("links", {}).items():
+        refs.append(Ref("link_register", link["register"], ("links", name, "register"), name))
+        if link.get("same_on_renewal") and not data.get("certificate"):
+            yield Finding("E244", ("links", name, "same_on_renewal"), {"id": name})
     for i, role in enumerate(data.get("filing", {}).get("backdate", {}).get("roles", [])):
         refs.append(Ref("role", role, ("filing", "backdate", "roles", i)))
 

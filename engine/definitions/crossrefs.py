@@ -82,6 +82,19 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
             yield Finding("E209", ref.path, {"what": "units", "id": ref.id})
         elif ref.kind == "form" and r.missing("forms", ref.id):
             yield Finding("E205", ref.path, {"id": ref.id})
+        elif ref.kind == "link_register":
+            register = r.get("registers", ref.id)
+            if register is None and (("registers", ref.id) not in r.broken):
+                known = sorted({reg.id for reg in r.all("registers")})
+                yield Finding("E243", ref.path, {"name": ref.context, "id": ref.id, "known": known})
+            elif register is not None and register.roles != wf.roles:
+                params = {
+                    "name": ref.context,
+                    "id": ref.id,
+                    "roles": register.roles,
+                    "workflow_roles": wf.roles,
+                }
+                yield Finding("W017", ref.path, params, severity="warning")
         elif ref.kind in ("fire_role", "role") and roleset is not None:
             role = roleset.roles.get(ref.id)
             if role is None:

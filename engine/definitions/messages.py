@@ -394,6 +394,18 @@ CODES: dict[str, Message] = {
                "Transition '{transition}' ends the dossier in '{state}' but declares no 'kind'",
                "Khai báo 'kind: destructive' (từ chối, rút, loại: người dùng phải xác nhận) hoặc 'kind: forward' (kết quả bình thường).",
                "Declare 'kind: destructive' (reject, withdraw, exclude: the person confirms it) or 'kind: forward' (a normal outcome)."),
+    "E243": _m("Liên kết '{name}' trỏ tới sổ '{id}' chưa được khai báo",
+               "Link '{name}' points to register '{id}', which is not declared",
+               "Các sổ đã nạp: {known}. Sửa mã sổ hoặc thêm tệp sổ vào workflows/registers/.",
+               "Registers loaded: {known}. Fix the register id or add its file under workflows/registers/."),
+    "E244": _m("Liên kết '{id}' có 'same_on_renewal' nhưng quy trình không cấp giấy chứng nhận",
+               "Link '{id}' declares 'same_on_renewal' but the workflow issues no certificate",
+               "Không có giấy chứng nhận thì không có hồ sơ gia hạn: khai báo 'certificate' hoặc bỏ 'same_on_renewal'.",
+               "Without a certificate there is no renewal: declare 'certificate' or drop 'same_on_renewal'."),
+    "W017": _m("Liên kết '{name}': sổ '{id}' dùng tệp vai trò '{roles}', quy trình dùng '{workflow_roles}'",
+               "Link '{name}': register '{id}' uses roles file '{roles}', the workflow uses '{workflow_roles}'",
+               "Ai được chọn bản ghi nào được tính theo vai trò của sổ; dùng cùng một tệp vai trò để một vai trò có cùng nghĩa ở cả hai.",
+               "Who may pick which record is decided by the register's roles; use one roles file so a role means the same in both."),
 }  # fmt: skip
 
 

@@ -211,6 +211,17 @@ class CycleStep:
 
 
 @dataclass(frozen=True)
+class DossierLink:
+    """`links.<name>`: a dossier names a record of a register (its producer, its product …)."""
+
+    name: str
+    register: str
+    label: Text
+    required: bool = False
+    same_on_renewal: bool = False  # a renewed certificate's dossier must name the same record
+
+
+@dataclass(frozen=True)
 class Workflow:
     id: str
     version: str
@@ -236,6 +247,7 @@ class Workflow:
     backdate_roles: frozenset[str] = frozenset()
     backdate_days: int = 0
     cycle: tuple[CycleStep, ...] = ()  # the programme's steps, in order (states name theirs in `step`)
+    links: tuple[DossierLink, ...] = ()  # `links`: the records a dossier names, in file order
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

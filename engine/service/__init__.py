@@ -12,6 +12,7 @@ import functools
 from engine.service.certificates import CertificateUseCases
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
+from engine.service.links import DossierLinkUseCases, LinkChoice, ShownLink
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
 from engine.service.notifications import NotificationUseCases
 from engine.service.plans import PlansUseCases
@@ -63,6 +64,10 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
     def timers(self) -> TimerUseCases:
         return TimerUseCases(self)
 
+    @functools.cached_property
+    def links(self) -> DossierLinkUseCases:
+        return DossierLinkUseCases(self)
+
 
 __all__ = [
     "Action",
@@ -73,6 +78,7 @@ __all__ = [
     "DefinitionVersion",
     "DossierSnapshot",
     "Installed",
+    "LinkChoice",
     "MigrationItem",
     "MigrationPlan",
     "Missing",
@@ -84,6 +90,7 @@ __all__ = [
     "RegisterSummary",
     "Returned",
     "Service",
+    "ShownLink",
     "Todo",
     "TraceEvent",
     "UserSnapshot",

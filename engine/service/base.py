@@ -250,6 +250,7 @@ class ServiceBase:
             filed_on=row["filed_on"],
             terminal=bool(state and state.terminal),
             overdue=any(c.days_left is not None and c.days_left < 0 for c in clock_snaps),
+            links=dict(row["links"] or {}),
         )
 
     @staticmethod

@@ -19,6 +19,7 @@ from engine.service import timers
 from engine.service.base import Loaded, ServiceBase, as_dict
 from engine.service.evidence_files import DEFAULT_GRACE, OrphanReport, clean_orphans, store_blob
 from engine.service.forms import FormCheck, check_answers
+from engine.service.links import check_renewal_links, resolve_links
 from engine.service.registry import Pinned
 from engine.service.snapshots import DossierSnapshot, Page
 from engine.storage.repository import Repository
@@ -75,6 +76,7 @@ class DossierUseCases(ServiceBase):
         workflow_id: str | None = None,
         renews_certificate: str | None = None,
         backdate_reason: str | None = None,
+        links: Mapping[str, Any] | None = None,
     ) -> DossierSnapshot:
         """Open a dossier under the workflow version in effect on its filing date, and pin that version.
 
@@ -123,6 +125,10 @@ class DossierUseCases(ServiceBase):
             if group is None:
                 problems["product_set"] = say("dossier.product_set_unknown", product_set=product_set)
             stars = self._renewed_stars(repo, kind, renews_certificate, filed_on, problems)
+            named = resolve_links(self, repo, actor, workflow, links, problems)
+            renewed = repo.certificate_by_number(renews_certificate) if renews_certificate else None
+            if renewed is not None and unit is not None:
+                check_renewal_links(repo, workflow, renewed["dossier_id"], unit.parent, named, problems)
             if problems:
                 raise InvalidForm(say("dossier.not_opened"), problems)
             assert units is not None and unit is not None and unit.parent is not None and group is not None
@@ -150,6 +156,7 @@ class DossierUseCases(ServiceBase):
                 filed_on=filed_on,
                 renews_certificate=renews_certificate,
                 stars=stars,
+                links=named or None,
                 created_by=actor.id,
                 created_at=now,
                 updated_at=now,
@@ -168,6 +175,7 @@ class DossierUseCases(ServiceBase):
                     "product_set": product_set,
                     "kind": kind,
                     "filed_on": filed_on,
+                    "links": named,
                     "stars": stars,  # what the consistency check replays (a renewal starts with them)
                     **({"backdated_on": today, "reason": backdate_reason} if filed_on < today else {}),
                     **({"effects": armed} if armed else {}),

@@ -71,6 +71,7 @@ class DossierSnapshot:
     filed_on: dt.date
     terminal: bool = False
     overdue: bool = False
+    links: Mapping[str, int] = field(default_factory=dict)  # the workflow's `links`: name -> record id
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,8 @@ dossiers = Table(
     Column("updated_at", DateTime, nullable=False),
     # product and producer lower-cased and folded for search ("mut" finds "Mứt"; engine/storage/search.py)
     Column("search_text", String(1200)),
+    # The records it names (the workflow's `links`): {link name: record id}; NULL names none.
+    Column("links", JSON),
     # The list query: newest first within an area, with or without a state filter.
     Index("ix_dossiers_province_id", "province_code", "id"),
     Index("ix_dossiers_commune_id", "commune_code", "id"),

@@ -119,8 +119,27 @@ def open_dossier() -> tuple[Response, int]:
         filed_on=filed_on,
         workflow_id=field(data, "workflow_id", str),
         backdate_reason=field(data, "backdate_reason", str),
+        renews_certificate=field(data, "renews_certificate", str),
+        links=_links(data),
     )
     return jsonify(detail(actor, snapshot)), 201
+
+
+def _links(data: dict[str, Any]) -> dict[str, str] | None:
+    """`links`: name -> record id (a number or its digits); the service checks names and records."""
+    links = field(data, "links", dict)
+    if links is None:
+        return None
+    if len(links) > 20 or not all(
+        isinstance(v, (int, str)) and not isinstance(v, bool) and len(str(v)) <= 18 for v in links.values()
+    ):
+        raise ApiError(
+            422,
+            "'links' maps a link name to a record id (at most 20).",
+            code="invalid_request",
+            problems={"links": "expected {name: record id}"},
+        )
+    return {str(k)[:100]: str(v) for k, v in links.items()}
 
 
 @bp.get("/dossiers/<dossier_id>")

@@ -163,6 +163,7 @@ def render_dossier(
     )
     context = {
         "d": d,
+        "record_links": service.links.shown(actor, workflow, d),
         "workflow": workflow,
         "state": workflow.states.get(d.state),
         "steps": step_bar(workflow, d.step),

@@ -27,12 +27,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.errors import Conflict, InvalidForm, PermissionDenied, TransitionNotAllowed
+from engine.service.dossiers import KINDS
 from web.auth import login_required
 from web.formdata import parse_form
 from web.i18n import current_language, tr
 from web.problems import error_text, field_problems
 from web.runtime import runtime
-from web.views.dossier_page import render_dossier
+from web.views.dossier_page import kind_label, render_dossier
 from web.views.listing import clean_args, filter_choices, service_filters
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
@@ -89,7 +90,13 @@ def _new_form_choices() -> dict[str, Any]:
         # an actor bound to an area files within it: that unit itself or the units inside it
         inside = {area} | {u.code for us in unitsets if area in us.units for u in us.within(area)}
         communes = [u for u in communes if u.code in inside] or communes
+    links: dict[str, Any] = {}
+    for wf in workflows:  # the records each link offers; a name shared by two regimes is offered once
+        for choice in rt.service.links.choices(g.actor, wf):
+            links.setdefault(choice.name, choice)
     return {
+        "link_choices": list(links.values()),
+        "kinds": [(kind, kind_label(kind)) for kind in KINDS],
         "product_set_groups": groups,
         "communes": sorted(communes, key=lambda u: (u.parent or "", u.name)),
         "workflows": workflows,
@@ -102,7 +109,12 @@ def new() -> ResponseReturnValue:
     rt = runtime()
     values = {
         k: request.form.get(k, "").strip()
-        for k in ("product_name", "product_set", "producer_org", "commune_code")
+        for k in ("product_name", "product_set", "producer_org", "commune_code", "kind", "renews_certificate")
+    }
+    chosen = {
+        k.removeprefix("link_"): v.strip()[:40]
+        for k, v in list(request.form.items())[:100]
+        if k.startswith("link_") and v.strip()
     }
     if not values["producer_org"] and g.actor.organisation:
         values["producer_org"] = g.actor.organisation
@@ -120,6 +132,9 @@ def new() -> ResponseReturnValue:
                     producer_org=values["producer_org"],
                     commune_code=values["commune_code"],
                     workflow_id=request.form.get("workflow_id") or None,
+                    kind=values["kind"] or "first",
+                    renews_certificate=values["renews_certificate"][:100] or None,
+                    links=chosen,
                 )
             except InvalidForm as exc:
                 errors.update(field_problems(exc.problems))
@@ -130,7 +145,9 @@ def new() -> ResponseReturnValue:
                 flash(_("Đã lập hồ sơ #%(id)d.", id=dossier.id), "success")
                 return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
     status = 422 if errors else 200
-    return render_template("dossier_new.html", values=values, errors=errors, **_new_form_choices()), status
+    return render_template(
+        "dossier_new.html", values=values, chosen=chosen, errors=errors, **_new_form_choices()
+    ), status
 
 
 @bp.get("/<int:dossier_id>")
