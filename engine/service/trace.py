@@ -233,8 +233,9 @@ class TraceUseCases:
                 found = repo.batches_by_identity(reg.id, product["id"], key, limit=1) if key else []
                 if found:
                     return self._public(repo, found[0], product)
-        reason = "lot" if product_seen else "product"
-        raise NotFound(say(f"trace.public_{reason}_unknown", product=code, lot=lot[:40]), reason=reason)
+        if product_seen:
+            raise NotFound(say("trace.public_lot_unknown", product=code, lot=lot[:40]), reason="lot")
+        raise NotFound(say("trace.public_product_unknown", product=code), reason="product")
 
     def _public(self, repo: Repository, row: Row, product: Row) -> PublicBatch:
         base = self.base
