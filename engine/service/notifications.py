@@ -124,6 +124,9 @@ class InboxItem:
         }
 
 
+ID_MAX = 2**31 - 1
+
+
 def _user_id(repo: Repository, actor: Actor) -> int:
     row = repo.user_by_username(actor.id)
     if row is None:
@@ -187,6 +190,8 @@ class NotificationUseCases:
             user_id = _user_id(repo, actor)
             where = [t.user_notifications.c.user_id == user_id, t.user_notifications.c.read_at.is_(None)]
             if item_id is not None:
+                if not 0 < item_id <= ID_MAX:  # beyond any stored id (and beyond PostgreSQL's integer)
+                    raise NotFound(say("notification.not_found", id=item_id))
                 owner = repo.connection.execute(
                     select(t.user_notifications.c.user_id).where(t.user_notifications.c.id == item_id)
                 ).scalar()

@@ -128,6 +128,8 @@ def open_dossier() -> tuple[Response, int]:
 def _links(data: dict[str, Any]) -> dict[str, str] | None:
     """`links`: name -> record id (a number or its digits); the service checks names and records."""
     links = field(data, "links", dict)
+    if isinstance(links, dict):  # JSON's 5.0 is the integer 5 (JSON Schema says so too)
+        links = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in links.items()}
     if links is None:
         return None
     if len(links) > 20 or not all(
