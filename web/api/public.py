@@ -12,6 +12,9 @@ from web.views.catalogue import cacheable, public_fields
 MAX_PER_PAGE = 100
 
 
+PARAMETERS = frozenset({"q", "province", "commune", "group", "stars", "page", "per_page"})
+
+
 def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
@@ -31,6 +34,9 @@ def _text_arg(name: str) -> str:
 @bp.get("/public/products")
 def public_products() -> Response:
     rt = runtime()
+    unknown = sorted(set(request.args) - PARAMETERS)
+    if unknown:  # a misspelt filter would otherwise list everything, as if it were honoured
+        raise ApiError(400, f"Unknown query parameter '{unknown[0][:40]}'.")
     filters = {name: _text_arg(name) for name in ("q", "province", "commune", "group")}
     stars = _int_arg("stars", None, 0, 99)
     page = _int_arg("page", 1, 1, 10_000) or 1
