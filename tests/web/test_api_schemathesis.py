@@ -53,6 +53,18 @@ def _code(response: object) -> str:
         return ""
 
 
+def _vanished(case: object, failure: str) -> bool:
+    """A query parameter generated as an empty object or list is sent as nothing at all (form style,
+    exploded), so the request the server sees is a valid one and answering it is right. Only that
+    one case of "schema-violating request accepted" is set aside; the token dropped by a case is the
+    other (the test puts the token back)."""
+    if "Schema-violating request accepted" not in failure:
+        return False
+    query = getattr(case, "query", None) or {}
+    empty = [name for name, value in query.items() if value in ({}, [])]
+    return any(f"parameter `{name}` in query" in failure for name in empty)
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 @pytest.mark.parametrize("user", ["producer1", "commune1", "council1", "auditor"])
 def test_generated_requests_find_no_mismatch_between_the_document_and_the_server(
@@ -85,7 +97,7 @@ def test_generated_requests_find_no_mismatch_between_the_document_and_the_server
             except BaseException as exc:  # schemathesis raises a group of failures
                 if isinstance(exc, KeyboardInterrupt):
                     raise
-                if "(was Authorization)" not in str(exc):  # the case dropped the token this test puts back
+                if "(was Authorization)" not in str(exc) and not _vanished(case, str(exc)):
                     failures.append(f"{where}: {str(exc)[:400]}")
             if mode is GenerationMode.POSITIVE and _code(response) in SHAPE_REFUSALS:
                 failures.append(f"{where}: data the document allows was refused: {response.text[:300]}")
