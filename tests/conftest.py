@@ -19,6 +19,11 @@ import pytest
 from engine.definitions.loader import default_paths, load_catalog
 from engine.definitions.model import Catalog
 from engine.permissions import Actor
+from engine.service import accounts
+
+# scrypt still, at a sixteenth of the default cost: the suite hashes a password for every user of
+# every test, and Werkzeug's default (n=2**15) spends a tenth of a second on each.
+accounts.PASSWORD_METHOD = "scrypt:2048:8:1"
 
 TEST_DATABASE = os.environ.get("OCOPFLOW_TEST_DATABASE", "sqlite")
 

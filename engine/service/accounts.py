@@ -37,8 +37,13 @@ _LEGACY_SCHEME = "scrypt$"
 __all__ = ["PASSWORD_MAX", "PASSWORD_MIN", "AccountUseCases", "actor_from_row", "hash_password"]
 
 
+# Werkzeug's scrypt at its default cost. The test suite lowers the cost (tests/conftest.py), since it
+# hashes thousands of passwords; nothing else changes it.
+PASSWORD_METHOD = "scrypt"
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def _check_legacy(password: str, stored: str) -> bool:

@@ -61,3 +61,21 @@ def test_a_token_resolves_to_the_user_as_stored_now(service, admin, make_actor) 
 
     service.set_roles(admin, "commune1", ["commune_officer"], active=False)
     assert service.actor_for_token(token) is None
+
+
+def test_outside_the_test_suite_passwords_are_hashed_with_scrypt_at_werkzeugs_default_cost() -> None:
+    """The suite lowers the cost in tests/conftest.py; a fresh interpreter shows what production uses."""
+    import subprocess
+    import sys
+
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from engine.service import accounts; print(accounts.hash_password('x' * 12))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert shown.startswith("scrypt:32768:8:1$"), shown
