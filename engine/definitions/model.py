@@ -747,6 +747,15 @@ class Catalog:
     registers: dict[str, Register] = field(default_factory=dict)
     plans: dict[str, Plan] = field(default_factory=dict)
 
+    def star_levels(self) -> list[int]:
+        """Every star count some installed scoring form can give, ascending (its `stars` bands)."""
+        return sorted({band.stars for form in self.scoring_forms.values() for band in form.stars})
+
+    def cycle_steps(self) -> list[int]:
+        """Every cycle step the installed workflows declare (`cycle`) or put a state in, ascending."""
+        declared = {c.step for wf in self.workflows.values() for c in wf.cycle}
+        return sorted(declared | {s.step for wf in self.workflows.values() for s in wf.leaves()})
+
     def scoring_form_for(self, regime: str, product_set: str) -> ScoringForm | None:
         for form in self.scoring_forms.values():
             if form.regime == regime and any(p.code == product_set for p in form.product_sets):

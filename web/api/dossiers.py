@@ -14,7 +14,7 @@ from web.api.serialize import action, council, plain
 from web.api.spec import query_max_lengths
 from web.runtime import runtime
 
-INT_FILTERS = {"stars": (1, 5), "year": (1, 9998)}
+INT_FILTERS = {"year": (1, 9998)}
 STR_FILTERS = ("state", "workflow_id", "product_set", "province_code", "commune_code", "kind", "q")
 MAX_ID = 2**63 - 1
 
@@ -53,9 +53,20 @@ def _filters() -> dict[str, Any]:
     for name, (low, high) in INT_FILTERS.items():
         if name in request.args:
             filters[name] = _int_arg(name, 0, low, high)
-    if "step" in request.args:
-        filters["state"] = _states_of_step(_int_arg("step", 0, 1, 6), filters.get("state"))
+    catalog = runtime().catalog
+    if "stars" in request.args:  # the star counts the installed scoring forms give, not a fixed 1–5
+        filters["stars"] = _one_of("stars", catalog.star_levels())
+    if "step" in request.args:  # the cycle steps the installed workflows declare
+        filters["state"] = _states_of_step(_one_of("step", catalog.cycle_steps()), filters.get("state"))
     return filters
+
+
+def _one_of(name: str, allowed: list[int]) -> int:
+    value = _int_arg(name, 0, -(2**63), 2**63 - 1)
+    if value not in allowed:
+        shown = ", ".join(map(str, allowed))
+        raise ApiError(400, f"Query parameter '{name}' must be one of {shown}.", parameter=name)
+    return value
 
 
 def _states_of_step(step: int, state: str | None) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import yaml
 from flask import Response, jsonify
 
+from engine.definitions.model import Catalog
 from web.api import bp
 from web.api.auth import actor_can, current_actor
 from web.api.errors import ApiError
@@ -23,6 +26,26 @@ def document() -> dict[str, Any]:
     with SPEC_FILE.open(encoding="utf-8") as fh:
         data: dict[str, Any] = yaml.safe_load(fh)
     return data
+
+
+# Parameters whose allowed values come from the installed definitions, not from the document:
+# `x-ocopflow-values: NAME` in openapi.yaml becomes an `enum` of the catalog's values when served.
+CATALOG_VALUES: dict[str, Callable[[Catalog], list[int]]] = {
+    "star_levels": Catalog.star_levels,
+    "cycle_steps": Catalog.cycle_steps,
+}
+
+
+def served_document(catalog: Catalog) -> dict[str, Any]:
+    """The document as served: the parameters bound by the installed definitions list their values."""
+    served = copy.deepcopy(document())
+    for item in served["paths"].values():
+        for method in METHODS:
+            for parameter in item.get(method, {}).get("parameters", []):
+                source = parameter.get("schema", {}).pop("x-ocopflow-values", None)
+                if source is not None:
+                    parameter["schema"]["enum"] = CATALOG_VALUES[source](catalog)
+    return served
 
 
 def operations() -> set[tuple[str, str]]:
@@ -43,7 +66,7 @@ def query_max_lengths(path: str, method: str) -> dict[str, int]:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(document())
+    return jsonify(served_document(runtime().catalog))
 
 
 @bp.get("/health")

@@ -68,11 +68,9 @@ def service_filters(rt: Runtime, args: dict[str, str]) -> dict[str, Any]:
 
 def filter_choices(rt: Runtime) -> dict[str, list[Any]]:
     states: dict[str, str] = {}
-    steps: set[int] = set()
     for wf in rt.catalog.workflows.values():
         for s in wf.leaves():
             states.setdefault(s.id, tr(s.label))
-            steps.add(s.step)
     # Product groups are labelled by the workflows (`product_groups`); an unlabelled one shows its id.
     labels = {
         gid: tr(label) for wf in rt.catalog.workflows.values() for gid, label in wf.product_groups.items()
@@ -84,11 +82,10 @@ def filter_choices(rt: Runtime) -> dict[str, list[Any]]:
     areas = [(u.code, f"{'— ' * depth}{u.name}") for u, depth in _units_in_order(rt)]
     return {
         "states": sorted(states.items(), key=lambda kv: kv[1]),
-        "steps": sorted(steps),
+        "steps": rt.catalog.cycle_steps(),
         "workflows": [(wf.id, f"{tr(wf.title)} ({wf.version})") for wf in rt.catalog.workflows.values()],
         "groups": sorted(groups.items(), key=lambda kv: kv[1]),
-        # Star levels come from the scoring forms' bands, not from a fixed 1–5.
-        "stars": sorted({band.stars for form in rt.catalog.scoring_forms.values() for band in form.stars}),
+        "stars": rt.catalog.star_levels(),  # the scoring forms' bands, not a fixed 1–5
         "areas": areas,
     }
 
