@@ -211,3 +211,17 @@ def test_people_who_do_not_start_dossiers_are_not_offered_to(as_user: Any) -> No
 def test_the_language_switch_never_redirects_to_another_site(as_user: Any, target: str) -> None:
     response = as_user("producer1").post("/lang/en", {"next": target})
     assert response.headers["Location"] == "/"
+
+
+def test_the_cycle_bar_names_each_step_as_the_workflow_declares_it(
+    app: Flask, as_user: Any, walk: Any
+) -> None:
+    dossier_id = walk("preparing")
+    page = as_user("producer1").get(f"/dossiers/{dossier_id}").get_data(as_text=True)
+    bar = page[page.index('data-testid="cycle"') :]
+    bar = bar[: bar.index("</ol>")]
+    cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip() for cell in bar.split("<li")[1:]]
+    cells = [cell.partition(">")[2].strip() for cell in cells]
+    workflow = app.extensions["ocopflow"].catalog.workflows["ocop-2026"]
+    assert cells == [f"Bước {c.step} · {c.label.vi}" for c in workflow.cycle]
+    assert cells[0] == "Bước 1 · Tuyên truyền, hướng dẫn" and cells[5] == "Bước 6 · Xúc tiến thương mại"

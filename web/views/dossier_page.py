@@ -24,9 +24,9 @@ def step_bar(workflow: Workflow | None, current: int) -> list[dict[str, Any]]:
     else the label of its broadest state (the composite with most leaves)."""
     if workflow is None:
         return [{"number": current, "label": str(current)}]
-    last = max(max((s.step for s in workflow.states.values()), default=current), current)
+    step_labels = {c.step: c.label for c in workflow.cycle}  # the workflow's own `cycle` names
+    last = max(max((s.step for s in workflow.states.values()), default=current), current, *step_labels, 0)
     names: dict[int, str] = {}
-    step_labels = getattr(workflow, "steps", None) or {}
     for number in range(1, last + 1):
         if number in step_labels:
             names[number] = tr(step_labels[number])
