@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("bench_definitions.py", "bench_audit.py", "bench_runtime.py", "bench_web.py")
+ORDER = ("bench_definitions.py", "bench_audit.py", "bench_runtime.py", "bench_web.py", "bench_postgres.py")
 
 
 def main() -> int:
