@@ -23,6 +23,7 @@ PERMISSIONS = (
     "audit",
     "administer",
     "view_sheets",  # read every score sheet of a dossier it sees (a scorer always reads its own)
+    "record_spending",  # record spending against a plan's budget lines (engine/service/budget.py)
 )
 # The scopes a role may have besides the levels its units file declares (a role of scope
 # `province` sees the dossiers in its province when the units file declares that level).
