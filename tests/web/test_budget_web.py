@@ -52,10 +52,10 @@ def test_the_officer_records_spending_typed_the_vietnamese_way_and_reads_it_on_t
     page = b.get(f"/plans/{PLAN}")
     assert (
         _row(page, "budget-line-province")
-        == "Ngân sách tỉnh (Ngân sách tỉnh) 500.000.000 1.200.000 498.800.000"
+        == "Ngân sách tỉnh Nguồn: Ngân sách tỉnh 500.000.000 1.200.000 498.800.000"
     )
     assert _row(page, "budget-source-producers") == "Vốn đối ứng của chủ thể 100.000.000 0"
-    assert "1.200.000 đ · 2026-06-15 · province — Hội chợ OCOP (PC-12) tayninh" in _text(page)
+    assert "1.200.000 đ · 2026-06-15 · Ngân sách tỉnh — Hội chợ OCOP (PC-12) tayninh" in _text(page)
     assert "style=" not in page.get_data(as_text=True)
 
 
