@@ -42,6 +42,9 @@ MAX_LENGTH: Mapping[str, int] = {
     "backdate_reason": 5000,  # a comment of its own, kept in the audit event
     "search": 200,
     "certificate_number": 100,
+    # spending against a plan's budget line (tables.budget_entries)
+    "budget_note": 2000,
+    "budget_reference": 200,
 }
 # A form's text field without its own `max_length` holds at most this much.
 TEXT_FIELD_MAX = 2000

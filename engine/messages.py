@@ -396,6 +396,33 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Kỳ '{period}' không hợp lệ: viết năm (2026), quý (2026-Q3) hoặc tháng (2026-07) trong kỳ kế hoạch {first}–{last}.",
         "Period '{period}' is not valid: write a year (2026), a quarter (2026-Q3) or a month (2026-07) within the plan's {first}–{last}.",
     ),
+    "budget.no_permission": _t(
+        "Bạn không có quyền ghi chi kinh phí của kế hoạch này (quyền '{permission}' trong phạm vi địa bàn ban hành kế hoạch).",
+        "You may not record spending on this plan (the '{permission}' permission within the plan's issuing area).",
+    ),
+    "budget.line_not_found": _t(
+        "Kế hoạch {plan} không có dòng kinh phí {line}.", "Plan {plan} has no budget line {line}."
+    ),
+    "budget.overrun": _t(
+        "Khoản chi vượt dòng kinh phí '{line}' {over} đồng: đã chi {spent} đồng trên {planned} đồng kế hoạch.",
+        "This entry overruns budget line '{line}' by {over} đồng: {spent} đồng spent of {planned} đồng planned.",
+    ),
+    "budget.note_required": _t("Ghi nội dung khoản chi.", "Say what the money was spent on."),
+    "budget.amount_range": _t(
+        "Số tiền phải lớn hơn 0 và không quá {max} đồng.",
+        "The amount must be above 0 and at most {max} đồng.",
+    ),
+    "budget.amount_decimals": _t(
+        "Số tiền có nhiều nhất hai chữ số thập phân.", "An amount has at most two decimals."
+    ),
+    "budget.bad_date": _t(
+        "Ngày chi '{typed}' không hợp lệ: chọn ngày trên lịch (năm-tháng-ngày).",
+        "The date '{typed}' is not valid: pick a day on the calendar (year-month-day).",
+    ),
+    "budget.future_date": _t(
+        "Ngày chi {day} còn ở tương lai (hôm nay {today}).",
+        "The date {day} is in the future (today is {today}).",
+    ),
     "register.not_found": _t("Không có sổ {register}.", "No register {register}."),
     "record.not_found": _t(
         "Không tìm thấy bản ghi {record_id} của sổ {register}.", "Record {record_id} of {register} not found."
@@ -631,6 +658,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "activate_definition": _t("Kích hoạt định nghĩa", "Definition activated"),
     "migration": _t("Chuyển phiên bản quy trình", "Workflow version migration"),
     "migrate": _t("Chuyển hồ sơ sang phiên bản mới", "Dossier moved to a new version"),
+    "record_spending": _t("Ghi chi kinh phí kế hoạch", "Plan spending recorded"),
 }
 
 

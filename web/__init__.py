@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         dossiers,
         inbox,
         pages,
+        plan_budget,  # noqa: F401  (adds the budget routes to plans.bp)
         plans,
         registers,
         scoring,

@@ -64,6 +64,18 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
         yield from _tests(d, r)
     elif isinstance(d, m.Register):
         yield from registers.cross_check(d, entry.refs, r)
+    elif isinstance(d, m.Plan):
+        yield from _spending_roles(d, r)
+
+
+def _spending_roles(plan: m.Plan, r: Resolver) -> Iterator[Finding]:
+    """A plan with budget lines, and roles files loaded, none of which lets a role record spending."""
+    rolesets: list[m.RoleSet] = r.all("roles")
+    if not plan.budget or not rolesets:
+        return
+    if not any("record_spending" in role.can for rs in rolesets for role in rs.roles.values()):
+        known = ", ".join(sorted(rs.id for rs in rolesets))
+        yield Finding("W021", ("budget",), {"id": plan.id, "roles": known}, at_key=True, severity="warning")
 
 
 def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]:

@@ -23,6 +23,7 @@ PERMISSIONS = (
     "audit",
     "administer",
     "view_sheets",  # read every score sheet of a dossier it sees (a scorer always reads its own)
+    "record_spending",  # record spending against a plan's budget lines (engine/service/budget.py)
 )
 # The scopes a role may have besides the levels its units file declares (a role of scope
 # `province` sees the dossiers in its province when the units file declares that level).
@@ -700,12 +701,21 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class BudgetSource:
+    """Where a budget line's money comes from, as the plan declares it (`budget_sources`)."""
+
+    id: str
+    label: Text
+
+
+@dataclass(frozen=True)
 class BudgetLine:
     id: str
-    source: str  # province, district, commune, producers, other
-    planned: float
+    source: str  # the id of one of the plan's `budget_sources` (validate: E813)
+    planned: float  # in đồng
     label: Text | None = None
     source_line: str | None = None
+    allow_overrun: bool = False  # spending may exceed `planned` (the line's or the plan's `allow_overrun`)
 
 
 @dataclass(frozen=True)
@@ -723,9 +733,16 @@ class Plan:
     budget: tuple[BudgetLine, ...] = ()
     description: Text | None = None
     source: Source | None = None
+    budget_sources: tuple[BudgetSource, ...] = ()
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))
+
+    def budget_line(self, line_id: str) -> BudgetLine | None:
+        return next((b for b in self.budget if b.id == line_id), None)
+
+    def budget_source(self, source_id: str) -> BudgetSource | None:
+        return next((s for s in self.budget_sources if s.id == source_id), None)
 
     def indicator(self, indicator_id: str) -> Indicator | None:
         return next((i for i in self.indicators if i.id == indicator_id), None)

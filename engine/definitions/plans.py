@@ -41,6 +41,7 @@ def check_plan(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     yield from duplicates(((d["id"], ("indicators", i, "id")) for i, d in enumerate(indicators)), "indicator")
     yield from duplicates(((b["id"], ("budget", i, "id")) for i, b in enumerate(data.get("budget", []))),
                           "budget line")  # fmt: skip
+    yield from _check_budget(data)
     for i, ind in enumerate(indicators):
         path: Path = ("indicators", i)
         if "count" in ind:
@@ -64,6 +65,27 @@ def check_plan(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
             seen.add((year, area))
 
 
+def _check_budget(data: dict[str, Any]) -> Iterator[Finding]:
+    """Each line names a declared source (E813); an overrun allowance needs a budget (E814); a
+    declared source no line uses is a warning (W020)."""
+    sources = data.get("budget_sources", [])
+    lines = data.get("budget", [])
+    yield from duplicates(
+        ((s["id"], ("budget_sources", i, "id")) for i, s in enumerate(sources)), "budget source"
+    )
+    declared = [s["id"] for s in sources]
+    for i, line in enumerate(lines):
+        if line["source"] not in declared:
+            yield Finding("E813", ("budget", i, "source"), {"id": line["id"], "source": line["source"],
+                                                             "known": ", ".join(declared) or "-"})  # fmt: skip
+    if data.get("allow_overrun") and not lines:
+        yield Finding("E814", ("allow_overrun",), {}, at_key=True)
+    used = {line["source"] for line in lines}
+    for i, source in enumerate(sources):
+        if source["id"] not in used:
+            yield Finding("W020", ("budget_sources", i, "id"), {"source": source["id"]}, severity="warning")
+
+
 def build_plan(data: dict[str, Any], source: m.Source) -> m.Plan:
     return m.Plan(
         id=data["id"], version=str(data["version"]), title=text(data["title"]),
@@ -79,8 +101,10 @@ def build_plan(data: dict[str, Any], source: m.Source) -> m.Plan:
             for d in data["indicators"]
         ),
         budget=tuple(
-            m.BudgetLine(b["id"], b["source"], float(b["planned"]), maybe_text(b.get("label")), b.get("source_line"))
+            m.BudgetLine(b["id"], b["source"], float(b["planned"]), maybe_text(b.get("label")), b.get("source_line"),
+                         allow_overrun=bool(b.get("allow_overrun", data.get("allow_overrun", False))))
             for b in data.get("budget", [])
         ),
+        budget_sources=tuple(m.BudgetSource(s["id"], text(s["label"])) for s in data.get("budget_sources", [])),
         description=maybe_text(data.get("description")), source=source,
     )  # fmt: skip

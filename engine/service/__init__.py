@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 
+from engine.service.budget import BudgetUseCases
 from engine.service.certificates import CertificateUseCases
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
@@ -59,6 +60,11 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
     @functools.cached_property
     def plans(self) -> PlansUseCases:
         return PlansUseCases(self)
+
+    @functools.cached_property
+    def budget(self) -> BudgetUseCases:
+        """A plan's budget lines and the spending recorded against them (engine/service/budget.py)."""
+        return BudgetUseCases(self, self.plans)
 
     @functools.cached_property
     def timers(self) -> TimerUseCases:

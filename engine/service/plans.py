@@ -179,6 +179,10 @@ class PlansUseCases:
             raise NotFound(say("plan.area_not_found", plan=plan.id, area=code[:20]))
         return code
 
+    def sees_own_area(self, plan: Plan, scope: AreaFilter) -> bool:
+        """Does `scope` see the plan's own (issuing) area, the whole plan (its budget is the whole's)?"""
+        return plan.issued_by in self._areas_for(plan, scope)
+
     def _areas_for(self, plan: Plan, scope: AreaFilter) -> list[str]:
         """The plan's own area and its areas (and the communes of a province it covers) the scope sees."""
         parents = self._parents()

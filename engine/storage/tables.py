@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -456,4 +457,37 @@ trace_inputs = Table(
         autoincrement=False,
     ),
     Column("input_record_id", Integer, ForeignKey("records.id"), primary_key=True),
+)
+
+# Spending against a plan's budget lines (the lines themselves live in the plan's YAML). A line's
+# row is created with its first entry and locked (FOR UPDATE) by each entry, so two officers
+# recording at once are checked against the planned amount one after the other.
+budget_lines = Table(
+    "budget_lines",
+    metadata,
+    Column("plan_id", String(100), primary_key=True),
+    Column("line_id", String(100), primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+budget_entries = Table(
+    "budget_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", String(100), nullable=False),
+    Column("line_id", String(100), nullable=False),
+    # hundredths of a đồng, so a sum is exact on both databases (no float, no SQLite Decimal)
+    Column("amount_hundredths", BigInteger, nullable=False),
+    Column("spent_on", Date, nullable=False),
+    Column("note", String(2000), nullable=False),
+    Column("reference", String(200)),
+    Column("actor", String(80), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("definition_hash", String(64)),
+    ForeignKeyConstraint(
+        ["plan_id", "line_id"],
+        ["budget_lines.plan_id", "budget_lines.line_id"],
+        name="fk_budget_entries_plan_id_budget_lines",
+    ),
+    Index("ix_budget_entries_plan_line", "plan_id", "line_id"),
 )

@@ -7,8 +7,10 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from engine.definitions.model import Plan
+from engine.service.budget import Entry
 from web.api import bp
-from web.api.auth import current_actor
+from web.api.auth import current_actor, field, json_body
+from web.api.errors import ApiError
 from web.api.serialize import plain
 from web.runtime import runtime
 
@@ -58,3 +60,44 @@ def plan_items(plan: str, indicator: str) -> Response:
     return jsonify({"indicator": found.id, "items": [
         {"subject": i.subject, "id": i.id, "label": i.label, "reference": i.reference,
          "dossier_id": i.dossier_id, "date": i.day.isoformat()} for i in items]})  # fmt: skip
+
+
+BUDGET_MEMBERS = frozenset({"line", "amount", "spent_on", "note", "reference"})
+
+
+def _entry(entry: Entry) -> dict[str, Any]:
+    return {"id": entry.id, "line": entry.line_id, "amount": entry.amount, "spent_on": entry.spent_on.isoformat(),
+            "note": entry.note, "reference": entry.reference, "actor": entry.actor,
+            "recorded_at": entry.recorded_at.isoformat()}  # fmt: skip
+
+
+@bp.get("/plans/<plan>/budget")
+def plan_budget(plan: str) -> Response:
+    """Planned against spent per line and per source, and the entries (newest first)."""
+    found = runtime().service.budget.budget(current_actor(), plan[:100])
+    return jsonify({
+        "plan": found.plan.id, "planned": found.planned, "spent": found.spent, "may_record": found.may_record,
+        "lines": [{"id": b.line.id, "label": plain(b.line.label) if b.line.label else None,
+                   "source": b.line.source, "planned": b.planned, "spent": b.spent, "remaining": b.remaining,
+                   "allow_overrun": b.line.allow_overrun} for b in found.lines],
+        "sources": [{"id": s.source.id, "label": plain(s.source.label), "planned": s.planned, "spent": s.spent}
+                    for s in found.sources],
+        "entries": [_entry(e) for e in found.entries],
+    })  # fmt: skip
+
+
+@bp.post("/plans/<plan>/budget")
+def record_spending(plan: str) -> tuple[Response, int]:
+    """One spending entry against a line; 422 `invalid_form` saying by how much when it overruns."""
+    data = json_body()
+    unknown = sorted(set(data) - BUDGET_MEMBERS)
+    if unknown:
+        raise ApiError(422, f"Unknown member '{unknown[0][:40]}'.", code="invalid_request",
+                       problems={unknown[0][:40]: "unknown"})  # fmt: skip
+    entry = runtime().service.budget.record(
+        current_actor(), plan[:100], field(data, "line", str, required=True),
+        amount=field(data, "amount", (int, float), required=True),
+        spent_on=field(data, "spent_on", str, required=True),
+        note=field(data, "note", str, required=True), reference=field(data, "reference", str),
+    )  # fmt: skip
+    return jsonify(_entry(entry)), 201
