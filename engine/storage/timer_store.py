@@ -32,10 +32,12 @@ class TimerStore:
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def cancel_timers(self, dossier_id: int, states: set[str], at: dt.datetime) -> list[Row]:
-        """The dossier's pending (or parked) timers of `states` are cancelled; returns them."""
+        """The dossier's pending (or parked, or paused) timers of `states` are cancelled; returns them."""
         c = t.timers.c
         cond = and_(
-            c.dossier_id == dossier_id, c.state.in_(sorted(states)), c.status.in_(("pending", "parked"))
+            c.dossier_id == dossier_id,
+            c.state.in_(sorted(states)),
+            c.status.in_(("pending", "parked", "paused")),
         )
         rows = [dict(r) for r in self.connection.execute(select(t.timers).where(cond)).mappings()]
         if rows:
