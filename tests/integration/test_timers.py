@@ -99,7 +99,9 @@ def test_a_timer_fires_its_transition_as_the_system_with_the_timer_as_cause(
     key = next(k for k, w in catalog.workflows.items() if w.id == "ocop-2026")
     workflow = catalog.workflows[key]
     check = workflow.states["commune_check"]
-    timer = dataclasses.replace(workflow.states["commune"].timers[0], fire="commune_return", escalate=None, notify=())
+    timer = dataclasses.replace(
+        workflow.states["commune"].timers[0], fire="commune_return", escalate=None, notify=()
+    )
     states = {**workflow.states, "commune_check": dataclasses.replace(check, timers=(timer,)),
               "commune": dataclasses.replace(workflow.states["commune"], timers=())}  # fmt: skip
     catalog.workflows[key] = dataclasses.replace(workflow, states=states)
