@@ -184,6 +184,12 @@ class TimerUseCases:
             setattr(report, outcome, getattr(report, outcome) + 1)
         return report
 
+    def backfill(self, actor_id: str = SYSTEM_ACTOR, now: dt.datetime | None = None) -> Any:
+        """Arm the timers open dossiers lack (engine/service/timer_backfill.py); -> BackfillReport."""
+        from engine.service.timer_backfill import backfill
+
+        return backfill(self.base, actor_id, now)
+
     def parked(self) -> list[Row]:
         with self.base._tx(write=False) as repo:
             return repo.parked_timers()

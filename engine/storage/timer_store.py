@@ -86,6 +86,10 @@ class TimerStore:
     def set_timer(self, timer_id: int, **values: Any) -> None:
         self.connection.execute(update(t.timers).where(t.timers.c.id == timer_id).values(**values))
 
+    def open_dossier_ids(self) -> list[int]:
+        """Every dossier's id, oldest first (the timer backfill skips those in terminal states)."""
+        return [int(r[0]) for r in self.connection.execute(select(t.dossiers.c.id).order_by(t.dossiers.c.id))]
+
     def parked_timers(self) -> list[Row]:
         q = select(t.timers).where(t.timers.c.status == "parked").order_by(t.timers.c.id)
         return [dict(r) for r in self.connection.execute(q).mappings()]
