@@ -46,6 +46,11 @@ class DossierRound:
         """ "Đợt 1 năm 2026" / "Round 1 of 2026"."""
         return f"{self.label.get(lang)} {'of' if lang == 'en' else 'năm'} {self.year}"
 
+    def named(self, lang: str = "vi") -> str:
+        """With its series, the round first (a narrow select shows the start): "Đợt 1 năm 2027 (Đợt
+        đánh giá cấp tỉnh)"."""
+        return f"{self.describe(lang)} ({self.series_label.get(lang)})"
+
 
 @dataclass(frozen=True)
 class RoundChoice:
@@ -144,8 +149,7 @@ class RoundUseCases:
                 (w for w in self.base.catalog.workflows.values() if row["series"] in w.rounds), None
             )
             shown = _shown(workflow, {**row, "cutoff": dt.date(row["year"], 1, 1)})
-            text = f"{shown.series_label.get(lang)}: {shown.describe(lang)}"
-            out.append(RoundChoice(f"{row['series']}:{row['year']}:{row['round_id']}", text))
+            out.append(RoundChoice(f"{row['series']}:{row['year']}:{row['round_id']}", shown.named(lang)))
         return out
 
     def seat(self, actor: Actor, dossier_id: int, sitting_id: int) -> DossierRound:

@@ -58,7 +58,7 @@ def test_the_work_list_filters_by_round(service, people, open_dossier):
     page = service.list_dossiers(officer, filters={"round": "province:2027:dot-1"})
     assert [d.id for d in page.items] == [late.id]
     choices = {c.key: c.label for c in service.rounds.choices("vi")}
-    assert choices["province:2027:dot-1"] == "Đợt đánh giá cấp tỉnh: Đợt 1 năm 2027"
+    assert choices["province:2027:dot-1"] == "Đợt 1 năm 2027 (Đợt đánh giá cấp tỉnh)"
 
 
 @pytest.mark.slow

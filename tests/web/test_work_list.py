@@ -39,13 +39,13 @@ def test_the_lists_show_and_filter_by_the_evaluation_round_and_the_dossier_page_
     dossier_id = walk("idea", name="Bánh tráng")
     b = as_user("producer1")
     listing = b.get("/dossiers").get_data(as_text=True)
-    assert f'<option value="{key}" >Đợt đánh giá cấp tỉnh: {words}</option>' in listing
+    assert f'<option value="{key}" >{words} (Đợt đánh giá cấp tỉnh)</option>' in listing
     assert words in listing and "Bánh tráng" in listing
     assert "Bánh tráng" in b.get(f"/dossiers?round={key}").get_data(as_text=True)
     other = b.get("/dossiers?round=province:1999:dot-1").get_data(as_text=True)
     assert "Bánh tráng" not in other and "Không có hồ sơ nào khớp." in other
     work = b.get("/work").get_data(as_text=True)
-    assert f'<option value="{key}" >Đợt đánh giá cấp tỉnh: {words}</option>' in work
+    assert f'<option value="{key}" >{words} (Đợt đánh giá cấp tỉnh)</option>' in work
     assert "Bánh tráng" in b.get(f"/work?round={key}").get_data(as_text=True)
     assert "Bánh tráng" not in b.get("/work?round=central:1999:dot-1").get_data(as_text=True)
     page = b.get(f"/dossiers/{dossier_id}").get_data(as_text=True)

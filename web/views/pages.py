@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from web.auth import login_required
-from web.i18n import current_language, tr
+from web.i18n import current_language
 from web.runtime import runtime
 
 bp = Blueprint("pages", __name__)
@@ -57,7 +57,7 @@ def my_work() -> ResponseReturnValue:
     rounds = runtime().service.rounds.of_dossiers(items)
     # the round filter: the dossiers that joined the chosen round (`series:year:id`)
     chosen = request.args.get("round", "")[:100]
-    choices = sorted({(r.key, f"{tr(r.series_label)}: {r.describe(current_language())}")
+    choices = sorted({(r.key, r.named(current_language()))
                       for rs in rounds.values() for r in rs})  # fmt: skip
     if chosen:
         items = [d for d in items if any(r.key == chosen for r in rounds.get(d.id, []))]
