@@ -149,6 +149,22 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "evidence.not_on_dossier": _t("Hồ sơ này không có tệp đó.", "No such file on this dossier."),
     "evidence.not_found": _t("Không có tệp này.", "No such file."),
+    # --- evaluation rounds (engine/service/rounds.py) ------------------------------------
+    "round.other_sitting": _t(
+        "Hồ sơ {dossier_id} thuộc {round}; phiên họp {sitting} của {sitting_round} chỉ nhận hồ sơ "
+        "của đợt đó.",
+        "Dossier {dossier_id} belongs to {round}; sitting {sitting} of {sitting_round} takes only "
+        "dossiers of that round.",
+    ),
+    "round.no_round": _t(
+        "Hồ sơ {dossier_id} không thuộc đợt đánh giá nào của {series}.",
+        "Dossier {dossier_id} belongs to no round of {series}.",
+    ),
+    "round.not_sitting": _t("Không có phiên họp {sitting}.", "No sitting {sitting}."),
+    "round.chair_only": _t(
+        "Chỉ Chủ tịch Hội đồng của phiên họp {sitting} mới xếp hồ sơ vào phiên họp đó.",
+        "Only the chair of sitting {sitting}'s council seats dossiers in it.",
+    ),
     # --- transitions ---------------------------------------------------------------------
     "transition.unknown": _t(
         "Quy trình {workflow} không có thao tác {transition}.",
@@ -659,6 +675,8 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "migration": _t("Chuyển phiên bản quy trình", "Workflow version migration"),
     "migrate": _t("Chuyển hồ sơ sang phiên bản mới", "Dossier moved to a new version"),
     "record_spending": _t("Ghi chi kinh phí kế hoạch", "Plan spending recorded"),
+    "seat": _t("Xếp hồ sơ vào phiên họp Hội đồng", "Dossier seated in a council sitting"),
+    "timers_backfill": _t("Đặt hẹn giờ cho hồ sơ đang chờ", "Timers armed for waiting dossiers"),
 }
 
 

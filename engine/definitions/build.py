@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.definitions import model as m
 from engine.definitions.checks import flatten_states, parse_date
+from engine.definitions.rounds import build_rounds
 
 
 def text(value: Any) -> m.Text:
@@ -103,11 +104,12 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
         cycle=tuple(m.CycleStep(c["step"], text(c["label"])) for c in data.get("cycle", [])),
         links=tuple(m.DossierLink(name, ln["register"], text(ln["label"]), bool(ln.get("required")),
                                   bool(ln.get("same_on_renewal"))) for name, ln in data.get("links", {}).items()),
+        rounds=build_rounds(data, text),
     )  # fmt: skip
 
 
 def _council(raw: dict[str, Any]) -> m.Council:
-    return m.Council(tuple(dict.fromkeys(raw["members"])), raw["chair"])
+    return m.Council(tuple(dict.fromkeys(raw["members"])), raw["chair"], raw.get("rounds"))
 
 
 def _effect(raw: Any) -> m.Effect:

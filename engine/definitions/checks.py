@@ -16,6 +16,7 @@ from typing import Any
 from engine import context, expressions, permissions, uploads
 from engine.definitions.expression_checks import attribute_refs, check_expression
 from engine.definitions.model import EFFECTS
+from engine.definitions.rounds import check_rounds
 from engine.definitions.yamlread import Finding, Path
 
 CLOCK_EFFECTS = ("start_clock", "pause_clock", "resume_clock", "stop_clock")
@@ -135,6 +136,8 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     yield from _check_clocks(clocks, transitions)
     yield from _check_editable_forms(data, states)
     yield from _check_councils(states, children, refs)
+    yield from check_rounds(data, [(s["council"]["rounds"], (*p, "council", "rounds"))
+                                   for _, s, p, _ in states if s.get("council", {}).get("rounds")])  # fmt: skip
     duty_known = sorted(t["id"] for t in transitions)
     for i, duty in enumerate(data.get("duties", [])):
         for j, tid in enumerate(duty.get("transitions", [])):

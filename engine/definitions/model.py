@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from engine.definitions.rounds import RoundSeries
 
 Lang = Literal["vi", "en"]
 
@@ -97,6 +100,7 @@ class Council:
 
     members: tuple[str, ...]
     chair: str | None = None  # None only for a sitting inferred from an older definition
+    rounds: str | None = None  # the round series (workflow `rounds`) it sits per; None: one sitting
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -249,6 +253,7 @@ class Workflow:
     backdate_days: int = 0
     cycle: tuple[CycleStep, ...] = ()  # the programme's steps, in order (states name theirs in `step`)
     links: tuple[DossierLink, ...] = ()  # `links`: the records a dossier names, in file order
+    rounds: dict[str, RoundSeries] = field(default_factory=dict)  # `rounds`: evaluation rounds by series
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

@@ -20,6 +20,7 @@ from engine.service.plans import PlansUseCases
 from engine.service.public_catalogue import PublicCatalogueUseCases
 from engine.service.queries import QueryUseCases
 from engine.service.records import RecordPage, RecordSnapshot, RecordUseCases, RegisterSummary
+from engine.service.rounds import DossierRound, RoundUseCases
 from engine.service.snapshots import (
     Action,
     CertificateSnapshot,
@@ -71,6 +72,11 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
         return TimerUseCases(self)
 
     @functools.cached_property
+    def rounds(self) -> RoundUseCases:
+        """Evaluation rounds: a dossier's, the work lists' filter, seating (engine/service/rounds.py)."""
+        return RoundUseCases(self)
+
+    @functools.cached_property
     def links(self) -> DossierLinkUseCases:
         return DossierLinkUseCases(self)
 
@@ -82,6 +88,7 @@ __all__ = [
     "CertificateSnapshot",
     "ClockSnapshot",
     "DefinitionVersion",
+    "DossierRound",
     "DossierSnapshot",
     "Installed",
     "LinkChoice",

@@ -15,7 +15,7 @@ from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from engine.limits import text_problems
 from engine.messages import Message, say
 from engine.permissions import Actor, DossierFacts, may, may_edit_form, may_upload
-from engine.service import timers
+from engine.service import rounds, timers
 from engine.service.base import Loaded, ServiceBase, as_dict
 from engine.service.evidence_files import DEFAULT_GRACE, OrphanReport, clean_orphans, store_blob
 from engine.service.forms import FormCheck, check_answers
@@ -163,6 +163,7 @@ class DossierUseCases(ServiceBase):
             )
             armed = timers.on_open(repo, workflow, {"id": dossier_id, "state": workflow.initial,
                                                      "filed_on": filed_on}, now)  # fmt: skip
+            rounds.on_open(repo, workflow, dossier_id, filed_on, armed)
             repo.append_event(
                 at=now,
                 actor=actor.id,

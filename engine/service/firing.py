@@ -12,7 +12,7 @@ from engine.errors import NotFound, PermissionDenied, TransitionNotAllowed
 from engine.machine import compile_workflow
 from engine.messages import Localized, Message, say
 from engine.permissions import Actor, Decision, DossierFacts, FireContext, may_fire, unmet_requirements
-from engine.service import effects, timers
+from engine.service import effects, rounds, timers
 from engine.service.base import Loaded
 from engine.service.dossiers import DossierUseCases
 from engine.service.forms import check_answers, dossier_facts, prefilled
@@ -202,6 +202,7 @@ class FiringUseCases(DossierUseCases):
         if ctx.changes:
             repo.set_dossier_fields(row["id"], **ctx.changes)
         timers.on_move(repo, workflow, {**row, **ctx.changes}, row["state"], target, now, ctx.log)
+        rounds.on_move(repo, workflow, row, target, now, ctx.log)
         repo.append_event(
             at=now,
             actor=actor_id,

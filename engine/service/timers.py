@@ -19,7 +19,7 @@ from engine.definitions.model import Delay, Effect, Text, Timer, Workflow
 from engine.service import effects
 from engine.service.base import Loaded
 from engine.storage.repository import Repository, Row
-from engine.workdays import add_working_days
+from engine.workdays import add_working_days, working_days_between
 
 if TYPE_CHECKING:
     from engine.service import Service
@@ -91,6 +91,53 @@ def on_move(repo: Repository, workflow: Workflow, dossier: Row, source: str | No
             repo.arm_timer(dossier_id=dossier["id"], state=sid, timer=timer.id, phase="due", due_at=when,
                            created_at=now)  # fmt: skip
             log.append({"effect": "arm_timer", "timer": timer.id, "state": sid, "due_at": when.isoformat()})
+    states = workflow.states
+    if any(sid in states and states[sid].pauses_clocks for sid in (source, target) if sid):
+        hold_or_release(repo, workflow, dossier["id"], target, now, log)
+
+
+def _delay_of(workflow: Workflow, row: Row) -> Delay | None:
+    """The delay an armed row counts (None: an `at` date, which a pause does not move)."""
+    state = workflow.states.get(row["state"])
+    timer = next((x for x in state.timers if x.id == row["timer"]), None) if state else None
+    if timer is None:
+        return None
+    if row["phase"] == "escalate":
+        return timer.escalate.after if timer.escalate is not None else None
+    return timer.after
+
+
+def resumed_due(row: Row, delay: Delay, workflow: Workflow, now: dt.datetime) -> dt.datetime:
+    """Where a paused row's due moment moves when the pause ends `now`: pushed back by the days
+    paused, counted as the dossier's clocks count them (engine/workdays.py ClockState.resume), so
+    what was left at the pause is left again."""
+    paused: dt.date = row["paused_at"].date()
+    due: dt.datetime = row["due_at"]
+    if delay.working:
+        gap = working_days_between(paused, max(now.date(), paused), workflow.calendar)
+        return dt.datetime.combine(add_working_days(due.date(), gap, workflow.calendar), due.time())
+    return due + dt.timedelta(days=(max(now.date(), paused) - paused).days)
+
+
+def hold_or_release(repo: Repository, workflow: Workflow, dossier_id: int, target: str, now: dt.datetime,
+                    log: list[dict[str, Any]]) -> None:  # fmt: skip
+    """In a `clock: paused` state the delays of the states around it stop running (the state's own
+    timers run); leaving it, they run again with what was left. Only after-delays pause."""
+    state = workflow.states.get(target)
+    holding = bool(state and state.pauses_clocks)
+    for row in repo.dossier_timers(dossier_id):
+        if row["status"] not in ("pending", "paused"):
+            continue
+        delay = _delay_of(workflow, row)
+        hold = holding and row["state"] != target and delay is not None
+        if hold and row["status"] == "pending":
+            repo.set_timer(row["id"], status="paused", paused_at=now)
+            log.append({"effect": "pause_timer", "timer": row["timer"], "state": row["state"]})
+        elif not hold and row["status"] == "paused" and delay is not None:
+            when = resumed_due(row, delay, workflow, now)
+            repo.set_timer(row["id"], status="pending", paused_at=None, due_at=when)
+            log.append({"effect": "resume_timer", "timer": row["timer"], "state": row["state"],
+                        "due_at": when.isoformat()})  # fmt: skip
 
 
 def on_open(repo: Repository, workflow: Workflow, dossier: Row, now: dt.datetime) -> list[dict[str, Any]]:
@@ -136,6 +183,12 @@ class TimerUseCases:
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
         return report
+
+    def backfill(self, actor_id: str = SYSTEM_ACTOR, now: dt.datetime | None = None) -> Any:
+        """Arm the timers open dossiers lack (engine/service/timer_backfill.py); -> BackfillReport."""
+        from engine.service.timer_backfill import backfill
+
+        return backfill(self.base, actor_id, now)
 
     def parked(self) -> list[Row]:
         with self.base._tx(write=False) as repo:

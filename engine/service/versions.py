@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from engine.definitions.model import Form, RoleSet, ScoringForm, UnitSet, Workflow
 from engine.errors import InvalidDefinition, NotFound
@@ -14,6 +15,7 @@ from engine.service.base import Loaded
 from engine.service.dossiers import DossierUseCases
 from engine.service.registry import KINDS, PINNED_KINDS, DefinitionSet, Pinned
 from engine.service.snapshots import DefinitionVersion, MigrationItem, MigrationPlan
+from engine.service.timer_backfill import reconcile
 from engine.storage.repository import Repository, Row
 
 
@@ -228,6 +230,7 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
                     "dossiers": [i.dossier_id for i in plan.items],
                 },
             )
+            target = self.registry.workflow(repo, plan.to_hash)
             for item, one in zip(plan.items, loaded, strict=True):
                 row = one.row
                 repo.update_dossier(
@@ -239,6 +242,9 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
                     definition_set=item.definition_set,
                     updated_at=now,
                 )
+                # the new version's timers of the states it now sits in (engine/service/timer_backfill.py)
+                armed: list[dict[str, Any]] = []
+                reconcile(repo, target, {**row, "state": item.to_state}, now, armed)
                 if item.invalid_forms:
                     repo.mark_forms_incomplete(row["id"], item.invalid_forms)
                 if item.scores_to_redo:  # scored under another scoring form: the council scores again
@@ -259,6 +265,7 @@ class VersionUseCases(AccountUseCases, DossierUseCases):
                         "invalid_forms": list(item.invalid_forms),
                         "scores_to_redo": item.scores_to_redo,
                         "definitions": [list(c) for c in item.changed],
+                        **({"effects": armed} if armed else {}),
                     },
                 )
             return plan

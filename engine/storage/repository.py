@@ -28,6 +28,7 @@ from engine.storage.credentials import CredentialStore
 from engine.storage.db import writer_queue
 from engine.storage.records import RecordStore
 from engine.storage.replay_reads import ReplayReads
+from engine.storage.round_store import RoundStore
 from engine.storage.search import like_pattern, search_text
 from engine.storage.timer_store import TimerStore
 from engine.storage.trace_store import TraceStore
@@ -50,7 +51,9 @@ def _row(mapping: Mapping[Any, Any] | None) -> Row | None:
     return dict(mapping) if mapping is not None else None
 
 
-class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialStore, TraceStore, TimerStore):
+class Repository(
+    AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialStore, TraceStore, TimerStore, RoundStore
+):
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)
         self.connection = connection
@@ -203,6 +206,17 @@ class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialS
         if isinstance(year, int) and 1 <= year < 9999:
             # A range on filed_on rather than extract(year): the same on both databases, and indexable.
             conditions.append(and_(d.filed_on >= dt.date(year, 1, 1), d.filed_on < dt.date(year + 1, 1, 1)))
+        joined = filters.get("round")
+        if isinstance(joined, str) and joined.count(":") == 2:
+            # `series:year:id` (engine/definitions/rounds.py RoundOf.key): the dossiers that joined it
+            series, year_text, round_id = joined.split(":")
+            r = t.dossier_rounds.c
+            in_round = select(r.dossier_id).where(
+                r.series == series,
+                r.year == (int(year_text) if year_text.isdigit() else -1),
+                r.round_id == round_id,
+            )
+            conditions.append(d.id.in_(in_round))
         if filters.get("q"):
             # folded on both sides: "mut" finds "Mứt", "MỨT" finds "mứt"; the code as typed
             pattern = like_pattern(str(filters["q"]))

@@ -316,7 +316,39 @@ timers = Table(
     Column("last_error", Text),
     Column("created_at", DateTime, nullable=False),
     Column("done_at", DateTime),
+    # status "paused": the dossier sits in a `clock: paused` state since then (due_at is pushed back
+    # by the pause when it comes back; revision 0006_rounds)
+    Column("paused_at", DateTime),
     Index("ix_timers_due", "status", "due_at"),
+)
+
+# A council's sitting for one evaluation round (engine/service/rounds.py): one per (workflow, council
+# state, round); a dossier entering the council state is seated in its own round's sitting.
+sittings = Table(
+    "sittings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workflow_id", String(100), nullable=False),
+    Column("state", String(100), nullable=False),
+    Column("series", String(100), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("round_id", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("workflow_id", "state", "series", "year", "round_id", name="uq_sittings_round"),
+)
+
+# The round a dossier joined in each series of its workflow's `rounds` (by its filing date), and
+# the sitting of that series it sits in once its council has it.
+dossier_rounds = Table(
+    "dossier_rounds",
+    metadata,
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), primary_key=True),
+    Column("series", String(100), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("round_id", String(100), nullable=False),
+    Column("cutoff", Date, nullable=False),
+    Column("sitting_id", Integer, ForeignKey("sittings.id")),
+    Index("ix_dossier_rounds_round", "series", "year", "round_id"),
 )
 
 sequences = Table(

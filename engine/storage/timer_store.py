@@ -32,10 +32,12 @@ class TimerStore:
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def cancel_timers(self, dossier_id: int, states: set[str], at: dt.datetime) -> list[Row]:
-        """The dossier's pending (or parked) timers of `states` are cancelled; returns them."""
+        """The dossier's pending (or parked, or paused) timers of `states` are cancelled; returns them."""
         c = t.timers.c
         cond = and_(
-            c.dossier_id == dossier_id, c.state.in_(sorted(states)), c.status.in_(("pending", "parked"))
+            c.dossier_id == dossier_id,
+            c.state.in_(sorted(states)),
+            c.status.in_(("pending", "parked", "paused")),
         )
         rows = [dict(r) for r in self.connection.execute(select(t.timers).where(cond)).mappings()]
         if rows:
@@ -83,6 +85,10 @@ class TimerStore:
 
     def set_timer(self, timer_id: int, **values: Any) -> None:
         self.connection.execute(update(t.timers).where(t.timers.c.id == timer_id).values(**values))
+
+    def open_dossier_ids(self) -> list[int]:
+        """Every dossier's id, oldest first (the timer backfill skips those in terminal states)."""
+        return [int(r[0]) for r in self.connection.execute(select(t.dossiers.c.id).order_by(t.dossiers.c.id))]
 
     def parked_timers(self) -> list[Row]:
         q = select(t.timers).where(t.timers.c.status == "parked").order_by(t.timers.c.id)

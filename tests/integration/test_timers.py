@@ -51,22 +51,20 @@ def _events(database, dossier_id: int, action: str) -> list[tuple[str, dict]]:  
         return [(r.actor, json.loads(r.payload)) for r in repo.connection.execute(q)]
 
 
-def test_entering_the_commune_check_arms_its_timer_and_leaving_cancels_it(
+def test_entering_the_commune_level_arms_its_timer_and_leaving_cancels_it(
     service, people, driver, clock, database
 ):
     dossier = _open(service, people, clock)
     at_check = driver.walk(dossier.id, ["commune_check"])
-    assert _pending(service, dossier.id) == [("commune_check", "commune_check_late", "due")]
+    assert _pending(service, dossier.id) == [("commune", "commune_check_late", "due")]
     row = service.timers.of_dossier(dossier.id)[0]
     # 15 working days from entering the state, on the workflow's calendar (weekends skipped)
     assert row["due_at"].date() > at_check.updated_at.date() + dt.timedelta(days=15)
     _actor, fired = _events(database, dossier.id, "fire")[-1]
     assert any(x.get("effect") == "arm_timer" for x in fired["effects"])
-    driver.walk(dossier.id, ["returned"])
+    driver.walk(dossier.id, ["province_intake"])  # forwarded: the commune level is left
     assert _pending(service, dossier.id) == []
     assert [r["status"] for r in service.timers.of_dossier(dossier.id)] == ["cancelled"]
-    driver.walk(dossier.id, ["commune_check"])  # coming back arms a fresh one
-    assert _pending(service, dossier.id) == [("commune_check", "commune_check_late", "due")]
 
 
 def test_a_due_timer_notifies_once_then_escalates_after_its_second_delay(
@@ -83,7 +81,7 @@ def test_a_due_timer_notifies_once_then_escalates_after_its_second_delay(
     assert _notifications(database, dossier.id)[before:] == [
         "Hồ sơ OCOP đã quá 15 ngày làm việc chưa được UBND cấp xã kiểm tra"
     ]
-    assert _pending(service, dossier.id) == [("commune_check", "commune_check_late", "escalate")]
+    assert _pending(service, dossier.id) == [("commune", "commune_check_late", "escalate")]
     clock.advance(10)
     second = service.timers.run_due()
     assert second.escalated == 1 and service.timers.run_due().done == 0
@@ -101,8 +99,11 @@ def test_a_timer_fires_its_transition_as_the_system_with_the_timer_as_cause(
     key = next(k for k, w in catalog.workflows.items() if w.id == "ocop-2026")
     workflow = catalog.workflows[key]
     check = workflow.states["commune_check"]
-    timer = dataclasses.replace(check.timers[0], fire="commune_return", escalate=None, notify=())
-    states = {**workflow.states, "commune_check": dataclasses.replace(check, timers=(timer,))}
+    timer = dataclasses.replace(
+        workflow.states["commune"].timers[0], fire="commune_return", escalate=None, notify=()
+    )
+    states = {**workflow.states, "commune_check": dataclasses.replace(check, timers=(timer,)),
+              "commune": dataclasses.replace(workflow.states["commune"], timers=())}  # fmt: skip
     catalog.workflows[key] = dataclasses.replace(workflow, states=states)
     service = Service(database.transaction, catalog, clock=clock, evidence_dir=tmp_path / "evidence")
     people = {a.id: a for a in seed_users(service)}
@@ -200,7 +201,7 @@ def test_four_workers_run_a_thousand_due_timers_each_exactly_once(  # type: igno
         # the workers run on the real clock, by which the dossier's own timer is due too: set it aside
         repo.connection.execute(t.timers.update().values(status="cancelled"))
         repo.connection.execute(t.timers.insert(), [
-            {"dossier_id": dossier.id, "state": "commune_check", "timer": "commune_check_late", "phase": "escalate",
+            {"dossier_id": dossier.id, "state": "commune", "timer": "commune_check_late", "phase": "escalate",
              "due_at": past, "status": "pending", "attempts": 0, "created_at": past}
             for _ in range(4000)
         ])  # fmt: skip
@@ -221,3 +222,47 @@ def test_four_workers_run_a_thousand_due_timers_each_exactly_once(  # type: igno
         ).scalar_one()
     assert (done, events, notes) == (4000, 4000, 4000)
     assert service.verify_audit().ok
+
+
+def test_a_working_day_timer_pauses_with_the_review_clock_and_resumes_with_what_was_left(
+    service, people, driver, clock, database
+):
+    """Issue 14, item 1: a return for supplementation (`returned`, `clock: paused`) stops the
+    commune's 15 working days; resubmitting resumes them with the days left, as the clock counts."""
+    from engine.workdays import add_working_days, working_days_between
+
+    dossier = _open(service, people, clock)
+    checked = driver.walk(dossier.id, ["commune_check"])
+    armed = service.timers.of_dossier(dossier.id)[0]
+    entered = checked.updated_at.date()
+    assert armed["due_at"].date() == add_working_days(entered, 15)
+    clock.advance(4)
+    returned_on = clock.current.date()
+    left = working_days_between(returned_on, armed["due_at"].date())
+    service.fire(people["commune1"], dossier.id, "commune_return", comment="Thiếu phiếu kiểm nghiệm")
+    row = service.timers.of_dossier(dossier.id)[0]
+    assert (row["status"], row["due_at"]) == ("paused", armed["due_at"])
+    shown = service.get_dossier(people["commune1"], dossier.id).clocks[0]
+    assert shown.paused_on is not None and shown.days_left == left  # the page's "còn N ngày"
+
+    clock.advance(60)  # long past the original due moment: nothing runs while paused
+    assert service.timers.run_due().done == 0
+    assert _notifications(database, dossier.id)[-1] == "Hồ sơ cần bổ sung"
+
+    back = clock.current.date()
+    service.fire(people["producer1"], dossier.id, "resubmit")
+    row = service.timers.of_dossier(dossier.id)[0]
+    assert row["status"] == "pending" and row["paused_at"] is None
+    assert working_days_between(back, row["due_at"].date()) == left
+    assert row["due_at"].time() == armed["due_at"].time()
+    clock_after = service.get_dossier(people["commune1"], dossier.id).clocks[0]
+    assert clock_after.due_on == row["due_at"].date()  # the timer and the clock agree
+    _actor, fired = _events(database, dossier.id, "fire")[-1]
+    assert {"effect": "resume_timer", "timer": "commune_check_late", "state": "commune",
+            "due_at": row["due_at"].isoformat()} in fired["effects"]  # fmt: skip
+
+    clock.current = row["due_at"] - dt.timedelta(minutes=1)
+    assert service.timers.run_due().done == 0  # not a minute early
+    clock.current = row["due_at"] + dt.timedelta(minutes=1)
+    assert service.timers.run_due().notified == 1
+    assert "quá 15 ngày làm việc" in _notifications(database, dossier.id)[-1]

@@ -164,6 +164,7 @@ def render_dossier(
     context = {
         "d": d,
         "record_links": service.links.shown(actor, workflow, d),
+        "rounds": service.rounds.of_dossier(actor, d.id),
         "workflow": workflow,
         "state": workflow.states.get(d.state),
         "steps": step_bar(workflow, d.step),

@@ -62,6 +62,7 @@ def index() -> ResponseReturnValue:
         page=page,
         args=args,
         choices=filter_choices(rt),
+        rounds=rt.service.rounds.of_dossiers(list(page.items)),
         page_url=page_url,
         can_open=rt.can_open(g.actor),
     )

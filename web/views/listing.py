@@ -6,10 +6,10 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from web.i18n import tr
+from web.i18n import current_language, tr
 from web.runtime import Runtime
 
-FILTER_ARGS = ("q", "state", "step", "workflow", "group", "area", "stars", "year")
+FILTER_ARGS = ("q", "state", "step", "workflow", "group", "area", "stars", "year", "round")
 
 
 def clean_args(args: MultiDict[str, str]) -> dict[str, str]:
@@ -63,6 +63,8 @@ def service_filters(rt: Runtime, args: dict[str, str]) -> dict[str, Any]:
         filters["stars"] = int(args["stars"])
     if args["year"].isdigit() and 1 <= int(args["year"]) < 9999:
         filters["year"] = int(args["year"])
+    if args["round"]:
+        filters["round"] = args["round"]  # `series:year:id`, the evaluation round joined
     return filters
 
 
@@ -87,6 +89,8 @@ def filter_choices(rt: Runtime) -> dict[str, list[Any]]:
         "groups": sorted(groups.items(), key=lambda kv: kv[1]),
         "stars": rt.catalog.star_levels(),  # the scoring forms' bands, not a fixed 1–5
         "areas": areas,
+        # the evaluation rounds some dossier joined (workflow `rounds`), latest year first
+        "rounds": [(c.key, c.label) for c in rt.service.rounds.choices(current_language())],
     }
 
 

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from web.auth import login_required
+from web.i18n import current_language
 from web.runtime import runtime
 
 bp = Blueprint("pages", __name__)
@@ -53,6 +54,14 @@ def my_work() -> ResponseReturnValue:
     if sort not in SORTS:
         sort = "deadline"
     items = sorted(items, key=SORTS[sort][1])
+    rounds = runtime().service.rounds.of_dossiers(items)
+    # the round filter: the dossiers that joined the chosen round (`series:year:id`)
+    chosen = request.args.get("round", "")[:100]
+    choices = sorted({(r.key, r.named(current_language()))
+                      for rs in rounds.values() for r in rs})  # fmt: skip
+    if chosen:
+        items = [d for d in items if any(r.key == chosen for r in rounds.get(d.id, []))]
     return render_template(
-        "my_work.html", items=items, sort=sort, sorts=[(key, label) for key, (label, _key) in SORTS.items()]
-    )
+        "my_work.html", items=items, sort=sort, sorts=[(key, label) for key, (label, _key) in SORTS.items()],
+        rounds=rounds, round_choices=choices, chosen_round=chosen,
+    )  # fmt: skip
