@@ -115,6 +115,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "dossier.link_not_id": _t(
         "'{value}' không phải số của một bản ghi.", "'{value}' is not the number of a record."
     ),
+    "dossier.link_other_area": _t(
+        "{label}: «{title}» thuộc {record_unit}, không thuộc {dossier_unit} nơi lập hồ sơ. "
+        "Chọn bản ghi ở địa bàn của hồ sơ, hoặc sửa địa bàn của bản ghi trong sổ.",
+        "{label}: '{title}' lies in {record_unit}, not in {dossier_unit} where the dossier is filed. "
+        "Choose a record in the dossier's area, or correct the record's place in the register.",
+    ),
     "dossier.link_renewal_other": _t(
         "{label}: giấy chứng nhận được gia hạn thuộc bản ghi số {wanted}, không phải {given}.",
         "{label}: the renewed certificate belongs to record {wanted}, not {given}.",

@@ -95,6 +95,9 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
                     "workflow_roles": wf.roles,
                 }
                 yield Finding("W017", ref.path, params, severity="warning")
+        elif ref.kind == "link_level" and unitset is not None and ref.id not in unitset.levels:
+            yield Finding("E134", ref.path, {"name": ref.context, "level": ref.id, "units": unitset.id,
+                                             "levels": ", ".join(unitset.levels)})  # fmt: skip
         elif ref.kind in ("fire_role", "role") and roleset is not None:
             role = roleset.roles.get(ref.id)
             if role is None:

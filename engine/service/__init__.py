@@ -12,7 +12,7 @@ import functools
 from engine.service.certificates import CertificateUseCases
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
-from engine.service.links import DossierLinkUseCases, LinkChoice, ShownLink
+from engine.service.links import CarriedOver, DossierLinkUseCases, LinkChoice, ShownLink
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
 from engine.service.notifications import NotificationUseCases
 from engine.service.plans import PlansUseCases
@@ -73,6 +73,7 @@ __all__ = [
     "Action",
     "BundleCheck",
     "BundleItem",
+    "CarriedOver",
     "CertificateSnapshot",
     "ClockSnapshot",
     "DefinitionVersion",
