@@ -18,6 +18,7 @@ from engine.service.notifications import NotificationUseCases
 from engine.service.plans import PlansUseCases
 from engine.service.public_catalogue import PublicCatalogueUseCases
 from engine.service.queries import QueryUseCases
+from engine.service.record_import import ImportPlan, RecordImportUseCases, RowPlan
 from engine.service.records import RecordPage, RecordSnapshot, RecordUseCases, RegisterSummary
 from engine.service.snapshots import (
     Action,
@@ -68,6 +69,11 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
     def links(self) -> DossierLinkUseCases:
         return DossierLinkUseCases(self)
 
+    @functools.cached_property
+    def imports(self) -> RecordImportUseCases:
+        """A register's records from a spreadsheet: template, preview, confirm (engine/service/record_import.py)."""
+        return RecordImportUseCases(self)
+
 
 __all__ = [
     "Action",
@@ -78,6 +84,7 @@ __all__ = [
     "ClockSnapshot",
     "DefinitionVersion",
     "DossierSnapshot",
+    "ImportPlan",
     "Installed",
     "LinkChoice",
     "MigrationItem",
@@ -90,6 +97,7 @@ __all__ = [
     "RecordSnapshot",
     "RegisterSummary",
     "Returned",
+    "RowPlan",
     "Service",
     "ShownLink",
     "Todo",

@@ -232,7 +232,9 @@ class DossierLinkUseCases:
                     before = (saved.get(form.id) or {}).get("answers") or {}
                     wanted = {f.id: before[f.id] for f in form.fields() if f.carry_over and f.id in before}
                     check = check_answers(form, wanted, dossier=names, today=today)
-                    kept = {k: v for k, v in wanted.items() if k not in check.problems and k not in check.hidden}
+                    kept = {
+                        k: v for k, v in wanted.items() if k not in check.problems and k not in check.hidden
+                    }
                     if kept:
                         answers[form.id] = kept
                 types = tuple(sorted({e["document_type"] for e in repo.evidence(row["id"])}))
