@@ -227,11 +227,14 @@ class RecordImportUseCases:
         svc = self.service
         problems: list[CellProblem] = []
         read: dict[str, Any] = {}
+        typed: dict[str, str] = {}  # what each cell showed, for the problems the checks find
         for (header, fid), cell in zip(columns, cells, strict=False):
             f = reg.field(fid) if fid else None
             if f is None:
                 continue
             value, problem = _cell(f, cell, lookups, locale)
+            if cell is not None:
+                typed[f.id] = _plain(cell)[:80]
             if problem is not None:
                 problems.append(CellProblem(header, problem))
             elif value is not None:
@@ -253,6 +256,8 @@ class RecordImportUseCases:
             resolve=lambda f, v: svc._ref_visible(repo, actor, f, v), locale=None,
         )  # fmt: skip
         for fid, message in {**checked.problems, **checked.missing_refs}.items():
+            if fid in typed and fid in read:
+                message = say("import.cell", value=typed[fid], problem=message)
             problems.append(CellProblem(header_of.get(fid, fid), message))
         place = svc._place(reg, checked.values)
         facts = RecordFacts(

@@ -206,6 +206,9 @@ def render_dossier(
         "shown": shown,
         "carried": carried,
         "carried_fields": carried_fields,
+        "carried_documents": ", ".join(_document_label(all_forms)(doc) for doc in carried.evidence)
+        if carried
+        else "",
         "visible": visible,
         "form_errors": form_errors or {},
         "units": dossier_units(pinned.units, rt.units(workflow), d.province_code),
