@@ -159,9 +159,6 @@ CATALOG: dict[str, tuple[str, str]] = {
         "không phải một ngày (ngày/tháng/năm, ví dụ 15/03/2024).",
         "is not a date (day/month/year, e.g. 15/03/2024).",
     ),
-    "import.no_such_file": _t(
-        "Không còn tệp đã xem trước: hãy tải lên lại.", "The previewed file is gone: upload it again."
-    ),
     "dossier.link_other_area": _t(
         "{label}: «{title}» thuộc {record_unit}, không thuộc {dossier_unit} nơi lập hồ sơ. "
         "Chọn bản ghi ở địa bàn của hồ sơ, hoặc sửa địa bàn của bản ghi trong sổ.",
