@@ -92,3 +92,21 @@ def test_a_file_that_is_not_what_its_name_says_is_refused(service, people):
     with pytest.raises(InvalidForm) as refused:
         service.imports.preview(people["province1"], "ocop-producers", "producers.xlsx", GOOD.encode())
     assert "xlsx" in refused.value.problems["file"].get("vi")
+
+
+def test_the_command_previews_then_applies_and_says_what_it_did(
+    service, people, database_url, tmp_path, capsys
+):
+    from engine.cli import main
+
+    path = tmp_path / "producers.csv"
+    path.write_bytes(BAD.encode())
+    common = ["import", "ocop-producers", str(path), "--as", "province1", "--database-url", database_url]
+    assert main(common) == 1
+    out = capsys.readouterr().out
+    assert "producers.csv:4: Xã, phường nơi đặt trụ sở: «99999»: Không có đơn vị hành chính này." in out
+    assert out.strip().endswith("nothing written")
+    path.write_bytes(GOOD.encode())
+    assert main([*common, "--apply"]) == 0
+    assert capsys.readouterr().out.strip().endswith("create 2, update 0, unchanged 0, refused 0; written")
+    assert service.list_records(people["province1"], "ocop-producers").total == 2
