@@ -13,15 +13,31 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.commands.db import add_database_options, open_service
+from engine.commands.db import (
+    DEFAULT_DEFINITIONS,
+    add_database_options,
+    instance_dir,
+    load_definitions,
+    open_database,
+)
 
 
 def import_command(args: argparse.Namespace) -> int:
+    from engine.service import Service
+
+    catalog = load_definitions(DEFAULT_DEFINITIONS)
+    if catalog is None:
+        return 1
+    database = open_database(args)
+    try:
+        return _run(Service(database.transaction, catalog, evidence_dir=instance_dir() / "evidence"), args)
+    finally:
+        database.engine.dispose()  # the connections close with the command, not at exit
+
+
+def _run(service: Any, args: argparse.Namespace) -> int:
     from engine.errors import InvalidForm, NotFound, PermissionDenied
 
-    service = open_service(args)
-    if service is None:
-        return 1
     actor = service.actor_for_username(args.as_user)
     if actor is None:
         print(f"no active user '{args.as_user}'", file=sys.stderr)
