@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.commands.mail",
     "engine.commands.worker",
     "engine.commands.timers",
+    "engine.commands.record_import",
 )
 
 

@@ -47,6 +47,9 @@ MAX_LENGTH: Mapping[str, int] = {
     "budget_reference": 200,
 }
 # A form's text field without its own `max_length` holds at most this much.
+# An onboarding import (a register's records from a spreadsheet): the file and its rows.
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+IMPORT_MAX_ROWS = 5000
 TEXT_FIELD_MAX = 2000
 LONG_TEXT_FIELD_MAX = 20000
 

@@ -115,6 +115,56 @@ CATALOG: dict[str, tuple[str, str]] = {
     "dossier.link_not_id": _t(
         "'{value}' không phải số của một bản ghi.", "'{value}' is not the number of a record."
     ),
+    # --- onboarding import of a register from a spreadsheet -------------------------------
+    "import.file_type": _t("Chỉ nhận tệp {types}.", "Only {types} files are taken."),
+    "import.file_too_large": _t("Tệp lớn hơn {mb} MB.", "The file is larger than {mb} MB."),
+    "import.file_content": _t(
+        "Nội dung tệp không phải {type} (tệp bị hỏng hoặc đổi tên).",
+        "The file's content is not {type} (damaged or renamed).",
+    ),
+    "import.file_encoding": _t(
+        "Tệp CSV không ở mã UTF-8: lưu lại bằng «CSV UTF-8».",
+        "The CSV file is not UTF-8: save it as 'CSV UTF-8'.",
+    ),
+    "import.file_empty": _t("Tệp không có dòng nào.", "The file has no rows."),
+    "import.too_many_rows": _t(
+        "Tệp có hơn {max} dòng: chia thành nhiều tệp.", "The file has more than {max} rows: split it."
+    ),
+    "import.merged_cells": _t(
+        "Tệp có ô gộp ({cells}): bỏ gộp ô để mỗi ô một giá trị.",
+        "The file has merged cells ({cells}): unmerge them so each cell holds one value.",
+    ),
+    "import.unknown_column": _t(
+        "Cột «{column}» không phải mục nào của sổ; các mục: {known}.",
+        "Column '{column}' is none of the register's fields; the fields: {known}.",
+    ),
+    "import.missing_column": _t(
+        "Thiếu cột «{column}» (bắt buộc hoặc là khóa nhập).",
+        "Column '{column}' is missing (required or part of the import key).",
+    ),
+    "import.duplicate_column": _t("Cột «{column}» xuất hiện hai lần.", "Column '{column}' appears twice."),
+    "import.duplicate_row": _t(
+        "Trùng với dòng {line} (cùng {key}).", "The same as row {line} (the same {key})."
+    ),
+    "import.not_importable": _t(
+        "Sổ «{register}» không khai báo khóa nhập ('import.key') nên không nhập từ bảng tính được.",
+        "Register '{register}' declares no import key ('import.key'), so it cannot be imported from a spreadsheet.",
+    ),
+    "import.has_problems": _t(
+        "Chưa ghi gì: tệp còn {count} lỗi. Sửa tệp rồi tải lên lại.",
+        "Nothing was written: the file has {count} problems. Fix it and upload it again.",
+    ),
+    "import.cell": _t("«{value}»: {problem}", "'{value}': {problem}"),
+    "import.date": _t(
+        "không phải một ngày (ngày/tháng/năm, ví dụ 15/03/2024).",
+        "is not a date (day/month/year, e.g. 15/03/2024).",
+    ),
+    "dossier.link_other_area": _t(
+        "{label}: «{title}» thuộc {record_unit}, không thuộc {dossier_unit} nơi lập hồ sơ. "
+        "Chọn bản ghi ở địa bàn của hồ sơ, hoặc sửa địa bàn của bản ghi trong sổ.",
+        "{label}: '{title}' lies in {record_unit}, not in {dossier_unit} where the dossier is filed. "
+        "Choose a record in the dossier's area, or correct the record's place in the register.",
+    ),
     "dossier.link_renewal_other": _t(
         "{label}: giấy chứng nhận được gia hạn thuộc bản ghi số {wanted}, không phải {given}.",
         "{label}: the renewed certificate belongs to record {wanted}, not {given}.",

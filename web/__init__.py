@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         pages,
         plan_budget,  # noqa: F401  (adds the budget routes to plans.bp)
         plans,
+        record_import,
         registers,
         scoring,
         trace,
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         certificates.well_known,
         catalogue.bp,
         registers.bp,
+        record_import.bp,
         inbox.bp,
         plans.bp,
         trace.bp,

@@ -103,7 +103,8 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
         backdate_days=int(data.get("filing", {}).get("backdate", {}).get("days", 0)),
         cycle=tuple(m.CycleStep(c["step"], text(c["label"])) for c in data.get("cycle", [])),
         links=tuple(m.DossierLink(name, ln["register"], text(ln["label"]), bool(ln.get("required")),
-                                  bool(ln.get("same_on_renewal"))) for name, ln in data.get("links", {}).items()),
+                                  bool(ln.get("same_on_renewal")), bool(ln.get("carry_over")), ln.get("same_area"))
+                    for name, ln in data.get("links", {}).items()),
         rounds=build_rounds(data, text),
     )  # fmt: skip
 
@@ -166,6 +167,7 @@ def _field(f: dict[str, Any]) -> m.Field:
         document=f.get("document"), accept=tuple(f.get("accept", [])),
         format=f.get("format"), unit=maybe_text(f.get("unit")), grouping=f.get("grouping", True) is not False,
         prefill=f.get("prefill"),
+        carry_over=bool(f.get("carry_over")),
     )  # fmt: skip
 
 

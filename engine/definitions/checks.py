@@ -162,10 +162,17 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
         refs.append(Ref("regime", data["scoring_forms"]["regime"], ("scoring_forms", "regime")))
     for i, form_id in enumerate(data.get("forms", [])):
         refs.append(Ref("form", form_id, ("forms", i)))
+    carrying = []
     for name, link in data.get("links", {}).items():
         refs.append(Ref("link_register", link["register"], ("links", name, "register"), name))
         if link.get("same_on_renewal") and not data.get("certificate"):
             yield Finding("E244", ("links", name, "same_on_renewal"), {"id": name})
+        if link.get("carry_over"):
+            carrying.append(name)
+            if len(carrying) > 1:
+                yield Finding("E133", ("links", name, "carry_over"), {"id": name, "first": carrying[0]})
+        if link.get("same_area"):
+            refs.append(Ref("link_level", link["same_area"], ("links", name, "same_area"), name))
     for i, role in enumerate(data.get("filing", {}).get("backdate", {}).get("roles", [])):
         refs.append(Ref("role", role, ("filing", "backdate", "roles", i)))
 
@@ -445,6 +452,8 @@ def _check_field(field: dict[str, Any], path: Path, known: list[str]) -> Iterato
         yield Finding(
             "E237", (*path, "prefill"), {"id": field["id"], "type": ftype, "source": prefill, "fits": fits}
         )
+    if ftype == "evidence" and field.get("carry_over"):
+        yield Finding("E132", (*path, "carry_over"), {"id": field["id"]})
     if ftype == "evidence" and not field.get("document"):
         yield Finding(
             "E217", path, {"id": field["id"], "type": ftype, "reason": "no 'document' (evidence type)"}

@@ -85,6 +85,7 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
         yield from _scopes(roleset, unitset)
     forms = [r.get("forms", fid) for fid in wf.forms]
     collected = {f.document for form in forms if form for f in form.fields() if f.type == "evidence"}
+    carries = any(link.carry_over for link in wf.links)
     for ref in refs:
         if ref.kind == "roles_file" and r.missing("roles", ref.id):
             yield Finding("E209", ref.path, {"what": "roles", "id": ref.id})
@@ -94,6 +95,11 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
             yield Finding("E209", ref.path, {"what": "units", "id": ref.id})
         elif ref.kind == "form" and r.missing("forms", ref.id):
             yield Finding("E205", ref.path, {"id": ref.id})
+        elif ref.kind == "form" and not carries:
+            form = r.get("forms", ref.id)
+            carried = [f.id for f in form.fields() if f.carry_over] if form is not None else []
+            if carried:
+                yield Finding("W030", ref.path, {"form": ref.id, "fields": carried}, severity="warning")
         elif ref.kind == "link_register":
             register = r.get("registers", ref.id)
             if register is None and (("registers", ref.id) not in r.broken):
@@ -107,6 +113,9 @@ def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]
                     "workflow_roles": wf.roles,
                 }
                 yield Finding("W017", ref.path, params, severity="warning")
+        elif ref.kind == "link_level" and unitset is not None and ref.id not in unitset.levels:
+            yield Finding("E134", ref.path, {"name": ref.context, "level": ref.id, "units": unitset.id,
+                                             "levels": ", ".join(unitset.levels)})  # fmt: skip
         elif ref.kind in ("fire_role", "role") and roleset is not None:
             role = roleset.roles.get(ref.id)
             if role is None:

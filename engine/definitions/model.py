@@ -224,6 +224,8 @@ class DossierLink:
     label: Text
     required: bool = False
     same_on_renewal: bool = False  # a renewed certificate's dossier must name the same record
+    carry_over: bool = False  # a new dossier naming a record starts from the last dossier that named it
+    same_area: str | None = None  # a units level: the record lies in the dossier's own unit of that level
 
 
 @dataclass(frozen=True)
@@ -369,6 +371,7 @@ class Field:
     unit: Text | None = None  # number: what it counts (triệu đồng, ha, người)
     grouping: bool = True  # number: shown with thousands separators (a year says false)
     prefill: str | None = None  # `dossier.<name>`: the value shown before the form is first saved
+    carry_over: bool = False  # shown from the product's last dossier until the form is first saved
 
 
 @dataclass(frozen=True)
@@ -665,6 +668,7 @@ class Register:
     source: Source | None = None
     trace: tuple[TraceStep, ...] = ()  # the batch events this register's records may carry
     trace_identity: TraceIdentity | None = None  # lot and product fields (the public trace page)
+    import_key: tuple[str, ...] = ()  # `import.key`: the fields naming a record in a spreadsheet import
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

@@ -57,6 +57,7 @@ def check_register(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
                     yield Finding("E261", ("code", key), {"id": name, "known": known})
         if "sequence" not in code["template"]:
             yield Finding("E264", ("code", "template"), {"template": code["template"]})
+    yield from _check_import(data, by_id)
     yield from _check_trace(data.get("trace"), refs)
     yield from _check_identity(data)
     refs.append(Ref("roles_file", data["roles"], ("roles",)))
@@ -65,6 +66,21 @@ def check_register(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     for action, roles in data["access"].items():
         for i, role in enumerate(roles):
             refs.append(Ref("role", role, ("access", action, i), action))
+
+
+# What a spreadsheet cell can hold as the key of a row: one plain value.
+KEY_TYPES = ("text", "number", "date", "choice", "admin_unit", "ref")
+
+
+def _check_import(data: dict[str, Any], by_id: dict[str, Any]) -> Iterator[Finding]:
+    """`import.key`: fields of this register, each holding one plain value (not many, not a shape)."""
+    for i, fid in enumerate((data.get("import") or {}).get("key", [])):
+        f = by_id.get(fid)
+        if f is None:
+            yield Finding("E135", ("import", "key", i), {"id": fid, "known": sorted(by_id)})
+        elif f["type"] not in KEY_TYPES or f.get("many"):
+            yield Finding("E136", ("import", "key", i), {"id": fid, "type": f["type"] + (" many" if f.get("many") else ""),
+                                                         "allowed": list(KEY_TYPES)})  # fmt: skip
 
 
 def _check_trace(trace: dict[str, Any] | None, refs: list[Ref]) -> Iterator[Finding]:
@@ -174,6 +190,7 @@ def build_register(data: dict[str, Any], source: m.Source) -> m.Register:
         list_fields=tuple(data.get("list", ())), description=maybe_text(data.get("description")),
         source=source, trace=tuple(_trace_step(e) for e in (data.get("trace") or {}).get("events", ())),
         trace_identity=_identity((data.get("trace") or {}).get("identity")),
+        import_key=tuple((data.get("import") or {}).get("key", ())),
     )  # fmt: skip
 
 

@@ -13,12 +13,13 @@ from engine.service.budget import BudgetUseCases
 from engine.service.certificates import CertificateUseCases
 from engine.service.evidence import EvidenceUseCases
 from engine.service.governance import BundleCheck, BundleItem, Installed
-from engine.service.links import DossierLinkUseCases, LinkChoice, ShownLink
+from engine.service.links import CarriedOver, DossierLinkUseCases, LinkChoice, ShownLink
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
 from engine.service.notifications import NotificationUseCases
 from engine.service.plans import PlansUseCases
 from engine.service.public_catalogue import PublicCatalogueUseCases
 from engine.service.queries import QueryUseCases
+from engine.service.record_import import ImportPlan, RecordImportUseCases, RowPlan
 from engine.service.records import RecordPage, RecordSnapshot, RecordUseCases, RegisterSummary
 from engine.service.rounds import DossierRound, RoundUseCases
 from engine.service.snapshots import (
@@ -80,16 +81,23 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
     def links(self) -> DossierLinkUseCases:
         return DossierLinkUseCases(self)
 
+    @functools.cached_property
+    def imports(self) -> RecordImportUseCases:
+        """A register's records from a spreadsheet: template, preview, confirm (engine/service/record_import.py)."""
+        return RecordImportUseCases(self)
+
 
 __all__ = [
     "Action",
     "BundleCheck",
     "BundleItem",
+    "CarriedOver",
     "CertificateSnapshot",
     "ClockSnapshot",
     "DefinitionVersion",
     "DossierRound",
     "DossierSnapshot",
+    "ImportPlan",
     "Installed",
     "LinkChoice",
     "MigrationItem",
@@ -102,6 +110,7 @@ __all__ = [
     "RecordSnapshot",
     "RegisterSummary",
     "Returned",
+    "RowPlan",
     "Service",
     "ShownLink",
     "Todo",

@@ -125,7 +125,9 @@ class DossierUseCases(ServiceBase):
             if group is None:
                 problems["product_set"] = say("dossier.product_set_unknown", product_set=product_set)
             stars = self._renewed_stars(repo, kind, renews_certificate, filed_on, problems)
-            named = resolve_links(self, repo, actor, workflow, links, problems)
+            named = resolve_links(
+                self, repo, actor, workflow, links, problems, units=units, commune_code=commune_code
+            )
             renewed = repo.certificate_by_number(renews_certificate) if renews_certificate else None
             if renewed is not None and unit is not None:
                 check_renewal_links(repo, workflow, renewed["dossier_id"], unit.parent, named, problems)

@@ -7,16 +7,19 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.definitions.model import DossierLink, Register, RoleSet, Text, Workflow
+from engine.context import dossier_names
+from engine.definitions.model import DossierLink, Form, Register, RoleSet, Text, UnitSet, Workflow
 from engine.errors import NotFound
 from engine.messages import Message, say
 from engine.permissions import Actor
 from engine.record_access import RecordFacts, acting_roles, may_record
 from engine.service.base import ServiceBase
+from engine.service.forms import check_answers
 from engine.service.snapshots import DossierSnapshot
 from engine.storage.repository import Repository, Row
 
@@ -46,6 +49,18 @@ class ShownLink:
     title: str | None
 
 
+@dataclass(frozen=True)
+class CarriedOver:
+    """What a new dossier shows from the last dossier of the same record (the `carry_over` link):
+    the answers of the forms' `carry_over` fields, never saved until the person saves the form, and
+    the document types that dossier held, which are uploaded again (files are never copied)."""
+
+    dossier_id: int
+    filed_on: dt.date
+    answers: dict[str, dict[str, Any]]  # form id -> field id -> the previous dossier's answer
+    evidence: tuple[str, ...]  # document types of the previous dossier's files
+
+
 def _title(row: Row) -> str:
     return str(row["title"]) + (f" · {row['code']}" if row["code"] else "")
 
@@ -60,6 +75,11 @@ def _register(base: ServiceBase, link: DossierLink) -> tuple[Register, RoleSet] 
     return (register, roleset) if register is not None and roleset is not None else None
 
 
+def _unit_name(units: UnitSet, code: str | None) -> str:
+    unit = units.units.get(code) if code else None
+    return f"{unit.name} ({unit.code})" if unit is not None else "—"
+
+
 def resolve_links(
     base: ServiceBase,
     repo: Repository,
@@ -67,9 +87,13 @@ def resolve_links(
     workflow: Workflow,
     given: Mapping[str, Any] | None,
     problems: dict[str, Message],
+    *,
+    units: UnitSet | None = None,
+    commune_code: str | None = None,
 ) -> dict[str, int]:
     """The record ids a new dossier names, checked: a record the actor may not see (or that is not
-    an active record of the link's register) is NotFound, as another area's dossier is."""
+    an active record of the link's register) is NotFound, as another area's dossier is; a link's
+    `same_area` refuses a record outside the dossier's own unit of that level, naming both."""
     given = given or {}
     declared = {link.name: link for link in workflow.links}
     for name in given:
@@ -97,6 +121,15 @@ def resolve_links(
         register, roleset = found
         if not may_record(actor, register, roleset, "view", _facts(row)):
             raise missing
+        if link.same_area and units is not None and commune_code:
+            wanted = units.areas_of(commune_code).get(link.same_area)
+            placed = units.areas_of(row["commune_code"] or row["province_code"]).get(link.same_area)
+            if wanted != placed:
+                problems[f"links.{link.name}"] = say(
+                    "dossier.link_other_area", label=link.label, title=_title(row),
+                    record_unit=_unit_name(units, placed), dossier_unit=_unit_name(units, wanted),
+                )  # fmt: skip
+                continue
         out[link.name] = record_id
     return out
 
@@ -171,3 +204,39 @@ class DossierLinkUseCases:
                     title = _title(rows[0])
                 out.append(ShownLink(link.name, link.label, link.register, int(record_id), title))
         return out
+
+    def carried_over(
+        self, actor: Actor, workflow: Workflow, dossier: DossierSnapshot, forms: Sequence[Form]
+    ) -> CarriedOver | None:
+        """The last earlier dossier the actor may see that names the same record as this one in the
+        workflow's `carry_over` link, and the answers of `forms` it gives (only the fields marked
+        `carry_over`, only answers these forms still take). None: no such link, record or dossier."""
+        link = next((ln for ln in workflow.links if ln.carry_over), None)
+        record_id = dossier.links.get(link.name) if link is not None else None
+        if link is None or record_id is None:
+            return None
+        today = self.base.now().date()
+        names = dossier_names(dossier)
+        with self.base._tx(write=False) as repo:
+            for row in repo.dossiers_with_links(dossier.province_code, dossier.id):
+                named = row["links"] if isinstance(row["links"], Mapping) else {}
+                if named.get(link.name) != record_id:
+                    continue
+                try:
+                    self.base._load(repo, actor, row["id"])
+                except NotFound:
+                    continue  # a dossier the reader may not see gives nothing
+                saved = repo.form_answers(row["id"])
+                answers: dict[str, dict[str, Any]] = {}
+                for form in forms:
+                    before = (saved.get(form.id) or {}).get("answers") or {}
+                    wanted = {f.id: before[f.id] for f in form.fields() if f.carry_over and f.id in before}
+                    check = check_answers(form, wanted, dossier=names, today=today)
+                    kept = {
+                        k: v for k, v in wanted.items() if k not in check.problems and k not in check.hidden
+                    }
+                    if kept:
+                        answers[form.id] = kept
+                types = tuple(sorted({e["document_type"] for e in repo.evidence(row["id"])}))
+                return CarriedOver(int(row["id"]), row["filed_on"], answers, types)
+        return None

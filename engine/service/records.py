@@ -358,26 +358,33 @@ class RecordUseCases(ServiceBase):
             self._check_record_version(row, expected_version)
             if row["status"] != "active":
                 raise Conflict(say("record.archived", record_id=row["id"]), record_id=row["id"])
-            checked = self._checked(repo, actor, pinned, values, locale)
-            place = self._place(pinned, checked.values)
-            if not may_record(
-                actor, pinned, roleset, "edit", RecordFacts(place[0], place[1], row["organisation"])
-            ):
-                raise PermissionDenied(
-                    say("record.area_outside", area=place[1] or place[0] or "—"), reason="scope"
-                )
-            changed = changed_fields(row["data"] or {}, checked.values)
-            if not repo.update_record(
-                row["id"], row["version"], **self._columns(pinned, checked, place, now, actor)
-            ):
-                self._stale_record(repo, row, row["version"])
-            title = str(checked.values.get(pinned.title_field) or "")[:300]
-            repo.set_facets(pinned.id, row["id"], self._facets(pinned, checked.values, title, row["code"]))
-            self._audit(repo, actor, pinned, row["definition_hash"], row["id"], "record.edit", now, row["code"],
-                        changed, checked.values)  # fmt: skip
-            fresh = repo.record(row["id"])
-        assert fresh is not None
+            fresh = self._edit_record(repo, actor, row, pinned, values, now, locale)
         return _snapshot(fresh)
+
+    def _edit_record(self, repo: Repository, actor: Actor, row: Row, pinned: Register, values: Mapping[str, Any],
+                     now: dt.datetime, locale: str | None = None) -> Row:  # fmt: skip
+        """Save new values on an active record the actor may edit (checked, audited); its version moves."""
+        roleset = self._roleset(pinned)
+        checked = self._checked(repo, actor, pinned, values, locale)
+        place = self._place(pinned, checked.values)
+        if not may_record(
+            actor, pinned, roleset, "edit", RecordFacts(place[0], place[1], row["organisation"])
+        ):
+            raise PermissionDenied(
+                say("record.area_outside", area=place[1] or place[0] or "—"), reason="scope"
+            )
+        changed = changed_fields(row["data"] or {}, checked.values)
+        if not repo.update_record(
+            row["id"], row["version"], **self._columns(pinned, checked, place, now, actor)
+        ):
+            self._stale_record(repo, row, row["version"])
+        title = str(checked.values.get(pinned.title_field) or "")[:300]
+        repo.set_facets(pinned.id, row["id"], self._facets(pinned, checked.values, title, row["code"]))
+        self._audit(repo, actor, pinned, row["definition_hash"], row["id"], "record.edit", now, row["code"],
+                    changed, checked.values)  # fmt: skip
+        fresh = repo.record(row["id"])
+        assert fresh is not None
+        return fresh
 
     def set_record_status(
         self,

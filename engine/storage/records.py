@@ -146,6 +146,18 @@ class RecordStore:
         found = self.connection.execute(q).mappings().first()
         return dict(found) if found is not None else None
 
+    def dossiers_with_links(self, province_code: str, before_id: int) -> list[Row]:
+        """Dossiers of a province opened before `before_id` that name records, newest first (the
+        links are JSON, read here rather than queried, so both databases answer alike)."""
+        d = t.dossiers.c
+        q = (
+            select(d.id, d.links, d.filed_on, d.created_at)
+            .where(d.province_code == province_code, d.id < before_id, d.links.is_not(None))
+            .order_by(d.id.desc())
+            .limit(5_000)
+        )
+        return [dict(x) for x in self.connection.execute(q).mappings()]
+
     def certificate_facts(self, number: str) -> Row | None:
         c, d = t.certificates.c, t.dossiers.c
         q = (

@@ -128,9 +128,17 @@ def render_dossier(
     shown: dict[str, dict[str, Any]] = {}
     visible: dict[str, dict[str, bool]] = {}
     facts_for_prefill = dossier_facts(d)
+    unsaved = [f for f in forms if f.id not in saved]
+    carried = service.links.carried_over(actor, workflow, d, unsaved) if unsaved else None
+    carried_fields: dict[str, set[str]] = {}
     for form in forms:
-        # never saved: what the dossier already says (the fields' `prefill`), not typed again
-        values = typed.get(form.id, saved.get(form.id) or prefilled(form, facts_for_prefill))
+        # never saved: what the dossier already says (the fields' `prefill`), not typed again, and
+        # what the product's last dossier said (`carry_over`), marked so the producer checks it
+        before = carried.answers.get(form.id, {}) if carried and form.id not in saved else {}
+        fresh = {**before, **prefilled(form, facts_for_prefill)}
+        if form.id not in typed and form.id not in saved:
+            carried_fields[form.id] = set(before) - set(prefilled(form, facts_for_prefill))
+        values = typed.get(form.id, saved.get(form.id) or fresh)
         shown[form.id] = {f.id: shown_value(f, values.get(f.id), current_language()) for f in form.fields()}
         visible[form.id] = visible_fields(
             form, {k: v for k, v in values.items() if v not in (None, "", [])}, dossier_ns
@@ -197,6 +205,11 @@ def render_dossier(
             if f.id in typed or (f.id in editable and _form_status(saved_forms.get(f.id)) != "complete")
         },
         "shown": shown,
+        "carried": carried,
+        "carried_fields": carried_fields,
+        "carried_documents": ", ".join(_document_label(all_forms)(doc) for doc in carried.evidence)
+        if carried
+        else "",
         "visible": visible,
         "form_errors": form_errors or {},
         "units": dossier_units(pinned.units, rt.units(workflow), d.province_code),
