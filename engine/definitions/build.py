@@ -41,6 +41,7 @@ def _timer(data: dict[str, Any]) -> m.Timer:
         at_offset_days=(at.get("plus_days", 0) - at.get("minus_days", 0)) if at else 0,
         fire=data.get("fire"), notify=tuple(data.get("notify", ())), message=maybe_text(data.get("message")),
         escalate=m.Escalation(_delay(esc["after"]), tuple(esc["to"]), maybe_text(esc.get("message"))) if esc else None,
+        template=data.get("template"),
     )  # fmt: skip
 
 
@@ -103,6 +104,8 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
         cycle=tuple(m.CycleStep(c["step"], text(c["label"])) for c in data.get("cycle", [])),
         links=tuple(m.DossierLink(name, ln["register"], text(ln["label"]), bool(ln.get("required")),
                                   bool(ln.get("same_on_renewal"))) for name, ln in data.get("links", {}).items()),
+        message_templates={tid: m.MessageTemplate(tid, text(mt["subject"]), text(mt["body"]))
+                           for tid, mt in data.get("message_templates", {}).items()},
     )  # fmt: skip
 
 
@@ -115,7 +118,8 @@ def _effect(raw: Any) -> m.Effect:
         return m.Effect(raw)
     name, arg = next(iter(raw.items()))
     if name == "notify":
-        return m.Effect(name, roles=tuple(arg["roles"]), message=text(arg["message"]))
+        return m.Effect(name, roles=tuple(arg.get("roles", ())), message=maybe_text(arg.get("message")),
+                        template=arg.get("template"), council=arg.get("council"))  # fmt: skip
     return m.Effect(name, arg=arg)
 
 

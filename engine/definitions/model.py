@@ -117,6 +117,15 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class MessageTemplate:
+    """A notification's text (`message_templates:`): engine/notice_templates.py renders it."""
+
+    id: str
+    subject: Text  # one line: what happened, to which dossier
+    body: Text  # why, and what the reader should do next
+
+
+@dataclass(frozen=True)
 class Timer:
     """A state's timer: `after` a delay from entering the state, or `at` a date of the dossier."""
 
@@ -128,6 +137,7 @@ class Timer:
     notify: tuple[str, ...] = ()
     message: Text | None = None
     escalate: Escalation | None = None
+    template: str | None = None  # a `message_templates` id, instead of `message`
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,9 @@ class Effect:
     arg: str | None = None  # clock id for the clock effects
     roles: tuple[str, ...] = ()  # notify
     message: Text | None = None  # notify
+    template: str | None = None  # notify: a `message_templates` id, instead of `message`
+    # notify: the council sitting in the target state, "all" of it or those "without_sheet" there
+    council: str | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +261,7 @@ class Workflow:
     backdate_days: int = 0
     cycle: tuple[CycleStep, ...] = ()  # the programme's steps, in order (states name theirs in `step`)
     links: tuple[DossierLink, ...] = ()  # `links`: the records a dossier names, in file order
+    message_templates: Mapping[str, MessageTemplate] = field(default_factory=dict)
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

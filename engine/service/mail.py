@@ -83,14 +83,18 @@ class DeliveryReport:
     failed: int
 
 
-def enqueue_mail(repo: Repository, *, recipient: str, subject: str, body: str, now: dt.datetime) -> int:
-    """Queue one mail in the caller's transaction; returns its outbox id."""
+def enqueue_mail(
+    repo: Repository, *, recipient: str, subject: str, body: str, now: dt.datetime, html: str | None = None
+) -> int:
+    """Queue one mail in the caller's transaction; returns its outbox id. `html`: an HTML
+    alternative of `body` (already escaped: engine/notice_templates.py renders it)."""
     if "\n" in subject or "\r" in subject:
         raise ValueError("a mail subject is one line")
     values = dict(
         recipient=recipient,
         subject=subject[:MAX_SUBJECT],
         body=body,
+        html_body=html,
         created_at=now,
         attempts=0,
         next_attempt_at=now,
@@ -117,6 +121,8 @@ def _message(settings: SmtpSettings, row: Mapping[str, object]) -> EmailMessage:
     # The same row always carries the same Message-ID, so a resend is recognisable.
     message["Message-ID"] = f"<outbox-{row['id']}.{stamp}@{domain}>"
     message.set_content(str(row["body"]))
+    if row.get("html_body"):
+        message.add_alternative(str(row["html_body"]), subtype="html")
     return message
 
 

@@ -18,8 +18,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import escape
 from sqlalchemy import ColumnElement, func, insert, or_, select, update
 
+from engine import notice_templates
+from engine.definitions import councils
+from engine.definitions.model import Effect, Text
 from engine.errors import InvalidForm, NotFound
 from engine.messages import say
 from engine.permissions import Actor, DossierFacts, in_scope
@@ -31,6 +35,7 @@ from engine.storage.repository import Repository, Row
 if TYPE_CHECKING:
     from engine.definitions.model import RoleSet
     from engine.service.base import ServiceBase
+    from engine.service.effects import EffectContext
 
 MAIL_MODES = ("immediate", "digest")
 MAX_EMAIL = 320
@@ -70,38 +75,116 @@ def dossier_path(dossier_id: int) -> str:
     return f"/dossiers/{dossier_id}"
 
 
-def _mail_text(message_vi: str, message_en: str | None, dossier: Row, base_url: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Notice:
+    """One notification's texts: the inbox's (subject, then body) and the mail's, text and HTML."""
+
+    text_vi: str
+    text_en: str | None
+    subject: str  # the mail's one line
+    mail_text: str
+    mail_html: str
+
+
+def _lines(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _values(ctx: EffectContext, link: str) -> dict[str, Any]:
+    dossier = {**ctx.dossier, **ctx.changes}
+    actor_row = ctx.repo.user_by_username(ctx.actor) if ctx.actor != "system" else None
+    name = (actor_row or {}).get("display_name") or ctx.actor
+    t_ = ctx.transition
+    state = ctx.workflow.states.get(ctx.target or dossier["state"])
+    return {
+        "dossier": dossier,
+        "transition": {"id": t_.id, "label": t_.label} if t_ else None,
+        "state": {"id": state.id, "label": state.label} if state else {"id": dossier["state"], "label": ""},
+        "actor": {"username": ctx.actor, "name": name},
+        "comment": ctx.comment,
+        "link": link,
+    }
+
+
+def _rendered(template: Text, values: dict[str, Any], lang: str, html: bool) -> str:
+    source = template.en if lang == "en" and template.en else template.vi
+    return notice_templates.render(source, _lang_values(values, lang), html=html)
+
+
+def _lang_values(values: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Labels (Text) in the reader's language."""
+    out = dict(values)
+    for key in ("transition", "state"):
+        if out.get(key):
+            out[key] = {k: v.get(lang) if isinstance(v, Text) else v for k, v in out[key].items()}
+    return notice_templates.notice_values(**out)
+
+
+def compose(ctx: EffectContext, effect: Effect) -> Notice:
+    """The effect's fixed message, or its template rendered for this fire: plain text for the
+    inbox and the mail's text part, autoescaped HTML for the mail's HTML part."""
+    dossier = {**ctx.dossier, **ctx.changes}
+    link = f"{ctx.base_url}{dossier_path(dossier['id'])}"
     title = dossier.get("title") or dossier.get("product_name") or f"#{dossier['id']}"
-    subject = " ".join(f"{message_vi} — {title}".split())
-    lines = [message_vi, "", f"Hồ sơ: {title}", f"{base_url}{dossier_path(dossier['id'])}"]
-    if message_en:
-        lines += ["", message_en]
-    return subject, "\n".join(lines) + "\n"
+    template = ctx.workflow.message_templates.get(effect.template or "")
+    if template is None:
+        message = effect.message
+        vi, en = (message.vi if message else ""), (message.en if message else None)
+        subject = _lines(f"{vi} — {title}")
+        text = [vi, "", f"Hồ sơ / Dossier: {title}", link] + (["", en] if en else [])
+        html = [f"<p>{escape(vi)}</p>", f'<p><a href="{escape(link)}">{escape(title)}</a></p>']
+        html += [f"<p>{escape(en)}</p>"] if en else []
+        return Notice(vi, en, subject, "\n".join(text) + "\n", "\n".join(html) + "\n")
+    values = _values(ctx, link)
+    parts = {(lang, html): (_rendered(template.subject, values, lang, html), _rendered(template.body, values, lang, html))
+             for lang in ("vi", "en") for html in (False, True)}  # fmt: skip
+    (subj_vi, body_vi), (subj_en, body_en) = parts[("vi", False)], parts[("en", False)]
+    text = [subj_vi, "", body_vi, "", link, "", "—", "", subj_en, "", body_en, ""]
+    html = []
+    for lang in ("vi", "en"):
+        subj, body = parts[(lang, True)]
+        html.append(f"<h2>{subj}</h2>\n<p>{body.replace(chr(10), '<br>')}</p>")
+    html.append(f'<p><a href="{escape(link)}">{escape(link)}</a></p>')
+    return Notice(
+        f"{subj_vi}\n{body_vi}",
+        f"{subj_en}\n{body_en}",
+        _lines(subj_vi),
+        "\n".join(text),
+        "\n<hr>\n".join(html) + "\n",
+    )
 
 
-def deliver(
-    repo: Repository,
-    *,
-    roleset: RoleSet,
-    dossier: Row,
-    notification_id: int,
-    roles: Iterable[str],
-    message_vi: str,
-    message_en: str | None,
-    now: dt.datetime,
-    base_url: str = "",
-) -> list[str]:
+def council_without_sheet(ctx: EffectContext, effect: Effect) -> list[Row]:
+    """The council sitting in the state entered (its members and chair, in scope): everyone, or
+    those who have saved no sheet there yet (`council: without_sheet`)."""
+    assert ctx.roleset is not None
+    target = ctx.target or ctx.dossier["state"]
+    council = councils.sittings(ctx.workflow, ctx.roleset).get(target)
+    if council is None:
+        return []
+    users = recipients(ctx.repo, ctx.roleset, council.roles, facts_of({**ctx.dossier, "state": target}))
+    if effect.council != "without_sheet":
+        return users
+    saved = {r["member"] for r in ctx.repo.score_sheets(ctx.dossier["id"]) if r["state"] == target}
+    return [u for u in users if u["username"] not in saved]
+
+
+def deliver(ctx: EffectContext, effect: Effect, notification_id: int, notice: Notice) -> list[str]:
     """Give the notification to each recipient (and queue their immediate mail); their usernames."""
-    told = recipients(repo, roleset, roles, facts_of(dossier))
-    subject, body = _mail_text(message_vi, message_en, dossier, base_url)
+    assert ctx.roleset is not None
+    if effect.council:
+        told = council_without_sheet(ctx, effect)
+    else:
+        told = recipients(ctx.repo, ctx.roleset, effect.roles, facts_of({**ctx.dossier, **ctx.changes}))
     for user in told:
-        repo.connection.execute(
+        ctx.repo.connection.execute(
             insert(t.user_notifications).values(
-                notification_id=notification_id, user_id=user["id"], created_at=now
+                notification_id=notification_id, user_id=user["id"], created_at=ctx.now
             )
         )
         if user.get("email") and user.get("mail_mode", "immediate") == "immediate":
-            enqueue_mail(repo, recipient=user["email"], subject=subject, body=body, now=now)
+            enqueue_mail(ctx.repo, recipient=user["email"], subject=notice.subject, body=notice.mail_text,
+                         html=notice.mail_html, now=ctx.now)  # fmt: skip
     return [u["username"] for u in told]
 
 
@@ -307,9 +390,11 @@ def send_digests(
                 continue
             lines = [f"{len(items)} thông báo chưa đọc / unread notifications", ""]
             for item in items:
-                lines.append(f"- {item.created_at:%d/%m/%Y %H:%M} {item.message_vi}")
+                first, *rest = item.message_vi.splitlines() or [""]
+                lines.append(f"- {item.created_at:%d/%m/%Y %H:%M} {first}")
+                lines.extend(f"  {line}" for line in rest)
                 if item.message_en:
-                    lines.append(f"  {item.message_en}")
+                    lines.extend(f"  {line}" for line in item.message_en.splitlines())
                 lines.append(f"  {base_url}{dossier_path(item.dossier_id)}")
             enqueue_mail(
                 repo,
