@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal, cast
+from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select, update
 
@@ -35,6 +36,30 @@ LEASE = dt.timedelta(minutes=10)  # how long a sender holds a claimed row before
 
 class MailSettingsError(ValueError):
     """A mail setting that cannot be used; the message names the variable."""
+
+
+# Where links in mails point when no public address is set outside production: `ocopflow-web run`.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def public_base_url(value: str | None, *, production: bool) -> str:
+    """OCOPFLOW_PUBLIC_BASE_URL checked: the address every link in a mail starts with. Required in
+    production (a mail read outside the site cannot follow a relative link, and the address must
+    never come from a request's Host header); elsewhere the development server's address."""
+    if not value:
+        if production:
+            raise MailSettingsError(
+                "OCOPFLOW_ENV=production needs OCOPFLOW_PUBLIC_BASE_URL, the public address of the site "
+                "(for example https://ocop.example.gov.vn): the links in mails and on certificates are built from it."
+            )
+        return DEVELOPMENT_BASE_URL
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise MailSettingsError(
+            f"OCOPFLOW_PUBLIC_BASE_URL={value!r} is not an http(s) address without query or fragment "
+            "(for example https://ocop.example.gov.vn)."
+        )
+    return value.rstrip("/")
 
 
 @dataclass(frozen=True)

@@ -67,3 +67,20 @@ def test_council_members_without_a_sheet_are_told_a_dossier_waits_for_theirs(
     service.fire(people["province_chair"], dossier.id, "province_send_back", comment="Xem lại tiêu chí 3")
     for username in members:
         assert len(_waiting(service, people, username)) == 1, username
+
+
+def test_the_worker_needs_the_public_address_in_production(database_url, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    import argparse
+
+    from engine.commands.db import open_service
+    from engine.commands.worker import worker_command
+
+    args = argparse.Namespace(
+        database_url=database_url, definitions=None, parked=False, once=True, interval=1.0
+    )
+    monkeypatch.setenv("OCOPFLOW_ENV", "production")
+    monkeypatch.delenv("OCOPFLOW_PUBLIC_BASE_URL", raising=False)
+    assert worker_command(args) == 1
+    assert "OCOPFLOW_PUBLIC_BASE_URL" in capsys.readouterr().err
+    monkeypatch.setenv("OCOPFLOW_PUBLIC_BASE_URL", "https://ocop.example.vn/")
+    assert open_service(args).public_base_url == "https://ocop.example.vn"
