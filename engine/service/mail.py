@@ -5,7 +5,8 @@ that caused it committed. `deliver_outbox` sends the due rows one by one: each r
 a lease in a short write transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, the write lock on
 SQLite, so two senders never hold the same row), handed to the server with no transaction open,
 and marked sent only after the server accepted it. A refusal or an unreachable server keeps the row queued with its
-error and a later next attempt (backoff); nothing is lost. Each mail carries a Message-ID built
+error and a later next attempt (backoff); nothing is lost. After MAX_MAIL_ATTEMPTS the row is parked
+with its error (`parked_at`) until the administrator retries it (engine/service/parked.py). Each mail carries a Message-ID built
 from its row, so the one window left (the server accepted, the process died before the commit)
 resends the same Message-ID, which receivers and relays can drop as a duplicate.
 """
@@ -31,6 +32,7 @@ Security = Literal["none", "starttls", "tls"]
 SECURITIES: tuple[Security, ...] = ("none", "starttls", "tls")
 MAX_BACKOFF = dt.timedelta(hours=6)
 MAX_SUBJECT = 300
+MAX_MAIL_ATTEMPTS = 8  # then the mail is parked with its error until the administrator retries it
 LEASE = dt.timedelta(minutes=10)  # how long a sender holds a claimed row before another may retry it
 
 
@@ -180,6 +182,7 @@ def _claim(
                 .where(
                     t.mail_outbox.c.id == outbox_id,
                     t.mail_outbox.c.sent_at.is_(None),
+                    t.mail_outbox.c.parked_at.is_(None),
                     t.mail_outbox.c.next_attempt_at <= now,
                 )
                 .with_for_update(skip_locked=True)
@@ -212,7 +215,11 @@ def deliver_outbox(
             int(r)
             for r in repo.connection.execute(
                 select(t.mail_outbox.c.id)
-                .where(t.mail_outbox.c.sent_at.is_(None), t.mail_outbox.c.next_attempt_at <= now)
+                .where(
+                    t.mail_outbox.c.sent_at.is_(None),
+                    t.mail_outbox.c.parked_at.is_(None),
+                    t.mail_outbox.c.next_attempt_at <= now,
+                )
                 .order_by(t.mail_outbox.c.id)
                 .limit(limit)
             ).scalars()
@@ -229,10 +236,16 @@ def deliver_outbox(
             send(settings, _message(settings, row))
         except (smtplib.SMTPException, OSError) as exc:
             error = f"{exc.__class__.__name__}: {exc}"[:2000]
+            attempts = cast(int, row["attempts"])
             with transaction(write=True) as repo:
                 repo.connection.execute(
-                    where.values(last_error=error, next_attempt_at=now + backoff(cast(int, row["attempts"])))
+                    where.values(last_error=error, next_attempt_at=now + backoff(attempts))
+                    if attempts < MAX_MAIL_ATTEMPTS
+                    else where.values(last_error=error, parked_at=now)
                 )
+                if attempts >= MAX_MAIL_ATTEMPTS:
+                    repo.append_event(at=now, actor="system", action="mail_parked",
+                                      payload={"id": outbox_id, "attempts": attempts, "error": error})  # fmt: skip
             failed += 1
             continue
         with transaction(write=True) as repo:
