@@ -83,4 +83,8 @@ def test_the_worker_needs_the_public_address_in_production(database_url, monkeyp
     assert worker_command(args) == 1
     assert "OCOPFLOW_PUBLIC_BASE_URL" in capsys.readouterr().err
     monkeypatch.setenv("OCOPFLOW_PUBLIC_BASE_URL", "https://ocop.example.vn/")
-    assert open_service(args).public_base_url == "https://ocop.example.vn"
+    service = open_service(args)
+    try:
+        assert service.public_base_url == "https://ocop.example.vn"
+    finally:
+        service._tx.__self__.engine.dispose()  # the service's own engine: no connection left open
