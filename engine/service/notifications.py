@@ -1,9 +1,14 @@
 """Who a `notify` effect tells, their inbox, and their mails (immediate or a daily digest).
 
-`deliver(repo, ...)` runs inside the fire's transaction: the effect's roles are resolved to the
-active users who hold one of them with a scope covering the dossier (engine.permissions.in_scope,
-the same rule that decides what they may see), one `user_notifications` row each, and an
-immediate mail in the outbox for those who chose immediate mails and gave an address.
+`compose(ctx, effect)` gives the notice its texts: the effect's fixed `message`, or its message
+template (engine/notice_templates.py) rendered with the dossier, the step, the actor and the
+comment, as plain text (the inbox, the mail's text part) and autoescaped HTML (the mail's HTML
+part), the link built on the service's public address. `deliver(ctx, effect, ...)` runs inside
+the fire's transaction: the effect's roles are resolved to the active users who hold one of them
+with a scope covering the dossier (engine.permissions.in_scope, the same rule that decides what
+they may see) — or, for `council:`, to the council sitting in the state entered, less those who
+saved a sheet there — one `user_notifications` row each, and an immediate mail in the outbox for
+those who chose immediate mails and gave an address.
 
 `send_digests(transaction, settings, now)` queues, once per user and day, one mail listing the
 unread notifications of the users who chose the daily digest; a second call the same day queues
