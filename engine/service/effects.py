@@ -234,9 +234,9 @@ def expire_certificate(ctx: EffectContext, effect: Effect) -> None:
 def notify(ctx: EffectContext, effect: Effect) -> None:
     """Tell the effect's roles (or the council sitting in the state entered) with its message or
     its rendered template: an inbox row each and their immediate mails (engine/service/notifications.py)."""
-    from engine.service import notifications  # here: it imports the mail outbox and the accounts
+    from engine.service import notice_text, notifications  # here: they import the mail outbox
 
-    notice = notifications.compose(ctx, effect)
+    notice = notice_text.compose(ctx, effect)
     notification_id = ctx.repo.add_notification(
         dossier_id=ctx.dossier["id"],
         roles=list(effect.roles) or [f"council:{effect.council}"],
