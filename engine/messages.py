@@ -276,6 +276,9 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Cách nhận thư là một trong: {modes}.", "The mail choice is one of: {modes}."
     ),
     "notification.not_found": _t("Không có thông báo {id}.", "Notification {id} not found."),
+    "job.not_parked": _t(
+        "Không có việc ({kind}) {id} đang chờ thử lại.", "No {kind} job {id} is waiting for a retry."
+    ),
     "user.area_unknown": _t(
         "Không có đơn vị hành chính mã {area} (xã, phường hoặc tỉnh).",
         "There is no administrative unit with code {area} (a commune or a province).",

@@ -11,11 +11,11 @@ import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask
 
 from engine import uploads
+from engine.service.mail import MailSettingsError, public_base_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "demo", "test", "production")
@@ -112,22 +112,21 @@ def _finish(app: Flask) -> None:
 
 
 def _public_base_url(value: Any, env: str) -> str | None:
-    """The address certificates and their QR codes point to. In production it is a setting, never
-    the request's Host header, which any client can set to an address of its choosing."""
+    """The address certificates, their QR codes and the links in mails point to. In production it
+    is a setting, never the request's Host header, which any client can set to an address of its
+    choosing (the worker checks the same setting: engine.service.mail.public_base_url)."""
     if not value:
         if env == "production":
             raise ConfigError(
                 "OCOPFLOW_ENV=production needs OCOPFLOW_PUBLIC_BASE_URL, the public address of the site "
-                "(for example https://ocop.example.gov.vn): certificate links and QR codes are built from it."
+                "(for example https://ocop.example.gov.vn): certificate links, QR codes and the links "
+                "in mails are built from it."
             )
         return None
-    parts = urlsplit(str(value))
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ConfigError(
-            f"OCOPFLOW_PUBLIC_BASE_URL={value!r} is not an http(s) address without query or fragment "
-            "(for example https://ocop.example.gov.vn)."
-        )
-    return str(value).rstrip("/")
+    try:
+        return public_base_url(str(value), production=env == "production")
+    except MailSettingsError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _check_timezone(name: str) -> None:

@@ -148,6 +148,7 @@ def build_runtime(app: Flask) -> Runtime:
 
 def _service(app: Flask, database: Any, catalog: Catalog, evidence_dir: Path) -> Any:
     from engine.service import Service
+    from engine.service.mail import DEVELOPMENT_BASE_URL
 
     return Service(
         database.transaction,
@@ -156,6 +157,7 @@ def _service(app: Flask, database: Any, catalog: Catalog, evidence_dir: Path) ->
         signing_key=Path(app.config["INSTANCE_DIR"]) / "audit-signing-key.pem",
         max_evidence_bytes=int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024),
         evidence_types=upload_mime_types(app.config["UPLOAD_EXTENSIONS"]),
+        public_base_url=app.config.get("PUBLIC_BASE_URL") or DEVELOPMENT_BASE_URL,
     )
 
 

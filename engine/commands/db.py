@@ -1,7 +1,8 @@
 """`ocopflow init-db`, and the set-up every database command shares.
 
 This is the layer that reads the environment: OCOPFLOW_DATABASE_URL (unset:
-SQLite at instance/ocopflow.db) and OCOPFLOW_INSTANCE_DIR (default ./instance).
+SQLite at instance/ocopflow.db), OCOPFLOW_INSTANCE_DIR (default ./instance), and for the
+worker OCOPFLOW_PUBLIC_BASE_URL (required when OCOPFLOW_ENV=production).
 """
 
 from __future__ import annotations
@@ -65,8 +66,20 @@ def open_service(args: argparse.Namespace) -> Any:
     catalog = load_definitions(getattr(args, "definitions", None) or DEFAULT_DEFINITIONS)
     if catalog is None:
         return None
+    from engine.service.mail import MailSettingsError, public_base_url
+
+    try:
+        base_url = public_base_url(
+            os.environ.get("OCOPFLOW_PUBLIC_BASE_URL"),
+            production=os.environ.get("OCOPFLOW_ENV", "").lower() == "production",
+        )
+    except MailSettingsError as exc:
+        print(exc, file=sys.stderr)
+        return None
     database = open_database(args)
-    return Service(database.transaction, catalog, evidence_dir=instance_dir() / "evidence")
+    return Service(
+        database.transaction, catalog, evidence_dir=instance_dir() / "evidence", public_base_url=base_url
+    )
 
 
 def init_db(args: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ def queue_digests(service: Any) -> str:
     """Today's digest mail for each digest user (once a day; later rounds queue nothing)."""
     from engine.service.notifications import send_digests
 
-    report = send_digests(service._tx, None, service.now())
+    report = send_digests(service._tx, None, service.now(), base_url=service.public_base_url)
     return f"digests: {report.mails} mails queued, {report.notifications} notifications"
 
 

@@ -42,6 +42,7 @@ def _timer(data: dict[str, Any]) -> m.Timer:
         at_offset_days=(at.get("plus_days", 0) - at.get("minus_days", 0)) if at else 0,
         fire=data.get("fire"), notify=tuple(data.get("notify", ())), message=maybe_text(data.get("message")),
         escalate=m.Escalation(_delay(esc["after"]), tuple(esc["to"]), maybe_text(esc.get("message"))) if esc else None,
+        template=data.get("template"),
     )  # fmt: skip
 
 
@@ -106,6 +107,8 @@ def build_workflow(data: dict[str, Any], source: m.Source) -> m.Workflow:
                                   bool(ln.get("same_on_renewal")), bool(ln.get("carry_over")), ln.get("same_area"))
                     for name, ln in data.get("links", {}).items()),
         rounds=build_rounds(data, text),
+        message_templates={tid: m.MessageTemplate(tid, text(mt["subject"]), text(mt["body"]))
+                           for tid, mt in data.get("message_templates", {}).items()},
     )  # fmt: skip
 
 
@@ -118,7 +121,8 @@ def _effect(raw: Any) -> m.Effect:
         return m.Effect(raw)
     name, arg = next(iter(raw.items()))
     if name == "notify":
-        return m.Effect(name, roles=tuple(arg["roles"]), message=text(arg["message"]))
+        return m.Effect(name, roles=tuple(arg.get("roles", ())), message=maybe_text(arg.get("message")),
+                        template=arg.get("template"), council=arg.get("council"))  # fmt: skip
     return m.Effect(name, arg=arg)
 
 

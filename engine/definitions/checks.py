@@ -17,6 +17,7 @@ from engine import context, expressions, permissions, uploads
 from engine.definitions.expression_checks import attribute_refs, check_expression
 from engine.definitions.model import EFFECTS
 from engine.definitions.rounds import check_rounds
+from engine.definitions.notice_checks import check_notices, check_notify
 from engine.definitions.yamlread import Finding, Path
 
 CLOCK_EFFECTS = ("start_clock", "pause_clock", "resume_clock", "stop_clock")
@@ -131,6 +132,7 @@ def check_workflow(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
             outgoing.setdefault(src, []).append(t["id"])
         yield from _check_transition(t, tpath, clocks, data, refs)
     yield from _check_timers(data, states, leaves, refs)
+    yield from check_notices(data, states, leaves)
     yield from _check_graph(data, states, children, edges, outgoing, initial)
     yield from _check_kinds(transitions, states, leaves)
     yield from _check_clocks(clocks, transitions)
@@ -355,23 +357,9 @@ def _check_effect(
         elif arg not in clocks:
             yield Finding("E207", (*path, name), {"id": arg, "known": sorted(clocks)})
     elif name == "notify":
-        if (
-            not isinstance(arg, dict)
-            or not isinstance(arg.get("roles"), list)
-            or not is_text(arg.get("message"))
-        ):
-            yield Finding("E216", path, {"name": name, "reason": "needs {roles: [...], message: text}"})
-        else:
-            extra = sorted(set(arg) - {"roles", "message"})
-            if extra:
-                yield Finding(
-                    "E110",
-                    (*path, name, extra[0]),
-                    {"key": extra[0], "allowed": ["roles", "message"]},
-                    at_key=True,
-                )
-            for k, role in enumerate(arg["roles"]):
-                refs.append(Ref("role", str(role), (*path, name, "roles", k)))
+        roles: list[tuple[str, Path]] = []
+        yield from check_notify(arg, path, roles)
+        refs.extend(Ref("role", role, rpath) for role, rpath in roles)
     elif arg is not None:
         yield Finding("E216", path, {"name": name, "reason": "takes no arguments"})
     elif name == "assign_product_code" and not data.get("product_code"):

@@ -122,6 +122,15 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class MessageTemplate:
+    """A notification's text (`message_templates:`): engine/notice_templates.py renders it."""
+
+    id: str
+    subject: Text  # one line: what happened, to which dossier
+    body: Text  # why, and what the reader should do next
+
+
+@dataclass(frozen=True)
 class Timer:
     """A state's timer: `after` a delay from entering the state, or `at` a date of the dossier."""
 
@@ -133,6 +142,7 @@ class Timer:
     notify: tuple[str, ...] = ()
     message: Text | None = None
     escalate: Escalation | None = None
+    template: str | None = None  # a `message_templates` id, instead of `message`
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,9 @@ class Effect:
     arg: str | None = None  # clock id for the clock effects
     roles: tuple[str, ...] = ()  # notify
     message: Text | None = None  # notify
+    template: str | None = None  # notify: a `message_templates` id, instead of `message`
+    # notify: the council sitting in the target state, "all" of it or those "without_sheet" there
+    council: str | None = None
 
 
 @dataclass(frozen=True)
@@ -256,6 +269,7 @@ class Workflow:
     cycle: tuple[CycleStep, ...] = ()  # the programme's steps, in order (states name theirs in `step`)
     links: tuple[DossierLink, ...] = ()  # `links`: the records a dossier names, in file order
     rounds: dict[str, RoundSeries] = field(default_factory=dict)  # `rounds`: evaluation rounds by series
+    message_templates: Mapping[str, MessageTemplate] = field(default_factory=dict)
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

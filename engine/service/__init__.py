@@ -16,6 +16,7 @@ from engine.service.governance import BundleCheck, BundleItem, Installed
 from engine.service.links import CarriedOver, DossierLinkUseCases, LinkChoice, ShownLink
 from engine.service.migration_plans import MigrationPlanUseCases, PlanPreview
 from engine.service.notifications import NotificationUseCases
+from engine.service.parked import ParkedJobUseCases
 from engine.service.plans import PlansUseCases
 from engine.service.public_catalogue import PublicCatalogueUseCases
 from engine.service.queries import QueryUseCases
@@ -76,6 +77,11 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
     def rounds(self) -> RoundUseCases:
         """Evaluation rounds: a dossier's, the work lists' filter, seating (engine/service/rounds.py)."""
         return RoundUseCases(self)
+
+    @functools.cached_property
+    def parked(self) -> ParkedJobUseCases:
+        """The failed background jobs and their retry, for the administrator (engine/service/parked.py)."""
+        return ParkedJobUseCases(self)
 
     @functools.cached_property
     def links(self) -> DossierLinkUseCases:

@@ -81,8 +81,11 @@ class ServiceBase:
         evidence_types: Iterable[str] = DEFAULT_EVIDENCE_TYPES,
         sync: bool = True,
         signing_key: Path | None = None,
+        public_base_url: str = "",
     ) -> None:
         self._tx = repository_factory
+        # The site's public address (OCOPFLOW_PUBLIC_BASE_URL): links in mails start with it.
+        self.public_base_url = public_base_url.rstrip("/")
         self.registry = Registry(catalog)
         self._clock = clock
         self.evidence_dir = evidence_dir or Path("instance") / "evidence"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import expressions
-from engine.definitions.model import Effect, RoleSet, Workflow
+from engine.definitions.model import Effect, RoleSet, Transition, Workflow
 from engine.errors import TransitionNotAllowed
 from engine.messages import say
 from engine.storage.repository import Repository, Row
@@ -32,6 +32,12 @@ class EffectContext:
     clock_rows: dict[str, Row] | None = None
     # The dossier's roles file: a notify effect tells the users whose role scope covers the dossier.
     roleset: RoleSet | None = None
+    # What a notice's template reads: the step fired (None: a timer), the state entered, the
+    # comment given, and the site's public address its link starts with.
+    transition: Transition | None = None
+    target: str | None = None
+    comment: str | None = None
+    base_url: str = ""
 
     def value(self, name: str) -> Any:
         return self.changes.get(name, self.dossier.get(name))
@@ -226,33 +232,29 @@ def expire_certificate(ctx: EffectContext, effect: Effect) -> None:
 
 
 def notify(ctx: EffectContext, effect: Effect) -> None:
-    from engine.service import notifications  # here: it imports the mail outbox and the accounts
+    """Tell the effect's roles (or the council sitting in the state entered) with its message or
+    its rendered template: an inbox row each and their immediate mails (engine/service/notifications.py)."""
+    from engine.service import notice_text, notifications  # here: they import the mail outbox
 
-    message = effect.message
-    message_vi = message.vi if message else ""
-    message_en = message.en if message else None
+    notice = notice_text.compose(ctx, effect)
     notification_id = ctx.repo.add_notification(
         dossier_id=ctx.dossier["id"],
-        roles=list(effect.roles),
+        roles=list(effect.roles) or [f"council:{effect.council}"],
         area=ctx.dossier["commune_code"],
-        message_vi=message_vi,
-        message_en=message_en,
+        message_vi=notice.text_vi,
+        message_en=notice.text_en,
         created_at=ctx.now,
         returning=ctx.roleset is not None,
     )
     told: list[str] = []
     if ctx.roleset is not None and notification_id is not None:
-        told = notifications.deliver(
-            ctx.repo,
-            roleset=ctx.roleset,
-            dossier={**ctx.dossier, **ctx.changes},
-            notification_id=notification_id,
-            roles=effect.roles,
-            message_vi=message_vi,
-            message_en=message_en,
-            now=ctx.now,
-        )
-    ctx.log.append({"effect": "notify", "roles": list(effect.roles), "told": told})
+        told = notifications.deliver(ctx, effect, notification_id, notice)
+    entry: dict[str, Any] = {"effect": "notify", "roles": list(effect.roles), "told": told}
+    if effect.council:
+        entry["council"] = effect.council
+    if effect.template:
+        entry["template"] = effect.template
+    ctx.log.append(entry)
 
 
 EFFECTS: dict[str, Callable[[EffectContext, Effect], None]] = {

@@ -195,8 +195,10 @@ class FiringUseCases(DossierUseCases):
         target = compile_workflow(workflow).fire(row["state"], transition.id)
         version = repo.update_dossier(row["id"], row["version"], state=target, updated_at=now)
         ctx = effects.EffectContext(
-            repo, workflow, row, {}, actor_id, now.date(), now, council, roleset=loaded.roleset
-        )
+            repo, workflow, row, {}, actor_id, now.date(), now, council, roleset=loaded.roleset,
+            transition=transition, target=target, comment=comment or None,
+            base_url=getattr(self, "public_base_url", ""),
+        )  # fmt: skip
         self._clock_pauses(ctx, row["state"], target)
         effects.run(ctx, transition.effects)
         if ctx.changes:

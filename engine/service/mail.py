@@ -5,7 +5,8 @@ that caused it committed. `deliver_outbox` sends the due rows one by one: each r
 a lease in a short write transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, the write lock on
 SQLite, so two senders never hold the same row), handed to the server with no transaction open,
 and marked sent only after the server accepted it. A refusal or an unreachable server keeps the row queued with its
-error and a later next attempt (backoff); nothing is lost. Each mail carries a Message-ID built
+error and a later next attempt (backoff); nothing is lost. After MAX_MAIL_ATTEMPTS the row is parked
+with its error (`parked_at`) until the administrator retries it (engine/service/parked.py). Each mail carries a Message-ID built
 from its row, so the one window left (the server accepted, the process died before the commit)
 resends the same Message-ID, which receivers and relays can drop as a duplicate.
 """
@@ -20,6 +21,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal, cast
+from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select, update
 
@@ -30,11 +32,36 @@ Security = Literal["none", "starttls", "tls"]
 SECURITIES: tuple[Security, ...] = ("none", "starttls", "tls")
 MAX_BACKOFF = dt.timedelta(hours=6)
 MAX_SUBJECT = 300
+MAX_MAIL_ATTEMPTS = 8  # then the mail is parked with its error until the administrator retries it
 LEASE = dt.timedelta(minutes=10)  # how long a sender holds a claimed row before another may retry it
 
 
 class MailSettingsError(ValueError):
     """A mail setting that cannot be used; the message names the variable."""
+
+
+# Where links in mails point when no public address is set outside production: `ocopflow-web run`.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def public_base_url(value: str | None, *, production: bool) -> str:
+    """OCOPFLOW_PUBLIC_BASE_URL checked: the address every link in a mail starts with. Required in
+    production (a mail read outside the site cannot follow a relative link, and the address must
+    never come from a request's Host header); elsewhere the development server's address."""
+    if not value:
+        if production:
+            raise MailSettingsError(
+                "OCOPFLOW_ENV=production needs OCOPFLOW_PUBLIC_BASE_URL, the public address of the site "
+                "(for example https://ocop.example.gov.vn): the links in mails and on certificates are built from it."
+            )
+        return DEVELOPMENT_BASE_URL
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise MailSettingsError(
+            f"OCOPFLOW_PUBLIC_BASE_URL={value!r} is not an http(s) address without query or fragment "
+            "(for example https://ocop.example.gov.vn)."
+        )
+    return value.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -83,14 +110,18 @@ class DeliveryReport:
     failed: int
 
 
-def enqueue_mail(repo: Repository, *, recipient: str, subject: str, body: str, now: dt.datetime) -> int:
-    """Queue one mail in the caller's transaction; returns its outbox id."""
+def enqueue_mail(
+    repo: Repository, *, recipient: str, subject: str, body: str, now: dt.datetime, html: str | None = None
+) -> int:
+    """Queue one mail in the caller's transaction; returns its outbox id. `html`: an HTML
+    alternative of `body` (already escaped: engine/notice_templates.py renders it)."""
     if "\n" in subject or "\r" in subject:
         raise ValueError("a mail subject is one line")
     values = dict(
         recipient=recipient,
         subject=subject[:MAX_SUBJECT],
         body=body,
+        html_body=html,
         created_at=now,
         attempts=0,
         next_attempt_at=now,
@@ -117,6 +148,8 @@ def _message(settings: SmtpSettings, row: Mapping[str, object]) -> EmailMessage:
     # The same row always carries the same Message-ID, so a resend is recognisable.
     message["Message-ID"] = f"<outbox-{row['id']}.{stamp}@{domain}>"
     message.set_content(str(row["body"]))
+    if row.get("html_body"):
+        message.add_alternative(str(row["html_body"]), subtype="html")
     return message
 
 
@@ -149,6 +182,7 @@ def _claim(
                 .where(
                     t.mail_outbox.c.id == outbox_id,
                     t.mail_outbox.c.sent_at.is_(None),
+                    t.mail_outbox.c.parked_at.is_(None),
                     t.mail_outbox.c.next_attempt_at <= now,
                 )
                 .with_for_update(skip_locked=True)
@@ -181,7 +215,11 @@ def deliver_outbox(
             int(r)
             for r in repo.connection.execute(
                 select(t.mail_outbox.c.id)
-                .where(t.mail_outbox.c.sent_at.is_(None), t.mail_outbox.c.next_attempt_at <= now)
+                .where(
+                    t.mail_outbox.c.sent_at.is_(None),
+                    t.mail_outbox.c.parked_at.is_(None),
+                    t.mail_outbox.c.next_attempt_at <= now,
+                )
                 .order_by(t.mail_outbox.c.id)
                 .limit(limit)
             ).scalars()
@@ -198,10 +236,16 @@ def deliver_outbox(
             send(settings, _message(settings, row))
         except (smtplib.SMTPException, OSError) as exc:
             error = f"{exc.__class__.__name__}: {exc}"[:2000]
+            attempts = cast(int, row["attempts"])
             with transaction(write=True) as repo:
                 repo.connection.execute(
-                    where.values(last_error=error, next_attempt_at=now + backoff(cast(int, row["attempts"])))
+                    where.values(last_error=error, next_attempt_at=now + backoff(attempts))
+                    if attempts < MAX_MAIL_ATTEMPTS
+                    else where.values(last_error=error, parked_at=now)
                 )
+                if attempts >= MAX_MAIL_ATTEMPTS:
+                    repo.append_event(at=now, actor="system", action="mail_parked",
+                                      payload={"id": outbox_id, "attempts": attempts, "error": error})  # fmt: skip
             failed += 1
             continue
         with transaction(write=True) as repo:

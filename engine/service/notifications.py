@@ -1,9 +1,14 @@
 """Who a `notify` effect tells, their inbox, and their mails (immediate or a daily digest).
 
-`deliver(repo, ...)` runs inside the fire's transaction: the effect's roles are resolved to the
-active users who hold one of them with a scope covering the dossier (engine.permissions.in_scope,
-the same rule that decides what they may see), one `user_notifications` row each, and an
-immediate mail in the outbox for those who chose immediate mails and gave an address.
+`compose(ctx, effect)` gives the notice its texts: the effect's fixed `message`, or its message
+template (engine/notice_templates.py) rendered with the dossier, the step, the actor and the
+comment, as plain text (the inbox, the mail's text part) and autoescaped HTML (the mail's HTML
+part), the link built on the service's public address. `deliver(ctx, effect, ...)` runs inside
+the fire's transaction: the effect's roles are resolved to the active users who hold one of them
+with a scope covering the dossier (engine.permissions.in_scope, the same rule that decides what
+they may see) — or, for `council:`, to the council sitting in the state entered, less those who
+saved a sheet there — one `user_notifications` row each, and an immediate mail in the outbox for
+those who chose immediate mails and gave an address.
 
 `send_digests(transaction, settings, now)` queues, once per user and day, one mail listing the
 unread notifications of the users who chose the daily digest; a second call the same day queues
@@ -20,17 +25,21 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, insert, or_, select, update
 
+from engine.definitions import councils
+from engine.definitions.model import Effect
 from engine.errors import InvalidForm, NotFound
 from engine.messages import say
 from engine.permissions import Actor, DossierFacts, in_scope
 from engine.service.credentials import actor_from_row
 from engine.service.mail import enqueue_mail
+from engine.service.notice_text import Notice, dossier_path
 from engine.storage import tables as t
 from engine.storage.repository import Repository, Row
 
 if TYPE_CHECKING:
     from engine.definitions.model import RoleSet
     from engine.service.base import ServiceBase
+    from engine.service.effects import EffectContext
 
 MAIL_MODES = ("immediate", "digest")
 MAX_EMAIL = 320
@@ -66,42 +75,37 @@ def recipients(repo: Repository, roleset: RoleSet, roles: Iterable[str], facts: 
     return found
 
 
-def dossier_path(dossier_id: int) -> str:
-    return f"/dossiers/{dossier_id}"
+def council_without_sheet(ctx: EffectContext, effect: Effect) -> list[Row]:
+    """The council sitting in the state entered (its members and chair, in scope): everyone, or
+    those who have saved no sheet there yet (`council: without_sheet`)."""
+    assert ctx.roleset is not None
+    target = ctx.target or ctx.dossier["state"]
+    council = councils.sittings(ctx.workflow, ctx.roleset).get(target)
+    if council is None:
+        return []
+    users = recipients(ctx.repo, ctx.roleset, council.roles, facts_of({**ctx.dossier, "state": target}))
+    if effect.council != "without_sheet":
+        return users
+    saved = {r["member"] for r in ctx.repo.score_sheets(ctx.dossier["id"]) if r["state"] == target}
+    return [u for u in users if u["username"] not in saved]
 
 
-def _mail_text(message_vi: str, message_en: str | None, dossier: Row, base_url: str) -> tuple[str, str]:
-    title = dossier.get("title") or dossier.get("product_name") or f"#{dossier['id']}"
-    subject = " ".join(f"{message_vi} — {title}".split())
-    lines = [message_vi, "", f"Hồ sơ: {title}", f"{base_url}{dossier_path(dossier['id'])}"]
-    if message_en:
-        lines += ["", message_en]
-    return subject, "\n".join(lines) + "\n"
-
-
-def deliver(
-    repo: Repository,
-    *,
-    roleset: RoleSet,
-    dossier: Row,
-    notification_id: int,
-    roles: Iterable[str],
-    message_vi: str,
-    message_en: str | None,
-    now: dt.datetime,
-    base_url: str = "",
-) -> list[str]:
+def deliver(ctx: EffectContext, effect: Effect, notification_id: int, notice: Notice) -> list[str]:
     """Give the notification to each recipient (and queue their immediate mail); their usernames."""
-    told = recipients(repo, roleset, roles, facts_of(dossier))
-    subject, body = _mail_text(message_vi, message_en, dossier, base_url)
+    assert ctx.roleset is not None
+    if effect.council:
+        told = council_without_sheet(ctx, effect)
+    else:
+        told = recipients(ctx.repo, ctx.roleset, effect.roles, facts_of({**ctx.dossier, **ctx.changes}))
     for user in told:
-        repo.connection.execute(
+        ctx.repo.connection.execute(
             insert(t.user_notifications).values(
-                notification_id=notification_id, user_id=user["id"], created_at=now
+                notification_id=notification_id, user_id=user["id"], created_at=ctx.now
             )
         )
         if user.get("email") and user.get("mail_mode", "immediate") == "immediate":
-            enqueue_mail(repo, recipient=user["email"], subject=subject, body=body, now=now)
+            enqueue_mail(ctx.repo, recipient=user["email"], subject=notice.subject, body=notice.mail_text,
+                         html=notice.mail_html, now=ctx.now)  # fmt: skip
     return [u["username"] for u in told]
 
 
@@ -307,9 +311,11 @@ def send_digests(
                 continue
             lines = [f"{len(items)} thông báo chưa đọc / unread notifications", ""]
             for item in items:
-                lines.append(f"- {item.created_at:%d/%m/%Y %H:%M} {item.message_vi}")
+                first, *rest = item.message_vi.splitlines() or [""]
+                lines.append(f"- {item.created_at:%d/%m/%Y %H:%M} {first}")
+                lines.extend(f"  {line}" for line in rest)
                 if item.message_en:
-                    lines.append(f"  {item.message_en}")
+                    lines.extend(f"  {line}" for line in item.message_en.splitlines())
                 lines.append(f"  {base_url}{dossier_path(item.dossier_id)}")
             enqueue_mail(
                 repo,

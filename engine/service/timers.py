@@ -215,17 +215,21 @@ class TimerUseCases:
             cause = {"timer": timer.id, "state": row["state"], "phase": row["phase"], "id": timer_id}
             log: list[dict[str, Any]] = []
             ctx = effects.EffectContext(
-                repo, workflow, dossier, {}, SYSTEM_ACTOR, now.date(), now, lambda: None, log
-            )
+                repo, workflow, dossier, {}, SYSTEM_ACTOR, now.date(), now, lambda: None, log,
+                roleset=registry.pinned(repo, workflow, dossier).roleset, base_url=self.base.public_base_url,
+            )  # fmt: skip
             repo.set_timer(timer_id, status="done", done_at=now, claimed_until=None)
             if row["phase"] == "escalate":
                 assert timer.escalate is not None
-                effects.notify(ctx, Effect("notify", roles=timer.escalate.roles,
-                                           message=timer.escalate.message or timer.message))  # fmt: skip
+                esc_message = timer.escalate.message
+                effects.notify(ctx, Effect("notify", roles=timer.escalate.roles, message=esc_message or timer.message,
+                                           template=None if esc_message else timer.template))  # fmt: skip
                 self._event(repo, dossier, now, cause, log)
                 return "escalated"
             if timer.notify:
-                effects.notify(ctx, Effect("notify", roles=timer.notify, message=timer.message))
+                effects.notify(
+                    ctx, Effect("notify", roles=timer.notify, message=timer.message, template=timer.template)
+                )
             if timer.escalate is not None:
                 when = _add(row["due_at"], timer.escalate.after, workflow)
                 repo.arm_timer(dossier_id=dossier["id"], state=row["state"], timer=timer.id, phase="escalate",

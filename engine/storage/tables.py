@@ -289,11 +289,13 @@ mail_outbox = Table(
     Column("recipient", String(320), nullable=False),
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),
+    Column("html_body", Text),  # the HTML alternative (autoescaped template), if any
     Column("created_at", DateTime, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("next_attempt_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
+    Column("parked_at", DateTime),  # failed MAX_MAIL_ATTEMPTS times: waits for the administrator
     Index("ix_mail_outbox_due", "sent_at", "next_attempt_at"),
 )
 

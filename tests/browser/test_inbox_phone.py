@@ -43,7 +43,9 @@ def test_the_inbox_on_a_phone_shows_the_return_and_marks_it_read(person: Any, re
     p.page.click("[data-testid=inbox-link]")
     p.page.wait_for_load_state()
     notices = p.page.locator("[data-testid=notice]")
-    assert "Hồ sơ cần bổ sung" in notices.first.inner_text()
+    first = notices.first.inner_text()
+    assert "Bánh tráng phơi sương Trảng Bàng được trả lại để bổ sung" in first
+    assert "Lý do: " in first and "Việc cần làm:" in first  # the officer's reason and the next step
     assert p.page.locator(f"[data-testid=notice] a[href='/dossiers/{returned}']").count() >= 1
     width = p.page.evaluate(
         "() => [document.documentElement.clientWidth, document.documentElement.scrollWidth]"

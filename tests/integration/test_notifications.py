@@ -28,7 +28,9 @@ def test_a_return_tells_the_producer_of_the_dossier_and_nobody_else(service, peo
     n.set_mail_choice(people["producer2"], "producer2", "binh@example.vn", "immediate")
     dossier = _return(service, people, driver, open_dossier)
     inbox = n.inbox(people["producer1"])
-    assert [i.message_vi for i in inbox][:1] == ["Hồ sơ cần bổ sung"]
+    assert [i.message_vi.splitlines()[0] for i in inbox][:1] == [
+        "Hồ sơ Bánh tráng phơi sương được trả lại để bổ sung"
+    ]
     assert all(i.dossier_id == dossier.id for i in inbox)
     assert n.inbox(people["producer2"]) == []
     # the commune officer of another commune never hears of the dossier submitted in commune1's
@@ -44,7 +46,7 @@ def test_a_return_tells_the_producer_of_the_dossier_and_nobody_else(service, peo
             )
         ).scalars()
         told = [e for p in payloads for e in json.loads(p)["effects"] if e["effect"] == "notify"]
-    assert {"effect": "notify", "roles": ["producer"], "told": ["producer1"]} in told
+    assert {"effect": "notify", "roles": ["producer"], "told": ["producer1"], "template": "returned"} in told
 
 
 def test_marking_read_counts_and_another_persons_notification_is_not_found(
@@ -97,7 +99,7 @@ def test_digest_users_get_one_mail_a_day_with_their_unread_notifications(
     deliver_outbox(service._tx, settings, now + dt.timedelta(hours=3))
     assert sorted(r[0] for r, _ in sink.messages) == ["an@example.vn", "xa@example.vn"]
     body = next(m for r, m in sink.messages if r == ["an@example.vn"]).get_content()
-    assert "Hồ sơ cần bổ sung" in body
+    assert "Hồ sơ Bánh tráng phơi sương được trả lại để bổ sung" in body
     # the next day: nothing new unread and undigested, so no mail; a new notification makes one
     assert send_digests(service._tx, settings, now + dt.timedelta(days=1)).mails == 0
     driver.walk(open_dossier(filed_on=(now + dt.timedelta(days=1)).date()).id, ["returned"])

@@ -78,3 +78,13 @@ def test_certificate_addresses_follow_the_setting_not_the_host_header(
             assert public_url("01/2026/OCOP-7") == "https://ocop.example.vn/c/01/2026/OCOP-7"
     finally:
         app.extensions["ocopflow"].database.engine.dispose()
+
+
+def test_links_in_mails_start_with_the_public_base_url(
+    tmp_path: Path, catalog: Catalog, database_url: str
+) -> None:
+    app = _production(tmp_path, catalog, database_url, PUBLIC_BASE_URL="https://ocop.example.vn/")
+    try:
+        assert app.extensions["ocopflow"].service.public_base_url == "https://ocop.example.vn"
+    finally:
+        app.extensions["ocopflow"].database.engine.dispose()

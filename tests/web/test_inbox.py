@@ -17,9 +17,9 @@ def test_a_returned_dossier_shows_in_the_producers_inbox_and_is_marked_read(
     producer = as_user("producer1")
     page = producer.get("/inbox").get_data(as_text=True)
     assert 'data-testid="unread-count"' in page
-    assert "Hồ sơ cần bổ sung" in page and f"/dossiers/{dossier_id}" in page
+    assert "được trả lại để bổ sung" in page and f"/dossiers/{dossier_id}" in page
     other = as_user("producer2").get("/inbox").get_data(as_text=True)
-    assert "Hồ sơ cần bổ sung" not in other and 'data-testid="unread-count"' not in other
+    assert "được trả lại để bổ sung" not in other and 'data-testid="unread-count"' not in other
     # no CSRF token: refused, nothing changes
     assert producer.client.post("/inbox/read").status_code == 400
     assert 'data-testid="unread-count"' in producer.get("/inbox").get_data(as_text=True)
@@ -42,7 +42,7 @@ def test_the_api_lists_the_callers_notifications_and_marks_one_read(app: Flask, 
     walk("returned")
     api = Api(app.test_client())
     listed = api.call("GET", "/me/notifications", "producer1").get_json()
-    assert listed["unread"] >= 1 and listed["items"][0]["message"]["vi"] == "Hồ sơ cần bổ sung"
+    assert listed["unread"] >= 1 and "được trả lại để bổ sung" in listed["items"][0]["message"]["vi"]
     first = listed["items"][0]["id"]
     assert api.call("POST", f"/me/notifications/{first}/read", "producer2").status_code == 404
     marked = api.call("POST", f"/me/notifications/{first}/read", "producer1").get_json()

@@ -11,8 +11,8 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # The page modules attach themselves to `bp`; imported last so they can import it.
-from web.admin import access, audit, definitions, migrations, users  # noqa: E402
+from web.admin import access, audit, definitions, jobs, migrations, users  # noqa: E402
 
 access.register(bp)
 
-__all__ = ["access", "audit", "bp", "definitions", "migrations", "users"]
+__all__ = ["access", "audit", "bp", "definitions", "jobs", "migrations", "users"]
