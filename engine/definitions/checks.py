@@ -16,8 +16,8 @@ from typing import Any
 from engine import context, expressions, permissions, uploads
 from engine.definitions.expression_checks import attribute_refs, check_expression
 from engine.definitions.model import EFFECTS
-from engine.definitions.rounds import check_rounds
 from engine.definitions.notice_checks import check_notices, check_notify
+from engine.definitions.rounds import check_rounds
 from engine.definitions.yamlread import Finding, Path
 
 CLOCK_EFFECTS = ("start_clock", "pause_clock", "resume_clock", "stop_clock")

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_notices"
-down_revision = "0005_reglinks"
+down_revision = "0006_rounds"
 branch_labels = None
 depends_on = None
 
