@@ -18,7 +18,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    FromClause,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.expression import ColumnClause
 
 from engine.storage import tables as t
@@ -174,10 +187,12 @@ def _condition(subject: Subject, flt: Filter) -> ColumnElement[bool]:
 
 
 def _bound(
-    subject: Subject, filters: Sequence[Filter], start: date, end: date, area: Area
+    subject: Subject, filters: Sequence[Filter], start: date, end: date | None, area: Area
 ) -> list[ColumnElement[bool]]:
     day = subject.date_column()
-    clauses: list[ColumnElement[bool]] = [day >= start, day <= end]
+    clauses: list[ColumnElement[bool]] = [day >= start]
+    if end is not None:
+        clauses.append(day <= end)
     if area is not None:
         codes = [area] if isinstance(area, str) else list(area)
         clauses.append(or_(*[column.in_(codes) for column in subject.area_columns()]))
@@ -189,6 +204,39 @@ def statement(query: CountQuery, start: date, end: date, area: Area) -> Select[A
     """One SQL statement giving the indicator's actual for [start, end] in ``area`` (all if None)."""
     subject = SUBJECTS[query.subject]
     where = and_(*_bound(subject, query.filters, start, end, area))
+    return select(_value(subject, query).label("actual")).select_from(subject.source()).where(where)
+
+
+def series_statement(query: CountQuery, start: date, ends: Sequence[date], area: Area) -> Select[Any]:
+    """One SQL statement giving the actual over [start, e] for each e of ``ends`` (month ends: the
+    progress month by month, cumulative), rows (end, actual) by end; an end with no rows gives 0.
+
+    The ends are a small derived table joined to the subject, so every aggregate (a distinct count,
+    a share) is computed over its whole span, as the figure for that end would be."""
+    subject = SUBJECTS[query.subject]
+    ends_table = union_all(*[select(literal(e, Date).label("until")) for e in ends]).subquery("ends")
+    until = ends_table.c.until
+    clauses = _bound(subject, query.filters, start, end=None, area=area)
+    clauses.append(subject.date_column() <= until)
+    joined = ends_table.outerjoin(subject.source(), and_(*clauses))
+    value = _value(subject, query)
+    return select(until, value.label("actual")).select_from(joined).group_by(until).order_by(until)
+
+
+def by_area_statement(query: CountQuery, start: date, end: date, codes: Sequence[str]) -> Select[Any]:
+    """One SQL statement giving the actual in each area of ``codes`` (a unit code matched as the
+    area bound is), rows (code, actual) by code; an area with no rows gives 0."""
+    subject = SUBJECTS[query.subject]
+    codes_table = union_all(*[select(literal(c, String).label("code")) for c in codes]).subquery("areas")
+    code = codes_table.c.code
+    clauses = _bound(subject, query.filters, start, end, area=None)
+    clauses.append(or_(*[column == code for column in subject.area_columns()]))
+    joined = codes_table.outerjoin(subject.source(), and_(*clauses))
+    value = _value(subject, query)
+    return select(code, value.label("actual")).select_from(joined).group_by(code).order_by(code)
+
+
+def _value(subject: Subject, query: CountQuery) -> ColumnElement[Any]:
     value: ColumnElement[Any]
     if query.aggregate == "count":
         value = func.count(subject.key())
@@ -202,7 +250,7 @@ def statement(query: CountQuery, start: date, end: date, area: Area) -> Select[A
         hit = and_(*[_condition(subject, f) for f in query.share_of]) if query.share_of else literal(True)
         numerator = func.sum(case((hit, 1), else_=0))
         value = func.coalesce(numerator * 1.0 / func.nullif(func.count(subject.key()), 0), 0)
-    return select(value.label("actual")).select_from(subject.source()).where(where)
+    return value
 
 
 def items_statement(query: CountQuery, start: date, end: date, area: Area) -> Select[Any]:

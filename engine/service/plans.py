@@ -62,6 +62,40 @@ class CountedItem:
     day: dt.date
 
 
+@dataclass(frozen=True)
+class IndicatorSeries:
+    indicator: Indicator
+    target: float | None
+    values: tuple[float, ...]  # one per month of `MonthlySeries.months`
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """The actual at the end of each month of the period, counted from the period's start."""
+
+    area: str
+    period: Period
+    months: tuple[dt.date, ...]  # month ends, up to the current month
+    indicators: tuple[IndicatorSeries, ...]  # the countable indicators
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    indicator: Indicator
+    targets: tuple[float | None, ...]  # one per area of `AreaComparison.areas`
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class AreaComparison:
+    """The actual in each area directly under the area asked about, same period."""
+
+    area: str
+    period: Period
+    areas: tuple[str, ...]
+    indicators: tuple[AreaFigures, ...]
+
+
 def parse_period(plan: Plan, raw: str | None) -> Period:
     first, last = plan.period
     text = (raw or "").strip()
@@ -123,13 +157,69 @@ class PlansUseCases:
                     value = repo.connection.execute(
                         plan_counting.statement(indicator.count, when.start, when.end, counted)
                     ).scalar()
-                    actual = float(value or 0)
-                    if indicator.count.aggregate == "share":
-                        actual = round(actual * 100, 1)  # a share is shown and targeted as a percentage
+                    actual = _shown(indicator, value)
                 target = _target(plan, indicator, code, when.year)
                 share = actual / target if actual is not None and target else None
                 rows.append(IndicatorProgress(indicator, target, actual, share))
         return Progress(plan, code, when, tuple(rows))
+
+    def monthly(
+        self, actor: Actor, plan_id: str, area: str | None = None, period: str | None = None
+    ) -> MonthlySeries:
+        """Progress month by month: for each month end of the period up to today, the actual over
+        [period start, month end]; one SQL statement per indicator."""
+        plan = self.plan(actor, plan_id)
+        code = self._area(actor, plan, area)
+        when = parse_period(plan, period)
+        ends = _month_ends(when.start, min(when.end, self._base.now().date()))
+        counted = self._counted_area(plan, code)
+        rows: list[IndicatorSeries] = []
+        with self._base._tx(write=False) as repo:
+            for indicator in plan.indicators:
+                if indicator.count is None:
+                    continue
+                values: dict[dt.date, float] = {}
+                if ends:
+                    statement = plan_counting.series_statement(indicator.count, when.start, ends, counted)
+                    values = {
+                        _as_date(e): _shown(indicator, v) for e, v in repo.connection.execute(statement)
+                    }
+                target = _target(plan, indicator, code, when.year)
+                rows.append(IndicatorSeries(indicator, target, tuple(values.get(e, 0.0) for e in ends)))
+        return MonthlySeries(code, when, tuple(ends), tuple(rows))
+
+    def by_area(
+        self, actor: Actor, plan_id: str, area: str | None = None, period: str | None = None
+    ) -> AreaComparison:
+        """The areas under the one asked about (those the reader may see), compared on each
+        countable indicator; one SQL statement per indicator."""
+        plan = self.plan(actor, plan_id)
+        code = self._area(actor, plan, area)
+        when = parse_period(plan, period)
+        children = self.children(actor, plan, code)
+        rows: list[AreaFigures] = []
+        with self._base._tx(write=False) as repo:
+            for indicator in plan.indicators:
+                if indicator.count is None:
+                    continue
+                values: dict[str, float] = {}
+                if children:
+                    statement = plan_counting.by_area_statement(
+                        indicator.count, when.start, when.end, children
+                    )
+                    values = {c: _shown(indicator, v) for c, v in repo.connection.execute(statement)}
+                targets = tuple(_target(plan, indicator, c, when.year) for c in children)
+                rows.append(AreaFigures(indicator, targets, tuple(values.get(c, 0.0) for c in children)))
+        return AreaComparison(code, when, tuple(children), tuple(rows))
+
+    def children(self, actor: Actor, plan: Plan, code: str) -> list[str]:
+        """The plan's areas the reader may see directly under `code` (the plan's own area: the
+        areas it covers, else the units whose parent is `code`)."""
+        allowed = self._areas_for(plan, self._base.area_filter(actor))
+        if code == plan.issued_by and code not in plan.areas:
+            return [a for a in allowed if a in plan.areas]
+        parents = self._parents()
+        return [a for a in allowed if parents.get(a) == code]
 
     def items(
         self,
@@ -169,6 +259,13 @@ class PlansUseCases:
                 )
             rows = repo.connection.execute(q).all()
         return indicator, [CountedItem(subject, r[0], r[1], str(r[2]), r[3], r[4]) for r in rows]
+
+    def area_names(self, codes: list[str] | tuple[str, ...]) -> dict[str, str]:
+        """The names of units by code, as the units files give them (a code not found: itself)."""
+        names: dict[str, str] = {}
+        for units in self._base.catalog.units.values():
+            names.update((c, units.units[c].name) for c in codes if c in units.units)
+        return {c: names.get(c, c) for c in codes}
 
     # --- scope ----------------------------------------------------------------------
 
@@ -219,3 +316,26 @@ def _target(plan: Plan, indicator: Indicator, area: str, year: int | None) -> fl
         if target.year == year and (target.area == area or (target.area is None and whole)):
             return target.value
     return None
+
+
+def _shown(indicator: Indicator, value: Any) -> float:
+    """A counted value as shown and targeted: a share as a percentage."""
+    actual = float(value or 0)
+    if indicator.count is not None and indicator.count.aggregate == "share":
+        return round(actual * 100, 1)
+    return actual
+
+
+def _month_ends(start: dt.date, until: dt.date) -> list[dt.date]:
+    """The last day of each month from `start`'s month to `until`'s (none when until < start)."""
+    ends: list[dt.date] = []
+    year, month = start.year, start.month
+    while (year, month) <= (until.year, until.month):
+        ends.append(dt.date(year, month, calendar.monthrange(year, month)[1]))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return ends
+
+
+def _as_date(value: Any) -> dt.date:
+    """A date as the database hands back a bound date (SQLite: its ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
