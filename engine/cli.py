@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.commands.certificate",
     "engine.commands.mail",
     "engine.commands.worker",
+    "engine.commands.report",
 )
 
 

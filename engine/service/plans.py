@@ -17,11 +17,16 @@ from engine.definitions.model import Indicator, Plan
 from engine.errors import InvalidForm, NotFound
 from engine.messages import say
 from engine.permissions import Actor
+from engine.plan_report import PlanReport
+from engine.service import plan_reports
 from engine.storage import tables as t
 from engine.storage.repository import AreaFilter
 
 if TYPE_CHECKING:
     from engine.service.base import ServiceBase
+
+# Who reads at the console: whoever can run `ocopflow` on the server holds the database anyway.
+CONSOLE = Actor(id="console", roles=frozenset(), display_name="ocopflow report")
 
 _PERIOD = re.compile(r"^([0-9]{4})(?:-Q([1-4])|-([0-9]{2}))?$")
 
@@ -128,19 +133,19 @@ class PlansUseCases:
 
     def all(self, actor: Actor) -> list[Plan]:
         """The plans with at least one area the reader may see, by id."""
-        scope = self._base.area_filter(actor)
+        scope = self._scope(actor)
         return [p for _, p in sorted(self._base.catalog.plans.items()) if self._areas_for(p, scope)]
 
     def plan(self, actor: Actor, plan_id: str) -> Plan:
         plan = self._base.catalog.plans.get(plan_id)
-        if plan is None or not self._areas_for(plan, self._base.area_filter(actor)):
+        if plan is None or not self._areas_for(plan, self._scope(actor)):
             raise NotFound(say("plan.not_found", plan=plan_id[:100]))
         return plan
 
     def areas(self, actor: Actor, plan_id: str) -> list[str]:
         """The areas of the plan the reader may ask about, the plan's own area first."""
         plan = self.plan(actor, plan_id)
-        return self._areas_for(plan, self._base.area_filter(actor))
+        return self._areas_for(plan, self._scope(actor))
 
     def progress(
         self, actor: Actor, plan_id: str, area: str | None = None, period: str | None = None
@@ -215,7 +220,7 @@ class PlansUseCases:
     def children(self, actor: Actor, plan: Plan, code: str) -> list[str]:
         """The plan's areas the reader may see directly under `code` (the plan's own area: the
         areas it covers, else the units whose parent is `code`)."""
-        allowed = self._areas_for(plan, self._base.area_filter(actor))
+        allowed = self._areas_for(plan, self._scope(actor))
         if code == plan.issued_by and code not in plan.areas:
             return [a for a in allowed if a in plan.areas]
         parents = self._parents()
@@ -260,6 +265,16 @@ class PlansUseCases:
             rows = repo.connection.execute(q).all()
         return indicator, [CountedItem(subject, r[0], r[1], str(r[2]), r[3], r[4]) for r in rows]
 
+    def report(
+        self, actor: Actor, plan_id: str, area: str | None = None, period: str | None = None
+    ) -> PlanReport:
+        """The periodic report: the area's figures and those of each area under it (a period
+        with no data: zeros)."""
+        return plan_reports.build(self, actor, plan_id, area, period)
+
+    def today(self) -> dt.date:
+        return self._base.now().date()
+
     def area_names(self, codes: list[str] | tuple[str, ...]) -> dict[str, str]:
         """The names of units by code, as the units files give them (a code not found: itself)."""
         names: dict[str, str] = {}
@@ -269,8 +284,12 @@ class PlansUseCases:
 
     # --- scope ----------------------------------------------------------------------
 
+    def _scope(self, actor: Actor) -> AreaFilter:
+        """The reader's areas; the console (`ocopflow report` without --as) reads every area."""
+        return AreaFilter(everything=True) if actor is CONSOLE else self._base.area_filter(actor)
+
     def _area(self, actor: Actor, plan: Plan, area: str | None) -> str:
-        allowed = self._areas_for(plan, self._base.area_filter(actor))
+        allowed = self._areas_for(plan, self._scope(actor))
         code = area if area else allowed[0] if allowed else ""
         if code not in allowed:
             raise NotFound(say("plan.area_not_found", plan=plan.id, area=code[:20]))

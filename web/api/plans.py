@@ -10,6 +10,7 @@ from engine.definitions.model import Plan
 from web.api import bp
 from web.api.auth import current_actor
 from web.api.serialize import plain
+from web.plan_downloads import report_response
 from web.runtime import runtime
 
 MAX_ARG = 20
@@ -58,3 +59,9 @@ def plan_items(plan: str, indicator: str) -> Response:
     return jsonify({"indicator": found.id, "items": [
         {"subject": i.subject, "id": i.id, "label": i.label, "reference": i.reference,
          "dossier_id": i.dossier_id, "date": i.day.isoformat()} for i in items]})  # fmt: skip
+
+
+@bp.get("/plans/<plan>/report.xlsx")
+def plan_report(plan: str) -> Response:
+    made = runtime().service.plans.report(current_actor(), plan[:100], _arg("area"), _arg("period"))
+    return report_response(made, "xlsx")

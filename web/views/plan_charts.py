@@ -23,8 +23,13 @@ class Chart:
     note: str = ""
 
 
-def _dataset_label(indicator: Any) -> str:
+def _column(indicator: Any) -> str:
     return f"{tr(indicator.label)} ({tr(indicator.unit)})"
+
+
+def _dataset_label(indicator: Any) -> str:
+    """The legend's words: the label alone (the unit is in the table's header), so it fits a phone."""
+    return tr(indicator.label)
 
 
 def progress_chart(monthly: MonthlySeries) -> Chart | None:
@@ -39,7 +44,7 @@ def progress_chart(monthly: MonthlySeries) -> Chart | None:
         values = [round(v / s.target * 100, 1) if percent and s.target else v for v in s.values]
         datasets.append({"label": _dataset_label(s.indicator), "data": values})
     y_title = _("% mục tiêu (lũy kế)") if percent else _("Thực hiện (lũy kế)")
-    columns = tuple(_dataset_label(s.indicator) for s in monthly.indicators)
+    columns = tuple(_column(s.indicator) for s in monthly.indicators)
     rows = tuple(
         (label, tuple(_cell(s.values[i], s.target if percent else None) for s in monthly.indicators))
         for i, label in enumerate(labels)
@@ -63,7 +68,7 @@ def area_chart(comparison: AreaComparison, names: dict[str, str]) -> Chart | Non
         {"label": _dataset_label(f.indicator), "data": [f.values[i] for i in shown]}
         for f in comparison.indicators
     ]
-    columns = tuple(_dataset_label(f.indicator) for f in comparison.indicators)
+    columns = tuple(_column(f.indicator) for f in comparison.indicators)
     rows = tuple(
         (label, tuple(_cell(f.values[i], f.targets[i]) for f in comparison.indicators))
         for label, i in zip(labels, shown, strict=True)

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.errors import InvalidForm
 from web.auth import login_required
+from web.plan_downloads import report_response
 from web.problems import error_text
 from web.runtime import runtime
 from web.views import plan_charts
@@ -67,3 +68,15 @@ def items(plan_id: str, indicator_id: str) -> ResponseReturnValue:
     plan = plans.plan(g.actor, plan_id[:100])
     return render_template("plans/items.html", plan=plan, indicator=indicator, items=counted,
                            area=area or "", period=period or "")  # fmt: skip
+
+
+@bp.get("/<plan_id>/report.<any(xlsx, csv):fmt>")
+@login_required
+def report(plan_id: str, fmt: str) -> ResponseReturnValue:
+    """The periodic report of the area and period shown, as the dashboard's download buttons ask."""
+    area, period = _args()
+    try:
+        made = runtime().service.plans.report(g.actor, plan_id[:100], area, period)
+    except InvalidForm as exc:
+        return render_template("error.html", message=error_text(exc)), 400
+    return report_response(made, fmt)
