@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from test_plans_service import INDICATOR, PLAN, seeded
 
+from engine import plan_counting
 from engine.errors import NotFound
 from engine.permissions import Actor
+from engine.service.plans import _month_ends
 
 __all__ = ["seeded"]  # the fixture, shared
 
@@ -67,3 +69,52 @@ def test_a_commune_officer_gets_no_chart_of_another_area(
     for call in (seeded.plans.monthly, seeded.plans.by_area):
         with pytest.raises(NotFound):
             call(officer, PLAN, "51")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"subject": "certificates", "where": {"stars": {"gte": 3}}},
+        {"subject": "certificates", "aggregate": "distinct", "of": "stars"},
+        {"subject": "certificates", "aggregate": "sum", "of": "stars"},
+        {"subject": "certificates", "aggregate": "share", "numerator": {"stars": {"gte": 3}}},
+        {"subject": "dossiers", "aggregate": "distinct", "of": "producer_org"},
+    ],
+    ids=["count", "distinct", "sum", "share", "dossiers-distinct"],
+)
+def test_each_month_of_a_series_is_the_figure_counted_up_to_its_end(
+    seeded: Any, database: Any, raw: Any
+) -> None:
+    query = plan_counting.parse(raw)
+    start = dt.date(2021, 9, 15)
+    ends = _month_ends(start, dt.date(2022, 12, 31))  # a span over two years
+    for area in (None, "51", ("21439", "21451")):
+        with database.transaction() as repo:
+            series = [
+                v
+                for _, v in repo.connection.execute(plan_counting.series_statement(query, start, ends, area))
+            ]
+            single = [
+                repo.connection.execute(plan_counting.statement(query, start, e, area)).scalar() for e in ends
+            ]
+        assert [float(v) for v in series] == pytest.approx([float(v) for v in single]), area
+    assert any(single)
+    with pytest.raises(ValueError):  # a month left out would drop its rows
+        plan_counting.series_statement(query, start, [ends[0], ends[2]], None)
+    with pytest.raises(ValueError):  # nor may the months start after the start's
+        plan_counting.series_statement(query, start, ends[1:], None)
+
+
+def test_the_areas_compared_are_the_figures_of_each_area(seeded: Any, database: Any) -> None:
+    query = plan_counting.parse({"subject": "certificates", "aggregate": "distinct", "of": "stars"})
+    codes = ["21439", "21451", "25708", "51", "21478"]
+    start, end = dt.date(2021, 1, 1), dt.date(2022, 12, 31)
+    with database.transaction() as repo:
+        compared = dict(
+            repo.connection.execute(plan_counting.by_area_statement(query, start, end, codes)).all()
+        )
+        single = {
+            c: repo.connection.execute(plan_counting.statement(query, start, end, c)).scalar() for c in codes
+        }
+    assert {c: compared.get(c, 0) for c in codes} == single
+    assert single == {"21439": 3, "21451": 1, "25708": 1, "51": 3, "21478": 0}
