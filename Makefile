@@ -28,12 +28,15 @@ lock:
 
 VENDOR := web/static/vendor/.stamp
 
-# Leaflet and leaflet-geoman (the register map) from the npm registry through the committed lock file.
+# Leaflet and leaflet-geoman (the register map) and Chart.js (the plan dashboard) from the npm
+# registry through the committed lock file.
 $(VENDOR): web/frontend/package-lock.json
 	cd web/frontend && npm ci --no-audit --no-fund --loglevel=error
 	rm -rf web/static/vendor && mkdir -p web/static/vendor
 	cp -r web/frontend/node_modules/leaflet/dist web/static/vendor/leaflet
 	cp -r web/frontend/node_modules/@geoman-io/leaflet-geoman-free/dist web/static/vendor/geoman
+	mkdir -p web/static/vendor/chartjs
+	cp web/frontend/node_modules/chart.js/dist/chart.umd.min.js web/frontend/node_modules/chart.js/LICENSE.md web/static/vendor/chartjs/
 	touch $(VENDOR)
 
 setup: $(STAMP) $(VENDOR)

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.commands.worker",
     "engine.commands.timers",
     "engine.commands.record_import",
+    "engine.commands.report",
 )
 
 

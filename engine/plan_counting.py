@@ -18,7 +18,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Date,
+    FromClause,
+    Select,
+    and_,
+    case,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.expression import ColumnClause
 
 from engine.storage import tables as t
@@ -174,10 +188,12 @@ def _condition(subject: Subject, flt: Filter) -> ColumnElement[bool]:
 
 
 def _bound(
-    subject: Subject, filters: Sequence[Filter], start: date, end: date, area: Area
+    subject: Subject, filters: Sequence[Filter], start: date, end: date | None, area: Area
 ) -> list[ColumnElement[bool]]:
     day = subject.date_column()
-    clauses: list[ColumnElement[bool]] = [day >= start, day <= end]
+    clauses: list[ColumnElement[bool]] = [day >= start]
+    if end is not None:
+        clauses.append(day <= end)
     if area is not None:
         codes = [area] if isinstance(area, str) else list(area)
         clauses.append(or_(*[column.in_(codes) for column in subject.area_columns()]))
@@ -189,6 +205,96 @@ def statement(query: CountQuery, start: date, end: date, area: Area) -> Select[A
     """One SQL statement giving the indicator's actual for [start, end] in ``area`` (all if None)."""
     subject = SUBJECTS[query.subject]
     where = and_(*_bound(subject, query.filters, start, end, area))
+    return select(_value(subject, query).label("actual")).select_from(subject.source()).where(where)
+
+
+def series_statement(query: CountQuery, start: date, ends: Sequence[date], area: Area) -> Select[Any]:
+    """One SQL statement giving the actual over [start, e] for each e of ``ends`` (the last days of
+    consecutive months: the progress month by month, cumulative), rows (end, actual); 0 where nothing.
+
+    One scan of the subject grouped by month, then running sums over the months (a window): a
+    share is the running numerator over the running denominator, a distinct count counts each
+    value in the month it first appears."""
+    keys = [e.year * 12 + e.month for e in ends]
+    if not keys or keys != list(range(start.year * 12 + start.month, keys[0] + len(keys))):
+        raise ValueError("the ends must be consecutive months from the start's")  # rows would fall between
+    subject = SUBJECTS[query.subject]
+    day = subject.date_column()
+    where = and_(*_bound(subject, query.filters, start, ends[-1], area))
+    if query.aggregate == "distinct":
+        assert query.of is not None
+        value = subject.fields[query.of]()
+        firsts = (
+            select(value.label("value"), func.min(day).label("first"))
+            .select_from(subject.source())
+            .where(where, value.is_not(None))
+            .group_by(value)
+            .subquery("firsts")
+        )
+        month = _month_key(firsts.c.first)
+        per_month = select(month.label("month"), func.count().label("num"), literal(0).label("den")).group_by(
+            month
+        )
+    else:
+        month = _month_key(day)
+        num, den = _parts(subject, query)
+        per_month = (
+            select(month.label("month"), num.label("num"), den.label("den"))
+            .select_from(subject.source())
+            .where(where)
+            .group_by(month)
+        )
+    grouped = per_month.subquery("per_month")
+    months = union_all(
+        *[
+            select(literal(e, Date).label("until"), literal(e.year * 100 + e.month).label("month"))
+            for e in ends
+        ]
+    ).subquery("months")
+    running_num = func.sum(func.coalesce(grouped.c.num, 0)).over(order_by=months.c.until)
+    running: ColumnElement[Any] = running_num
+    if query.aggregate == "share":
+        running_den = func.sum(func.coalesce(grouped.c.den, 0)).over(order_by=months.c.until)
+        running = func.coalesce(running_num * 1.0 / func.nullif(running_den, 0), 0)
+    joined = months.outerjoin(grouped, grouped.c.month == months.c.month)
+    return select(months.c.until, running.label("actual")).select_from(joined).order_by(months.c.until)
+
+
+def by_area_statement(query: CountQuery, start: date, end: date, codes: Sequence[str]) -> CompoundSelect[Any]:
+    """One SQL statement giving the actual in each area of ``codes`` that has rows, rows (code,
+    actual): one grouped scan per area column (a code is a unit of one level, so it is found in
+    one column only); an area without rows has no row (its actual is 0)."""
+    subject = SUBJECTS[query.subject]
+    branches = []
+    for column in subject.area_columns():
+        where = and_(*_bound(subject, query.filters, start, end, area=None), column.in_(list(codes)))
+        branches.append(
+            select(column.label("code"), _value(subject, query).label("actual"))
+            .select_from(subject.source())
+            .where(where)
+            .group_by(column)
+        )
+    return union_all(*branches)
+
+
+def _month_key(day: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A date's month as a number, 202607 for July 2026 (SQLite and PostgreSQL alike)."""
+    return extract("year", day) * 100 + extract("month", day)
+
+
+def _parts(subject: Subject, query: CountQuery) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """What adds up month by month: (numerator, denominator); the denominator is only a share's."""
+    rows = func.count(subject.key())
+    if query.aggregate == "sum":
+        assert query.of is not None
+        return func.coalesce(func.sum(subject.fields[query.of]()), 0), rows
+    if query.aggregate == "share":
+        hit = and_(*[_condition(subject, f) for f in query.share_of]) if query.share_of else literal(True)
+        return func.sum(case((hit, 1), else_=0)), rows
+    return rows, rows
+
+
+def _value(subject: Subject, query: CountQuery) -> ColumnElement[Any]:
     value: ColumnElement[Any]
     if query.aggregate == "count":
         value = func.count(subject.key())
@@ -202,7 +308,7 @@ def statement(query: CountQuery, start: date, end: date, area: Area) -> Select[A
         hit = and_(*[_condition(subject, f) for f in query.share_of]) if query.share_of else literal(True)
         numerator = func.sum(case((hit, 1), else_=0))
         value = func.coalesce(numerator * 1.0 / func.nullif(func.count(subject.key()), 0), 0)
-    return select(value.label("actual")).select_from(subject.source()).where(where)
+    return value
 
 
 def items_statement(query: CountQuery, start: date, end: date, area: Area) -> Select[Any]:

@@ -17,11 +17,16 @@ from engine.definitions.model import Indicator, Plan
 from engine.errors import InvalidForm, NotFound
 from engine.messages import say
 from engine.permissions import Actor
+from engine.plan_report import PlanReport
+from engine.service import plan_reports
 from engine.storage import tables as t
 from engine.storage.repository import AreaFilter
 
 if TYPE_CHECKING:
     from engine.service.base import ServiceBase
+
+# Who reads at the console: whoever can run `ocopflow` on the server holds the database anyway.
+CONSOLE = Actor(id="console", roles=frozenset(), display_name="ocopflow report")
 
 _PERIOD = re.compile(r"^([0-9]{4})(?:-Q([1-4])|-([0-9]{2}))?$")
 
@@ -62,6 +67,40 @@ class CountedItem:
     day: dt.date
 
 
+@dataclass(frozen=True)
+class IndicatorSeries:
+    indicator: Indicator
+    target: float | None
+    values: tuple[float, ...]  # one per month of `MonthlySeries.months`
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """The actual at the end of each month of the period, counted from the period's start."""
+
+    area: str
+    period: Period
+    months: tuple[dt.date, ...]  # month ends, up to the current month
+    indicators: tuple[IndicatorSeries, ...]  # the countable indicators
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    indicator: Indicator
+    targets: tuple[float | None, ...]  # one per area of `AreaComparison.areas`
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class AreaComparison:
+    """The actual in each area directly under the area asked about, same period."""
+
+    area: str
+    period: Period
+    areas: tuple[str, ...]
+    indicators: tuple[AreaFigures, ...]
+
+
 def parse_period(plan: Plan, raw: str | None) -> Period:
     first, last = plan.period
     text = (raw or "").strip()
@@ -94,19 +133,19 @@ class PlansUseCases:
 
     def all(self, actor: Actor) -> list[Plan]:
         """The plans with at least one area the reader may see, by id."""
-        scope = self._base.area_filter(actor)
+        scope = self._scope(actor)
         return [p for _, p in sorted(self._base.catalog.plans.items()) if self._areas_for(p, scope)]
 
     def plan(self, actor: Actor, plan_id: str) -> Plan:
         plan = self._base.catalog.plans.get(plan_id)
-        if plan is None or not self._areas_for(plan, self._base.area_filter(actor)):
+        if plan is None or not self._areas_for(plan, self._scope(actor)):
             raise NotFound(say("plan.not_found", plan=plan_id[:100]))
         return plan
 
     def areas(self, actor: Actor, plan_id: str) -> list[str]:
         """The areas of the plan the reader may ask about, the plan's own area first."""
         plan = self.plan(actor, plan_id)
-        return self._areas_for(plan, self._base.area_filter(actor))
+        return self._areas_for(plan, self._scope(actor))
 
     def progress(
         self, actor: Actor, plan_id: str, area: str | None = None, period: str | None = None
@@ -123,13 +162,69 @@ class PlansUseCases:
                     value = repo.connection.execute(
                         plan_counting.statement(indicator.count, when.start, when.end, counted)
                     ).scalar()
-                    actual = float(value or 0)
-                    if indicator.count.aggregate == "share":
-                        actual = round(actual * 100, 1)  # a share is shown and targeted as a percentage
+                    actual = _shown(indicator, value)
                 target = _target(plan, indicator, code, when.year)
                 share = actual / target if actual is not None and target else None
                 rows.append(IndicatorProgress(indicator, target, actual, share))
         return Progress(plan, code, when, tuple(rows))
+
+    def monthly(
+        self, actor: Actor, plan_id: str, area: str | None = None, period: str | None = None
+    ) -> MonthlySeries:
+        """Progress month by month: for each month end of the period up to today, the actual over
+        [period start, month end]; one SQL statement per indicator."""
+        plan = self.plan(actor, plan_id)
+        code = self._area(actor, plan, area)
+        when = parse_period(plan, period)
+        ends = _month_ends(when.start, min(when.end, self._base.now().date()))
+        counted = self._counted_area(plan, code)
+        rows: list[IndicatorSeries] = []
+        with self._base._tx(write=False) as repo:
+            for indicator in plan.indicators:
+                if indicator.count is None:
+                    continue
+                values: dict[dt.date, float] = {}
+                if ends:
+                    statement = plan_counting.series_statement(indicator.count, when.start, ends, counted)
+                    values = {
+                        _as_date(e): _shown(indicator, v) for e, v in repo.connection.execute(statement)
+                    }
+                target = _target(plan, indicator, code, when.year)
+                rows.append(IndicatorSeries(indicator, target, tuple(values.get(e, 0.0) for e in ends)))
+        return MonthlySeries(code, when, tuple(ends), tuple(rows))
+
+    def by_area(
+        self, actor: Actor, plan_id: str, area: str | None = None, period: str | None = None
+    ) -> AreaComparison:
+        """The areas under the one asked about (those the reader may see), compared on each
+        countable indicator; one SQL statement per indicator."""
+        plan = self.plan(actor, plan_id)
+        code = self._area(actor, plan, area)
+        when = parse_period(plan, period)
+        children = self.children(actor, plan, code)
+        rows: list[AreaFigures] = []
+        with self._base._tx(write=False) as repo:
+            for indicator in plan.indicators:
+                if indicator.count is None:
+                    continue
+                values: dict[str, float] = {}
+                if children:
+                    statement = plan_counting.by_area_statement(
+                        indicator.count, when.start, when.end, children
+                    )
+                    values = {c: _shown(indicator, v) for c, v in repo.connection.execute(statement)}
+                targets = tuple(_target(plan, indicator, c, when.year) for c in children)
+                rows.append(AreaFigures(indicator, targets, tuple(values.get(c, 0.0) for c in children)))
+        return AreaComparison(code, when, tuple(children), tuple(rows))
+
+    def children(self, actor: Actor, plan: Plan, code: str) -> list[str]:
+        """The plan's areas the reader may see directly under `code` (the plan's own area: the
+        areas it covers, else the units whose parent is `code`)."""
+        allowed = self._areas_for(plan, self._scope(actor))
+        if code == plan.issued_by and code not in plan.areas:
+            return [a for a in allowed if a in plan.areas]
+        parents = self._parents()
+        return [a for a in allowed if parents.get(a) == code]
 
     def items(
         self,
@@ -170,10 +265,31 @@ class PlansUseCases:
             rows = repo.connection.execute(q).all()
         return indicator, [CountedItem(subject, r[0], r[1], str(r[2]), r[3], r[4]) for r in rows]
 
+    def report(
+        self, actor: Actor, plan_id: str, area: str | None = None, period: str | None = None
+    ) -> PlanReport:
+        """The periodic report: the area's figures and those of each area under it (a period
+        with no data: zeros)."""
+        return plan_reports.build(self, actor, plan_id, area, period)
+
+    def today(self) -> dt.date:
+        return self._base.now().date()
+
+    def area_names(self, codes: list[str] | tuple[str, ...]) -> dict[str, str]:
+        """The names of units by code, as the units files give them (a code not found: itself)."""
+        names: dict[str, str] = {}
+        for units in self._base.catalog.units.values():
+            names.update((c, units.units[c].name) for c in codes if c in units.units)
+        return {c: names.get(c, c) for c in codes}
+
     # --- scope ----------------------------------------------------------------------
 
+    def _scope(self, actor: Actor) -> AreaFilter:
+        """The reader's areas; the console (`ocopflow report` without --as) reads every area."""
+        return AreaFilter(everything=True) if actor is CONSOLE else self._base.area_filter(actor)
+
     def _area(self, actor: Actor, plan: Plan, area: str | None) -> str:
-        allowed = self._areas_for(plan, self._base.area_filter(actor))
+        allowed = self._areas_for(plan, self._scope(actor))
         code = area if area else allowed[0] if allowed else ""
         if code not in allowed:
             raise NotFound(say("plan.area_not_found", plan=plan.id, area=code[:20]))
@@ -223,3 +339,26 @@ def _target(plan: Plan, indicator: Indicator, area: str, year: int | None) -> fl
         if target.year == year and (target.area == area or (target.area is None and whole)):
             return target.value
     return None
+
+
+def _shown(indicator: Indicator, value: Any) -> float:
+    """A counted value as shown and targeted: a share as a percentage."""
+    actual = float(value or 0)
+    if indicator.count is not None and indicator.count.aggregate == "share":
+        return round(actual * 100, 1)
+    return actual
+
+
+def _month_ends(start: dt.date, until: dt.date) -> list[dt.date]:
+    """The last day of each month from `start`'s month to `until`'s (none when until < start)."""
+    ends: list[dt.date] = []
+    year, month = start.year, start.month
+    while (year, month) <= (until.year, until.month):
+        ends.append(dt.date(year, month, calendar.monthrange(year, month)[1]))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return ends
+
+
+def _as_date(value: Any) -> dt.date:
+    """A date as the database hands back a bound date (SQLite: its ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

@@ -248,7 +248,9 @@ def test_a_working_day_timer_pauses_with_the_review_clock_and_resumes_with_what_
     clock.advance(60)  # long past the original due moment: nothing runs while paused
     assert service.timers.run_due().done == 0
     last = _notifications(database, dossier.id)[-1]  # still the return's notice, no timer's
-    assert last.splitlines()[0].endswith("được trả lại để bổ sung") and "Lý do: Thiếu phiếu kiểm nghiệm" in last
+    assert (
+        last.splitlines()[0].endswith("được trả lại để bổ sung") and "Lý do: Thiếu phiếu kiểm nghiệm" in last
+    )
 
     back = clock.current.date()
     service.fire(people["producer1"], dossier.id, "resubmit")

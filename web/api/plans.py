@@ -12,6 +12,7 @@ from web.api import bp
 from web.api.auth import current_actor, field, json_body
 from web.api.errors import ApiError
 from web.api.serialize import plain
+from web.plan_downloads import report_response
 from web.runtime import runtime
 
 MAX_ARG = 20
@@ -101,3 +102,9 @@ def record_spending(plan: str) -> tuple[Response, int]:
         note=field(data, "note", str, required=True), reference=field(data, "reference", str),
     )  # fmt: skip
     return jsonify(_entry(entry)), 201
+
+
+@bp.get("/plans/<plan>/report.xlsx")
+def plan_report(plan: str) -> Response:
+    made = runtime().service.plans.report(current_actor(), plan[:100], _arg("area"), _arg("period"))
+    return report_response(made, "xlsx")
