@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.definitions import councils, registers
+from engine.definitions import councils, registers, shared_roles
 from engine.definitions import model as m
 from engine.definitions.checks import Ref
 from engine.definitions.yamlread import Finding
@@ -64,6 +64,11 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
         yield from _tests(d, r)
     elif isinstance(d, m.Register):
         yield from registers.cross_check(d, entry.refs, r)
+    elif isinstance(d, m.RoleSet):
+        pool = {rs.id: rs for rs in r.all("roles")}
+        for f in shared_roles.check_uses(d, pool):
+            if f.code != "E140" or ("roles", f.params["id"]) not in r.broken:
+                yield f
 
 
 def _workflow(wf: m.Workflow, refs: list[Ref], r: Resolver) -> Iterator[Finding]:

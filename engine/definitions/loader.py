@@ -33,6 +33,7 @@ from engine.definitions import (
     registers,
     schema,
     scoring_checks,
+    shared_roles,
     units,
     yamlread,
 )
@@ -381,6 +382,7 @@ def _assemble(
         getattr(catalog, attr)[d.id] = d
         cross.append(crossrefs.Entry(name, outcome.kind, d, outcome.refs))
     broken = {(_ATTR[o.kind], o.def_id) for _, o in entries if o.definition is None and o.kind and o.def_id}
+    catalog.roles = shared_roles.resolve_catalog(catalog.roles, context.roles if context else {})
     resolver = crossrefs.Resolver(catalog, context, broken)
     texts = {name: outcome.text for name, outcome in entries}
     found = [(e, f) for e in cross for f in crossrefs.check_entry(e, resolver)]
