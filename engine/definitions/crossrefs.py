@@ -387,6 +387,9 @@ def _case_answers(
     for j, flag in enumerate(raw.get("flags", []) if isinstance(raw.get("flags"), list) else []):
         if flag not in flags:
             yield Finding("E503", (*path, "flags", j), {**params, "what": "flag", "id": flag})
+    council = raw.get("council")
+    for j, sheet in enumerate(council.get("sheets", []) if isinstance(council, dict) else []):
+        yield from _case_answers(sf, sheet, (*path, "council", "sheets", j), params)
 
 
 def duplicate_product_sets(entries: list[Entry]) -> Iterator[tuple[Entry, Finding]]:
