@@ -478,9 +478,9 @@ class Registry:
         return out
 
     def grantable_roles(self) -> list[tuple[RoleSet, list[Role]]]:
-        """Each roles file with the roles it defines (a shared role under the file that defines
-        it), by roles file id: what an administrator grants, one regime at a time."""
-        return [(rs, [rs.roles[r] for r in sorted(rs.own())]) for _, rs in sorted(self.catalog.roles.items())]
+        """Each roles file with the roles it defines, in its order (a shared role under the file
+        that defines it), by roles file id: what an administrator grants, one regime at a time."""
+        return [(rs, list(rs.own().values())) for _, rs in sorted(self.catalog.roles.items())]
 
     def resolve_grant(self, grant: str) -> list[str]:
         """The qualified grants an id stands for: itself when qualified and known; an unqualified
