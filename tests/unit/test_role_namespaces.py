@@ -104,12 +104,12 @@ def test_a_roles_file_using_a_shared_role_is_checked_against_the_installed_ones(
     assert "'uses' names roles file 'pack-a-roles', which is not loaded" in without.problems[0].message
 
 
-def test_the_craft_village_regime_uses_the_ocop_auditor() -> None:
+def test_the_homestay_regime_uses_the_ocop_auditor() -> None:
     root = Path(__file__).resolve().parents[2]
-    result = load_catalog([root / "workflows", root / "forms", root / "examples" / "craft-village"])
+    result = load_catalog([root / "workflows", root / "forms", root / "tests" / "fixtures" / "homestay"])
     assert result.ok, [p.format() for p in result.errors]
-    village = result.catalog.roles["craft-village-roles"]
+    homestay = result.catalog.roles["homestay-roles"]
     auditor = Actor("kiem-tra", frozenset({"ocop-2026-roles:auditor"}))
-    assert may(auditor, "audit", village, DOSSIER).allowed
+    assert may(auditor, "audit", homestay, DOSSIER).allowed
     assert may(auditor, "audit", result.catalog.roles["ocop-2026-roles"], DOSSIER).allowed
     assert not may(auditor, "audit", result.catalog.roles["ocop-2023-roles"], DOSSIER).allowed

@@ -26,18 +26,14 @@ PEOPLE = {
     "member3": (["appraisal_member"], "01", None),
     "appraisal_chair": (["appraisal_chair"], "01", None),
     "governor": (["province_chair"], "01", None),
-    "ocop_auditor": (["ocop-2026-roles:auditor"], None, None),  # the shared role, granted once
-    "old_auditor": (["ocop-2023-roles:auditor"], None, None),
 }
 
 
 @pytest.fixture
 def craft_app(tmp_path: Path, empty_database_url: str) -> Iterator[Flask]:
-    # installed beside OCOP: its roles file uses the OCOP auditor (`uses: [ocop-2026-roles:auditor]`)
-    paths = [PROJECT_ROOT / "workflows", PROJECT_ROOT / "forms", EXAMPLE]
-    result = load_catalog(paths)
+    result = load_catalog([EXAMPLE])
     assert result.ok, [p.format() for p in result.problems if p.severity == "error"]
-    app = make_app(tmp_path, result.catalog, empty_database_url, DEFINITIONS_PATHS=[str(p) for p in paths])
+    app = make_app(tmp_path, result.catalog, empty_database_url, DEFINITIONS_PATHS=[str(EXAMPLE)])
     service = app.extensions["ocopflow"].service
     admin = None
     for username, (roles, area, org) in PEOPLE.items():
@@ -67,12 +63,7 @@ def test_a_craft_village_is_recognised_through_the_same_pages(craft_app: Flask) 
     assert "Lập hồ sơ mới" in village.get("/work").get_data(as_text=True)
     response = village.post(
         "/dossiers/new",
-        {
-            "product_name": "Làng gốm Bát Tràng",
-            "product_set": "lang-nghe",
-            "commune_code": "00583",
-            "workflow_id": "craft-village",
-        },
+        {"product_name": "Làng gốm Bát Tràng", "product_set": "lang-nghe", "commune_code": "00583"},
     )
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     path = response.headers["Location"]
@@ -125,8 +116,3 @@ def test_a_craft_village_is_recognised_through_the_same_pages(craft_app: Flask) 
     english = person(craft_app, "village")
     english.post("/lang/en", {"next": path})
     assert workflow.states["recognised"].label.get("en") in english.get(path).get_data(as_text=True)
-    # the OCOP auditor audits this regime too, through the one shared role; the 2023 one does not
-    assert workflow.states["recognised"].label.vi in person(craft_app, "ocop_auditor").get(path).get_data(
-        as_text=True
-    )
-    assert person(craft_app, "old_auditor").get(path).status_code == 404
