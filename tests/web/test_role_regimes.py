@@ -80,3 +80,23 @@ def test_a_grant_no_roles_file_defines_is_refused(app: Flask) -> None:
     assert "ocop-2026-roles:district_officer" in str(refused.value)
     service.set_roles(admin, "commune1", ["ocop-2023-roles:district_officer"])
     assert service.actor_for_username("commune1").roles == frozenset({"ocop-2023-roles:district_officer"})
+
+
+def test_work_and_notifications_follow_the_regime_of_the_grant(api: Api, app: Flask) -> None:
+    service = app.extensions["ocopflow"].service
+    admin = service.actor_for_username("admin")
+    service.set_roles(admin, "producer1", ["ocop-2026-roles:producer"])
+    service.set_roles(admin, "commune1", ["ocop-2026-roles:commune_officer"])
+    service.set_roles(admin, "commune2", ["ocop-2023-roles:commune_officer"], area="00583")
+    dossier = api.open_dossier()  # ocop-2026, producer1's organisation, commune1's commune
+    producer = service.actor_for_username("producer1")
+    assert dossier["id"] in [d.id for d in service.my_work(producer)]
+    fired = api.call("POST", f"/dossiers/{dossier['id']}/transitions/submit_plan", "producer1", json={})
+    assert fired.status_code == 200, fired.get_json()
+    # the notify effect reaches the 2026 commune officer, not the 2023 one of the same commune
+    commune1 = service.actor_for_username("commune1")
+    commune2 = service.actor_for_username("commune2")
+    assert any(item.dossier_id == dossier["id"] for item in service.notices.inbox(commune1))
+    assert not any(item.dossier_id == dossier["id"] for item in service.notices.inbox(commune2))
+    assert dossier["id"] in [d.id for d in service.my_work(commune1)]
+    assert dossier["id"] not in [d.id for d in service.my_work(commune2)]
