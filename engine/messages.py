@@ -223,6 +223,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "transition.no_council_result": _t(
         "Chưa có kết quả của Hội đồng để lấy hạng sao.", "There is no council result to take the stars from."
     ),
+    "transition.excluded_no_certificate": _t(
+        "Hồ sơ bị loại theo kết quả của Hội đồng (tiêu chí bắt buộc không đạt): không cấp giấy chứng nhận.",
+        "The council's result excludes the dossier (a mandatory criterion failed): no certificate is issued.",
+    ),
     "transition.no_certificate_policy": _t(
         "Quy trình {workflow} không quy định việc cấp giấy chứng nhận.",
         "Workflow '{workflow}' defines no certificate policy.",

@@ -92,9 +92,26 @@ def _deny(reason: str, message: Localized) -> Decision:
     return Decision(False, reason, message)
 
 
+def granted(grants: Iterable[str], roleset: RoleSet) -> list[Role]:
+    """The roles of `roleset` that the grants name, sorted by id (unknown grants give nothing).
+
+    A grant is `<roles file>:<role>` (`Role.qualified`: a shared role keeps the file that defines
+    it, so one grant counts in every roles file that uses it), or an unqualified id stored before
+    roles had namespaces: it names the role of that id in whichever roles file is consulted, as
+    it always did (docs/definitions.md, "Roles of several regimes").
+    """
+    wanted = set(grants)
+    return [role for rid, role in sorted(roleset.roles.items()) if rid in wanted or role.qualified in wanted]
+
+
 def roles_of(actor: Actor, roleset: RoleSet) -> list[Role]:
-    """The actor's roles that the roles file defines (unknown role names grant nothing)."""
-    return [roleset.roles[r] for r in sorted(actor.roles) if r in roleset.roles]
+    """The actor's roles that the roles file defines."""
+    return granted(actor.roles, roleset)
+
+
+def local_roles(grants: Iterable[str], roleset: RoleSet) -> frozenset[str]:
+    """The ids the workflows of `roleset` use for the roles the grants name."""
+    return frozenset(role.id for role in granted(grants, roleset))
 
 
 def in_scope(actor: Actor, role: Role, dossier: DossierFacts) -> bool:

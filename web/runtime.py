@@ -12,7 +12,7 @@ from flask import Flask, current_app
 
 from engine.definitions.model import Catalog, Form, RoleSet, ScoringForm, Unit, Workflow
 from engine.errors import InvalidDefinition
-from engine.permissions import Actor
+from engine.permissions import Actor, granted, local_roles
 
 if TYPE_CHECKING:
     from engine.service import Service
@@ -43,7 +43,8 @@ class Runtime:
             if not wf.in_effect_on(today):
                 continue
             starters = {r for t in wf.transitions if wf.initial in t.sources for r in t.roles}
-            if starters & actor.roles:
+            roleset = self.catalog.roles.get(wf.roles)
+            if roleset is not None and starters & local_roles(actor.roles, roleset):
                 return True
         return False
 
@@ -56,16 +57,18 @@ class Runtime:
         """Everything any of the actor's roles may do, in any installed role set."""
         perms: set[str] = set()
         for roleset in self.catalog.roles.values():
-            for role_id in actor.roles:
-                role = roleset.roles.get(role_id)
-                if role is not None:
-                    perms |= role.can
+            for role in granted(actor.roles, roleset):
+                perms |= role.can
         return frozenset(perms)
 
     def role_label(self, role_id: str) -> Any:
+        """The label of a role by the id a workflow uses, or by a grant (`<roles file>:<role>`)."""
+        namespace, _, name = role_id.rpartition(":")
         for roleset in self.catalog.roles.values():
-            if role_id in roleset.roles:
-                return roleset.roles[role_id].label
+            if namespace and roleset.id != namespace:
+                continue
+            if name in roleset.roles:
+                return roleset.roles[name].label
         return role_id
 
     def pinned(self, actor: Actor, dossier: Any) -> Any:

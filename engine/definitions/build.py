@@ -128,10 +128,12 @@ def _effect(raw: Any) -> m.Effect:
 
 def build_roles(data: dict[str, Any], source: m.Source) -> m.RoleSet:
     roles = {
-        rid: m.Role(rid, text(r["label"]), r["scope"], frozenset(r["can"]))
+        rid: m.Role(rid, text(r["label"]), r["scope"], frozenset(r["can"]), data["id"], bool(r.get("shared")))
         for rid, r in data["roles"].items()
     }
-    return m.RoleSet(data["id"], roles, source, bool(data.get("four_eyes", False)))
+    uses = tuple(data.get("uses", []))
+    title = text(data["title"]) if "title" in data else None
+    return m.RoleSet(data["id"], roles, source, bool(data.get("four_eyes", False)), uses, title)
 
 
 def build_form(data: dict[str, Any], source: m.Source) -> m.Form:

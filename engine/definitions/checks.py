@@ -498,3 +498,21 @@ def check_tests(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     for i, case in enumerate(cases):
         if ("scoring_form" in case) == ("workflow" in case):
             yield Finding("E504", ("cases", i), {"name": case["name"]})
+        if "council" in case:
+            yield from _council_case(case, ("cases", i))
+
+
+def _council_case(case: dict[str, Any], path: tuple[Any, ...]) -> Iterator[Finding]:
+    """E144 a council in a permission case; E145 a member with two sheets; E146 more sheets than seats."""
+    council, name = case["council"], case["name"]
+    if "workflow" in case:
+        yield Finding("E144", (*path, "council"), {"name": name}, at_key=True)
+    seen: set[str] = set()
+    for j, sheet in enumerate(council["sheets"]):
+        member = str(sheet.get("member") or f"member-{j + 1}")
+        if member in seen:
+            yield Finding("E145", (*path, "council", "sheets", j), {"name": name, "id": member})
+        seen.add(member)
+    if "members" in council and council["members"] < len(council["sheets"]):
+        params = {"name": name, "members": council["members"], "sheets": len(council["sheets"])}
+        yield Finding("E146", (*path, "council", "members"), params)

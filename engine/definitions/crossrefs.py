@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.definitions import councils, registers
+from engine.definitions import councils, registers, shared_roles
 from engine.definitions import model as m
 from engine.definitions.checks import Ref
 from engine.definitions.yamlread import Finding
@@ -66,6 +66,11 @@ def check_entry(entry: Entry, r: Resolver) -> Iterator[Finding]:
         yield from registers.cross_check(d, entry.refs, r)
     elif isinstance(d, m.Plan):
         yield from _spending_roles(d, r)
+    elif isinstance(d, m.RoleSet):
+        pool = {rs.id: rs for rs in r.all("roles")}
+        for f in shared_roles.check_uses(d, pool):
+            if f.code != "E140" or ("roles", f.params["id"]) not in r.broken:
+                yield f
 
 
 def _spending_roles(plan: m.Plan, r: Resolver) -> Iterator[Finding]:
@@ -403,6 +408,9 @@ def _case_answers(
     for j, flag in enumerate(raw.get("flags", []) if isinstance(raw.get("flags"), list) else []):
         if flag not in flags:
             yield Finding("E503", (*path, "flags", j), {**params, "what": "flag", "id": flag})
+    council = raw.get("council")
+    for j, sheet in enumerate(council.get("sheets", []) if isinstance(council, dict) else []):
+        yield from _case_answers(sf, sheet, (*path, "council", "sheets", j), params)
 
 
 def duplicate_product_sets(entries: list[Entry]) -> Iterator[tuple[Entry, Finding]]:

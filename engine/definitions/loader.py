@@ -33,6 +33,7 @@ from engine.definitions import (
     registers,
     schema,
     scoring_checks,
+    shared_roles,
     units,
     yamlread,
 )
@@ -288,22 +289,183 @@ def _semantic(kind: str, data: dict[str, Any], refs: list[checks.Ref]) -> Iterat
 
 
 def _semantic_despite(kind: str, data: dict[str, Any], structural: list[Finding]) -> list[Finding]:
-    """The semantic problems too, in the same run, when the structure allows it: when every
-    structural problem is an unknown key (E110), nothing reads those keys, so the file without
-    them is what the semantic checks will see once they are fixed. Any other structural problem
-    (a missing key, a wrong type) could make them report what is not wrong, so they wait."""
-    if any(f.code != "E110" for f in structural):
+    """The semantic problems too, in the same run, as far as the structure allows: the parts with
+    structural problems are set aside (an unknown key; else the list item or the entry holding the
+    problem: a transition, a criterion, a state), and the semantic checks run on the rest, which
+    the schema then accepts. Their findings point into the file as written. A finding that names
+    anything the parts set aside held (a state, a transition, a role …) is dropped: without those
+    parts it may report what is not wrong. When no part can be set aside (the file's own keys are
+    wrong), the semantic checks wait until the structure is fixed."""
+    pruned = _pruned(kind, data, structural)
+    if pruned is None:
         return []
+    rest, removals, names, cut_paths = pruned
+    tainted, tainted_paths = _tainted(rest, names[1], names[0])
+    tainted_paths = [_original_path(t, removals) for t in tainted_paths]
+    try:
+        found = list(_semantic(kind, rest, []))
+    except Exception:  # pragma: no cover - a check that trips on a partial file must not hide the rest
+        return []
+    if kind == "scoring_form":
+        found = list(_apply_discrepancies(rest, found))
+    kept = []
+    for f in found:
+        path = _original_path(tuple(f.path), removals)
+        if _mentions(f.params, names[0]) or any(_near(path, cut) for cut in cut_paths):
+            continue  # about a part set aside, or about what holds one (a sum, a best option …)
+        inside = any(path[: len(t)] == t for t in tainted_paths)
+        if not inside and _mentions(f.params, tainted):
+            continue  # about what a part referring to one set aside names (a state only it reached)
+        kept.append(dataclasses.replace(f, path=path))
+    return kept
+
+
+_MAX_PRUNE_ROUNDS = 8
+# The data without the parts set aside; the list items removed (prefix, index) in order; the names
+# those parts held and what other parts call them; where they were in the file.
+_Pruned = tuple[
+    dict[str, Any], list[tuple[tuple[Any, ...], int]], tuple[set[str], set[str]], list[tuple[Any, ...]]
+]
+
+
+def _near(path: tuple[Any, ...], cut: tuple[Any, ...]) -> bool:
+    """Is `path` inside what held the part set aside at `cut` (the criterion of an option, the
+    mapping of a state), or one of its ancestors (the group whose sum it counted)? A part set
+    aside from the file's own list (a transition) holds nothing but the file: no path is near."""
+    holder = cut[:-2] if isinstance(cut[-1], int) else cut[:-1]
+    if not holder:
+        return False
+    return path[: len(holder)] == holder or holder[: len(path)] == path
+
+
+def _pruned(kind: str, data: dict[str, Any], structural: list[Finding]) -> _Pruned | None:
+    """The data without the parts holding structural problems, the list items removed (prefix,
+    index, in the order removed), every name the removed parts held, and where they were in the
+    file; None when impossible."""
     pruned = copy.deepcopy(data)
-    for f in structural:
-        parent: Any = pruned
-        for step in f.path[:-1]:
-            parent = parent[step]
-        parent.pop(f.path[-1], None)
-    if schema.validate(kind, pruned):  # pragma: no cover - unknown keys never hide another problem
-        return []
-    found = list(_semantic(kind, pruned, []))
-    return list(_apply_discrepancies(pruned, found)) if kind == "scoring_form" else found
+    removals: list[tuple[tuple[Any, ...], int]] = []
+    names: set[str] = set()
+    identities: set[str] = set()
+    cut_paths: list[tuple[Any, ...]] = []
+    findings = structural
+    for _ in range(_MAX_PRUNE_ROUNDS):
+        cuts: dict[tuple[Any, ...], bool] = {}  # part -> whether only unknown keys set it aside
+        for f in findings:
+            cut = tuple(f.path) if f.code == "E110" else _cut(tuple(f.path), f.code)
+            if cut is None:
+                return None
+            cuts[cut] = cuts.get(cut, True) and f.code == "E110"
+        outer = [c for c in cuts if not any(o != c and c[: len(o)] == o for o in cuts)]
+        for cut in sorted(outer, key=_removal_order, reverse=True):
+            parent: Any = pruned
+            for step in cut[:-1]:
+                parent = parent[step]
+            last = cut[-1]
+            held = parent[last] if isinstance(parent, (list, dict)) and _has(parent, last) else None
+            if held is None and not _has(parent, last):
+                return None
+            if not cuts[cut]:  # an unknown key is read by nothing: what it holds names nothing
+                cut_paths.append(_original_path(cut, removals))
+                names |= _names_in(held) | ({str(last)} if isinstance(parent, dict) else set())
+                identities.add(_identity(last, held))
+            if isinstance(parent, list):
+                del parent[last]
+                removals.append((cut[:-1], last))
+            else:
+                parent.pop(last)
+        findings = schema.validate(kind, pruned)
+        if not findings:  # names: what the parts set aside held, and what other parts call them
+            return pruned, removals, (names, identities - {""}), cut_paths
+    return None
+
+
+def _identity(key: Any, held: Any) -> str:
+    """What other parts call a part by: its key in a mapping (a state), else its `id` (a transition)."""
+    if isinstance(key, str):
+        return key
+    return str(held.get("id", "")) if isinstance(held, dict) else ""
+
+
+def _tainted(
+    data: dict[str, Any], identities: set[str], removed: set[str]
+) -> tuple[set[str], list[tuple[Any, ...]]]:
+    """The names held by every part that refers to a part set aside (a transition from a state set
+    aside, then a duty of that transition …), and where those parts are: a finding elsewhere about
+    one of those names (a state only that transition reached) may be an artefact."""
+    parts: list[tuple[tuple[Any, ...], Any]] = []
+    for top, collection in data.items():
+        entries = (
+            collection.items()
+            if isinstance(collection, dict)
+            else enumerate(collection)
+            if isinstance(collection, list)
+            else ()
+        )
+        parts.extend(((top, key), value) for key, value in entries)
+    names: set[str] = set()
+    paths: list[tuple[Any, ...]] = []
+    identities = set(identities)
+    changed = True
+    while changed:
+        changed = False
+        for path, value in parts:
+            if path in paths:
+                continue
+            held = _names_in(value) | ({path[1]} if isinstance(path[1], str) else set())
+            if held & identities:
+                paths.append(path)
+                names |= held
+                identities.add(_identity(path[1], value))
+                changed = True
+    return names - removed, paths
+
+
+def _cut(path: tuple[Any, ...], code: str) -> tuple[Any, ...] | None:
+    """The part to set aside for a problem at `path`: the innermost list item holding it, else the
+    entry of a top-level mapping (a state, a role) or a top-level key; None for the file itself."""
+    for k in range(len(path), 0, -1):
+        if isinstance(path[k - 1], int):
+            return path[:k]
+    if len(path) >= 2:
+        return path[:2]
+    if len(path) == 1 and code != "E111":
+        return path
+    return None
+
+
+def _removal_order(cut: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Later list items first, so the indices of the earlier ones stay put."""
+    return tuple((0, step) if isinstance(step, int) else (1, str(step)) for step in cut)
+
+
+def _has(parent: Any, key: Any) -> bool:
+    if isinstance(parent, list):
+        return isinstance(key, int) and 0 <= key < len(parent)
+    return isinstance(parent, dict) and key in parent
+
+
+def _names_in(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return {str(k) for k in value} | {n for v in value.values() for n in _names_in(v)}
+    if isinstance(value, list):
+        return {n for v in value for n in _names_in(v)}
+    return set()
+
+
+def _mentions(params: dict[str, Any], names: set[str]) -> bool:
+    return any(bool(_names_in(v) & names) for k, v in params.items() if k not in ("known", "allowed"))
+
+
+def _original_path(path: tuple[Any, ...], removals: list[tuple[tuple[Any, ...], int]]) -> tuple[Any, ...]:
+    """A path into the pruned data as a path into the file: undo the removals, the last first."""
+    out = tuple(path)
+    for prefix, index in reversed(removals):
+        n = len(prefix)
+        if len(out) > n and out[:n] == prefix and isinstance(out[n], int) and out[n] >= index:
+            out = (*prefix, out[n] + 1, *out[n + 1 :])
+    return out
 
 
 def _apply_discrepancies(data: dict[str, Any], findings: list[Finding]) -> Iterator[Finding]:
@@ -381,6 +543,7 @@ def _assemble(
         getattr(catalog, attr)[d.id] = d
         cross.append(crossrefs.Entry(name, outcome.kind, d, outcome.refs))
     broken = {(_ATTR[o.kind], o.def_id) for _, o in entries if o.definition is None and o.kind and o.def_id}
+    catalog.roles = shared_roles.resolve_catalog(catalog.roles, context.roles if context else {})
     resolver = crossrefs.Resolver(catalog, context, broken)
     texts = {name: outcome.text for name, outcome in entries}
     found = [(e, f) for e in cross for f in crossrefs.check_entry(e, resolver)]

@@ -341,16 +341,35 @@ class Role:
     label: Text
     scope: str  # one of ENGINE_SCOPES, or a level the workflow's units file declares
     can: frozenset[str]  # subset of PERMISSIONS
+    # The roles file that defines the role (its id): a user is granted `namespace:id`, so two
+    # regimes' `council_member` are two roles (docs/definitions.md, "Roles of several regimes").
+    namespace: str = ""
+    shared: bool = False  # other roles files may use this very role (`uses:`)
+
+    @property
+    def qualified(self) -> str:
+        return qualified_role(self.namespace, self.id)
+
+
+def qualified_role(namespace: str, role: str) -> str:
+    """The id a user is granted: `<roles file>:<role>` (an unqualified id is the legacy form)."""
+    return f"{namespace}:{role}" if namespace else role
 
 
 @dataclass(frozen=True)
 class RoleSet:
     id: str
-    roles: dict[str, Role]
+    roles: dict[str, Role]  # by the id the workflows use; a shared role of another file keeps its own
     source: Source | None = None
     # Definitions governed by this file (itself, its workflows and what they use) are installed
     # only when a second administrator approves the proposal (docs/definitions.md, "Four eyes").
     four_eyes: bool = False
+    uses: tuple[str, ...] = ()  # the shared roles of other roles files it uses, as written
+    title: Text | None = None
+
+    def own(self) -> dict[str, Role]:
+        """The roles this file defines (not the shared roles it uses)."""
+        return {rid: r for rid, r in self.roles.items() if r.namespace in ("", self.id)}
 
     def __hash__(self) -> int:
         return hash((self.id, self.source.sha256 if self.source else None))

@@ -94,7 +94,7 @@ def run_case(catalog: Catalog, case: TestCase) -> str | None:
         form = catalog.scoring_forms.get(str(raw["scoring_form"]))
         if form is None:
             raise _CannotRun(f"scoring form '{raw['scoring_form']}' not loaded")
-        actual = _score(form, raw)
+        actual = _council(form, raw) if "council" in raw else _score(form, raw)
     else:
         workflow = catalog.workflows.get(str(raw.get("workflow")))
         if workflow is None:
@@ -118,6 +118,41 @@ def _score(form: ScoringForm, raw: dict[str, Any]) -> dict[str, Any]:
         "total": result.total, "stars": result.stars, "band_stars": result.band_stars,
         "capped_by": [c for c, _ in result.capped_by], "knocked_out": bool(result.knocked_out),
         "rejected": bool(result.rejected), "stopped_at": result.stopped_at, "parts": dict(result.parts),
+    }  # fmt: skip
+
+
+def council_sheets(form: ScoringForm, raw: dict[str, Any]) -> dict[str, Any]:
+    """The members' sheets of a council case, by member: each takes the case's `answers` (then its
+    own), every other criterion its lowest option; the case's `flags` and its own."""
+    scoring = _module("engine.scoring")
+    lowest = scoring.lowest_answers(form)
+    assessors = raw.get("assessors_answers")
+    assessors_sheet = scoring.Sheet(answers={**lowest, **assessors}) if assessors else None
+    shared_flags = list(raw.get("flags", []))
+    out: dict[str, Any] = {}
+    for j, s in enumerate(raw["council"]["sheets"]):
+        member = str(s.get("member") or f"member-{j + 1}")
+        answers = {**lowest, **raw.get("answers", {}), **s.get("answers", {})}
+        sheet = scoring.Sheet(answers=answers, flags=frozenset([*shared_flags, *s.get("flags", [])]))
+        out[member] = scoring.score_sheet(form, sheet, assessors_sheet)
+    return out
+
+
+def _council(form: ScoringForm, raw: dict[str, Any]) -> dict[str, Any]:
+    """Several members' sheets for one dossier, combined as the scoring form's `council` says."""
+    scoring = _module("engine.scoring")
+    council = raw["council"]
+    sheets = council_sheets(form, raw)
+    members = int(council.get("members", len(sheets)))
+    result = scoring.council_result(
+        form, sheets, members=members, chair_signed=bool(council.get("chair_signed", True))
+    )
+    return {
+        "total": result.total, "stars": result.stars, "band_stars": result.band_stars,
+        "capped_by": [c for c, _ in result.capped_by], "knocked_out": bool(result.knocked_out),
+        "rejected": bool(result.rejected), "stopped_at": None, "parts": dict(result.parts),
+        "spread": result.spread, "quorum_met": result.quorum_met, "rescore_required": result.rescore_required,
+        "final": result.final, "totals": dict(result.totals),
     }  # fmt: skip
 
 
@@ -205,9 +240,15 @@ def _compare(expect: Mapping[str, Any], actual: Mapping[str, Any]) -> Iterator[s
             parts = got if isinstance(got, dict) else {}
             ok = all(abs(float(parts.get(p, float("nan"))) - float(v)) < 1e-6 for p, v in wanted.items())
             shown = {p: parts.get(p) for p in wanted}
-        elif key == "total":
+        elif key in ("total", "spread"):
             ok = got is not None and abs(float(got) - float(wanted)) < 1e-6
             shown = round(got, 6) if isinstance(got, float) else got
+        elif key == "totals":
+            totals = got if isinstance(got, dict) else {}
+            ok = set(totals) == set(wanted) and all(
+                abs(float(totals[m]) - float(v)) < 1e-6 for m, v in wanted.items()
+            )
+            shown = {m: round(v, 6) for m, v in totals.items()}
         else:
             ok = got == wanted
             shown = got

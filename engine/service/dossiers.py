@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine import context, filetypes
-from engine.definitions.model import Form, Workflow
+from engine.definitions.model import Form, RoleSet, Workflow
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from engine.limits import text_problems
 from engine.messages import Message, say
-from engine.permissions import Actor, DossierFacts, may, may_edit_form, may_upload
+from engine.permissions import Actor, DossierFacts, local_roles, may, may_edit_form, may_upload
 from engine.service import rounds, timers
 from engine.service.base import Loaded, ServiceBase, as_dict
 from engine.service.evidence_files import DEFAULT_GRACE, OrphanReport, clean_orphans, store_blob
@@ -48,10 +48,15 @@ def _deny(decision: Any) -> PermissionDenied:
 
 
 def _check_backdate(
-    actor: Actor, workflow: Workflow, day: dt.date, today: dt.date, reason: str | None
+    actor: Actor,
+    workflow: Workflow,
+    roleset: RoleSet | None,
+    day: dt.date,
+    today: dt.date,
+    reason: str | None,
 ) -> None:
     """A filing date before today: a role of `filing.backdate`, within its days, with a reason."""
-    if not actor.roles & workflow.backdate_roles:
+    if roleset is None or not local_roles(actor.roles, roleset) & workflow.backdate_roles:
         roles = ", ".join(sorted(workflow.backdate_roles)) or "—"
         raise PermissionDenied(say("dossier.backdate_role", roles=roles, day=day), reason="backdate")
     earliest = today - dt.timedelta(days=workflow.backdate_days)
@@ -103,7 +108,8 @@ class DossierUseCases(ServiceBase):
         with self._tx() as repo:
             workflow, _ = self.registry.workflow_in_effect(repo, filed_on, workflow_id)
             if filed_on < today:
-                _check_backdate(actor, workflow, filed_on, today, backdate_reason)
+                roleset = self.registry.catalog.roles.get(workflow.roles)
+                _check_backdate(actor, workflow, roleset, filed_on, today, backdate_reason)
             definition_set = self.registry.pin(repo, workflow, product_set, filed_on)
             pinned = self.registry.pinned(
                 repo, workflow, {"definition_set": definition_set, "product_set": product_set}

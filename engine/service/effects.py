@@ -159,8 +159,18 @@ def resume_all(ctx: EffectContext) -> None:
             save_clock(ctx, clock.resume(ctx.today))
 
 
+def _excluded(result: Any) -> bool:
+    """A knock-out or a rejection holds on the council's result: the scoring form's excluded
+    result, which has no stars (docs/definitions.md: excluded is no stars, never 0)."""
+    return result is not None and bool(
+        getattr(result, "knocked_out", False) or getattr(result, "rejected", False)
+    )
+
+
 def _council_stars(ctx: EffectContext) -> tuple[int, float | None]:
     result = ctx.council()
+    if _excluded(result):
+        raise TransitionNotAllowed(say("transition.excluded_no_certificate"), reason="scores")
     stars = getattr(result, "stars", None) if result is not None else None
     if stars is None:
         stars = ctx.value("stars")
@@ -170,6 +180,15 @@ def _council_stars(ctx: EffectContext) -> tuple[int, float | None]:
 
 
 def record_stars(ctx: EffectContext, effect: Effect) -> None:
+    """Freeze the council's result on the dossier. An excluded result (a failed mandatory
+    criterion) records no stars, whatever the points or an earlier rating would give."""
+    result = ctx.council()
+    if _excluded(result):
+        ctx.changes["stars"] = None
+        ctx.changes["score_total"] = result.total
+        ctx.log.append({"effect": "record_stars", "stars": None, "total": result.total,
+                        "knocked_out": bool(result.knocked_out), "rejected": bool(result.rejected)})  # fmt: skip
+        return
     stars, total = _council_stars(ctx)
     ctx.changes["stars"] = stars
     ctx.changes["score_total"] = total

@@ -29,7 +29,7 @@ from engine.definitions import councils
 from engine.definitions.model import Effect
 from engine.errors import InvalidForm, NotFound
 from engine.messages import say
-from engine.permissions import Actor, DossierFacts, in_scope
+from engine.permissions import Actor, DossierFacts, granted, in_scope
 from engine.service.credentials import actor_from_row
 from engine.service.mail import enqueue_mail
 from engine.service.notice_text import Notice, dossier_path
@@ -67,9 +67,8 @@ def recipients(repo: Repository, roleset: RoleSet, roles: Iterable[str], facts: 
     found = []
     for row in repo.connection.execute(q).mappings():
         actor = actor_from_row(dict(row))
-        for name in sorted(wanted & actor.roles):
-            role = roleset.roles.get(name)
-            if role is not None and in_scope(actor, role, facts):
+        for role in granted(actor.roles, roleset):
+            if role.id in wanted and in_scope(actor, role, facts):
                 found.append(dict(row))
                 break
     return found

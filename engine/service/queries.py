@@ -14,7 +14,7 @@ from engine.checkpoints import Checkpoint
 from engine.definitions import councils
 from engine.errors import Conflict, NotFound
 from engine.messages import say
-from engine.permissions import Actor
+from engine.permissions import Actor, local_roles
 from engine.service import checkpoints, consistency
 from engine.service.base import certificate_snapshot
 from engine.service.effects import clock_state
@@ -77,14 +77,15 @@ class QueryUseCases(ScoringUseCases):
             rows = []
             for workflow in self.catalog.workflows.values():
                 roleset = self.catalog.roles.get(workflow.roles)
-                states = {s for t in workflow.transitions if actor.roles & set(t.roles) for s in t.sources}
+                held = local_roles(actor.roles, roleset) if roleset is not None else frozenset()
+                states = {s for t in workflow.transitions if held & set(t.roles) for s in t.sources}
                 # a state where the dossier rests (`rest: true`, e.g. certified) is nobody's pending work
                 states -= {sid for sid, state in workflow.states.items() if state.rests}
                 if roleset is not None:
                     sittings = councils.sittings(workflow, roleset, self._assessor_roles(workflow.id))
-                    states |= {s for s, council in sittings.items() if actor.roles & set(council.roles)}
+                    states |= {s for s, council in sittings.items() if held & set(council.roles)}
                 states |= {
-                    s for t in workflow.transitions if actor.roles & set(t.requires.sheets) for s in t.sources
+                    s for t in workflow.transitions if held & set(t.requires.sheets) for s in t.sources
                 }
                 if states:
                     rows.extend(repo.dossiers_in_states(workflow.id, sorted(states), area)[:MY_WORK_LIMIT])

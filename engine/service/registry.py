@@ -15,7 +15,17 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.definitions.model import Catalog, Form, Plan, Register, RoleSet, ScoringForm, UnitSet, Workflow
+from engine.definitions.model import (
+    Catalog,
+    Form,
+    Plan,
+    Register,
+    Role,
+    RoleSet,
+    ScoringForm,
+    UnitSet,
+    Workflow,
+)
 from engine.errors import InvalidDefinition, NotFound
 from engine.messages import say
 from engine.storage.repository import Repository, Row
@@ -450,7 +460,9 @@ class Registry:
         return form
 
     def all_roles(self) -> dict[str, str]:
-        """role id -> scope, over every loaded roles file (the widest scope wins on a clash)."""
+        """grant -> scope, over every loaded roles file: each role by its qualified id
+        (`<roles file>:<role>`), and by its bare id as a legacy grant names it (the widest scope
+        wins on a clash)."""
         # public < own < the declared levels, narrowest first < central < system
         order = {"public": 0, "own": 1}
         for unitset in self.catalog.units.values():
@@ -460,6 +472,22 @@ class Registry:
         out: dict[str, str] = {}
         for roleset in self.catalog.roles.values():
             for role in roleset.roles.values():
+                out[role.qualified] = role.scope
                 if order.get(role.scope, 0) >= order.get(out.get(role.id, "public"), 0):
                     out[role.id] = role.scope
         return out
+
+    def grantable_roles(self) -> list[tuple[RoleSet, list[Role]]]:
+        """Each roles file with the roles it defines, in its order (a shared role under the file
+        that defines it), by roles file id: what an administrator grants, one regime at a time."""
+        return [(rs, list(rs.own().values())) for _, rs in sorted(self.catalog.roles.items())]
+
+    def resolve_grant(self, grant: str) -> list[str]:
+        """The qualified grants an id stands for: itself when qualified and known; an unqualified
+        id: the role of that id in every roles file that defines it (what it meant before roles
+        had namespaces). Empty when no roles file knows it."""
+        if ":" in grant:
+            return [grant] if grant in self.all_roles() else []
+        return sorted(
+            r.qualified for rs in self.catalog.roles.values() for r in rs.own().values() if r.id == grant
+        )

@@ -23,7 +23,17 @@ from engine.definitions import councils
 from engine.definitions.model import Council, RoleSet, ScoringForm, Workflow
 from engine.errors import InvalidForm, NotFound, PermissionDenied
 from engine.messages import say
-from engine.permissions import Actor, Decision, DossierFacts, in_scope, may, may_score, roles_of, scoring_role
+from engine.permissions import (
+    Actor,
+    Decision,
+    DossierFacts,
+    in_scope,
+    local_roles,
+    may,
+    may_score,
+    roles_of,
+    scoring_role,
+)
 from engine.service.base import Loaded
 from engine.service.firing import FiringUseCases
 from engine.storage.repository import Repository, Row
@@ -306,14 +316,15 @@ class ScoringUseCases(FiringUseCases):
                 assert council is not None
                 username = user["username"]
                 row = finals.get(username)
-                chair = council.chair in user["roles"]
+                held = local_roles(user["roles"], loaded.roleset)
+                chair = council.chair in held
                 shown = row is not None and (visible or username == actor.id)
                 total = own = points = None
                 if shown and row is not None:
                     sheet = scoring.score_sheet(form, _sheet(row), assessors_sheet)
                     points = sum(sheet.points[c] for c in sheet.from_assessors)
                     total, own = sheet.total, sheet.total - points
-                role = str(council.chair) if chair else next(r for r in council.roles if r in user["roles"])
+                role = str(council.chair) if chair else next(r for r in council.roles if r in held)
                 seats.append(
                     Seat(
                         username,

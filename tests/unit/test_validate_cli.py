@@ -127,6 +127,50 @@ def test_a_permission_case_with_a_wrong_expectation_fails(
     )
 
 
+COUNCIL_CASE = """
+  - name: three members and the chair
+    scoring_form: test-scoring
+    answers: {"1.1": c, "1.2": b, "2.1": b}
+    council:
+      members: 4
+      sheets:
+        - {member: chair}
+        - {member: m2}
+        - {member: m3, answers: {"1.1": b}}
+        - {member: m4, flags: [forged]}
+    expect: {EXPECT}
+"""
+
+
+def _council_case(workdir: Path, expect: str) -> Path:
+    cases = workdir / "valid" / "cases.tests.yaml"
+    cases.write_text(cases.read_text() + COUNCIL_CASE.replace("{EXPECT}", expect))
+    return cases
+
+
+def test_a_council_case_combines_the_members_sheets_and_checks_the_result(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # sheets 10, 10, 9 (1.1 b: one point less) and 10; one forged tick of four rejects nothing
+    expect = "{total: 9.75, spread: 1, stars: 4, rejected: false, quorum_met: true, totals: {chair: 10, m2: 10, m3: 9, m4: 10}}"
+    _council_case(workdir, expect)
+    status, out = run(capsys, "valid", "--lang", "en")
+    assert status == 0 and out.strip().endswith("test cases: 9 passed, 0 failed"), out
+
+
+def test_a_council_case_with_a_wrong_expectation_fails_at_its_line(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = _council_case(workdir, "{total: 10, stars: 4, quorum_met: false}")
+    line = cases.read_text().splitlines().index("  - name: three members and the chair") + 1
+    status, out = run(capsys, "valid", "--lang", "en")
+    assert status == 1
+    assert (
+        f"valid/cases.tests.yaml:{line}:5: E501 Test case 'three members and the chair' failed: "
+        "total: expected 10, got 9.75; quorum_met: expected False, got True"
+    ) in out
+
+
 def test_codes_prints_every_code_with_its_hint(capsys: pytest.CaptureFixture[str]) -> None:
     status, out = run(capsys, "--codes", "--lang", "en")
     assert status == 0

@@ -213,7 +213,7 @@ def test_an_administrator_creates_a_user_who_can_then_sign_in(as_user: Any, app:
             "username": "commune9",
             "display_name": "Cán bộ xã 9",
             "password": "mat-khau-so-9-dai",
-            "roles": ["commune_officer"],
+            "roles": ["ocop-2026-roles:commune_officer"],
             "area": "00583",
         },
         page="/admin/users",
@@ -221,7 +221,11 @@ def test_an_administrator_creates_a_user_who_can_then_sign_in(as_user: Any, app:
     assert response.status_code == 302
     assert "commune9" in admin.get("/admin/users").get_data(as_text=True)
     actor = app.extensions["ocopflow"].service.authenticate("commune9", "mat-khau-so-9-dai")
-    assert actor is not None and actor.roles == frozenset({"commune_officer"}) and actor.area == "00583"
+    assert (
+        actor is not None
+        and actor.roles == frozenset({"ocop-2026-roles:commune_officer"})
+        and actor.area == "00583"
+    )
     # the change is in the audit log
     log = as_user("auditor").get("/admin/audit?action=create_user&actor=admin").get_data(as_text=True)
     assert log.count('data-action="create_user"') >= 1
@@ -244,7 +248,12 @@ def test_a_user_form_with_problems_keeps_what_was_typed_and_names_the_fields(as_
 def test_control_characters_in_a_user_form_are_refused_not_stored(as_user: Any) -> None:
     response = as_user("admin").post(
         "/admin/users",
-        {"username": "new1", "display_name": "A\x00B", "password": "password-long-1", "roles": ["producer"]},
+        {
+            "username": "new1",
+            "display_name": "A\x00B",
+            "password": "password-long-1",
+            "roles": ["ocop-2026-roles:producer"],
+        },
         page="/admin/users",
     )
     assert response.status_code == 400  # the input gate (web/inputs.py), before the page's own checks
@@ -254,7 +263,12 @@ def test_control_characters_in_a_user_form_are_refused_not_stored(as_user: Any) 
 def test_a_taken_username_is_refused_by_name(as_user: Any) -> None:
     response = as_user("admin").post(
         "/admin/users",
-        {"username": "commune1", "display_name": "X", "password": "password-long-1", "roles": ["producer"]},
+        {
+            "username": "commune1",
+            "display_name": "X",
+            "password": "password-long-1",
+            "roles": ["ocop-2026-roles:producer"],
+        },
         page="/admin/users",
     )
     assert response.status_code == 422
@@ -265,12 +279,13 @@ def test_an_administrator_changes_roles_and_area(as_user: Any, app: Flask) -> No
     admin = as_user("admin")
     response = admin.post(
         "/admin/users/commune2",
-        {"roles": ["commune_officer", "producer"], "area": "00583"},
+        {"roles": ["ocop-2026-roles:commune_officer", "ocop-2023-roles:producer"], "area": "00583"},
         page="/admin/users",
     )
     assert response.status_code == 302
     actor = app.extensions["ocopflow"].service.actor_for_username("commune2")
-    assert actor.roles == frozenset({"commune_officer", "producer"}) and actor.area == "00583"
+    assert actor.roles == frozenset({"ocop-2026-roles:commune_officer", "ocop-2023-roles:producer"})
+    assert actor.area == "00583"
 
 
 def test_forms_without_the_csrf_token_are_refused(as_user: Any, app: Flask) -> None:
@@ -354,7 +369,7 @@ def test_an_area_that_is_no_administrative_unit_is_refused_by_name(as_user: Any,
             "username": "ghost",
             "display_name": "X",
             "password": "long-password-1",
-            "roles": ["producer"],
+            "roles": ["ocop-2026-roles:producer"],
             "area": "99999",
         },
         page="/admin/users",
@@ -363,7 +378,9 @@ def test_an_area_that_is_no_administrative_unit_is_refused_by_name(as_user: Any,
     assert "Không có đơn vị hành chính mã 99999" in response.get_data(as_text=True)
     assert app.extensions["ocopflow"].service.actor_for_username("ghost") is None
     response = admin.post(
-        "/admin/users/commune2", {"roles": ["commune_officer"], "area": "99999"}, page="/admin/users"
+        "/admin/users/commune2",
+        {"roles": ["ocop-2026-roles:commune_officer"], "area": "99999"},
+        page="/admin/users",
     )
     assert "Không có đơn vị hành chính mã 99999" in admin.get("/admin/users").get_data(as_text=True)
     assert app.extensions["ocopflow"].service.actor_for_username("commune2").area == "10183"

@@ -95,6 +95,8 @@ def test_a_new_regime_installed_through_the_page_survives_a_restart_and_runs_thr
             "xa1": ["commune_officer"],
             "insp1": ["inspector"],
             "lead1": ["inspection_lead"],
+            "kiemtra": ["ocop-2026-roles:auditor"],  # the shared role homestay-roles uses
+            "kiemtra23": ["ocop-2023-roles:auditor"],  # another regime's auditor: not shared
         }
         for username, roles in people.items():
             area = "00583" if username in ("owner1", "xa1") else "01"
@@ -118,6 +120,9 @@ def test_a_new_regime_installed_through_the_page_survives_a_restart_and_runs_thr
         done = api.call("POST", f"/dossiers/{ident}/transitions/certify", "lead1", json={})
         assert done.status_code == 200, done.get_json()
         assert done.get_json()["state"] == "certified"
+        # One grant of the OCOP auditor audits the new regime too; the 2023 auditor sees nothing of it.
+        assert api.call("GET", f"/dossiers/{ident}", "kiemtra").get_json()["state"] == "certified"
+        assert api.call("GET", f"/dossiers/{ident}", "kiemtra23").status_code == 404
         # The users page knows the new roles after the restart.
         users_page = sign_in(restarted, "admin").get("/admin/users").get_data(as_text=True)
         assert "Trưởng đoàn kiểm tra" in users_page

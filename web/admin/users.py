@@ -3,12 +3,14 @@ deactivate, reactivate, reset the password and revoke API tokens (each audited b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from engine.definitions.model import Role
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
 from engine.service.accounts import PASSWORD_MAX, PASSWORD_MIN
 from web.admin import bp
@@ -19,13 +21,59 @@ from web.runtime import runtime
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
+@dataclass(frozen=True)
+class Regime:
+    """One roles file on the page: the roles it defines (a shared role under the file that
+    defines it) and the workflows and roles files that use them."""
+
+    id: str
+    title: Any
+    roles: list[Role]
+    used_by: list[str]
+
+
+def _regimes() -> list[Regime]:
+    catalog = runtime().catalog
+    out = []
+    for roleset, roles in runtime().service.registry.grantable_roles():
+        users = sorted(w.id for w in catalog.workflows.values() if w.roles == roleset.id)
+        if any(r.shared for r in roles):
+            users += sorted(
+                rs.id
+                for rs in catalog.roles.values()
+                if rs.id != roleset.id and set(rs.roles.values()) & set(roles)
+            )
+        out.append(Regime(roleset.id, roleset.title, roles, users))
+    return out
+
+
 def _roles() -> list[tuple[str, Any, str]]:
-    """(role id, label, scope) of every role in every installed role set, once each."""
-    seen: dict[str, tuple[str, Any, str]] = {}
-    for roleset in runtime().catalog.roles.values():
-        for role in roleset.roles.values():
-            seen.setdefault(role.id, (role.id, role.label, role.scope))
-    return list(seen.values())
+    """(grant, label, scope) of every role an administrator can grant: `<roles file>:<role>`."""
+    return [(r.qualified, r.label, r.scope) for regime in _regimes() for r in regime.roles]
+
+
+def _grouped(grants: Any) -> list[tuple[Regime | None, list[str]]]:
+    """A user's grants by roles file; unqualified (legacy) grants last, under None."""
+    regimes = _regimes()
+    groups: list[tuple[Regime | None, list[str]]] = []
+    for regime in regimes:
+        mine = [r.qualified for r in regime.roles if r.qualified in grants]
+        if mine:
+            groups.append((regime, mine))
+    legacy = sorted(g for g in grants if ":" not in g)
+    if legacy:
+        groups.append((None, legacy))
+    return groups
+
+
+def _chosen(grants: Any) -> set[str]:
+    """The boxes ticked for these grants: a legacy unqualified id stands for the role of that id
+    in every roles file, so each is ticked (saving the form stores them qualified)."""
+    chosen = set(grants)
+    for grant in grants:
+        if ":" not in grant:
+            chosen.update(runtime().service.registry.resolve_grant(grant))
+    return chosen
 
 
 def _page(
@@ -36,14 +84,25 @@ def _page(
         render_template(
             "admin/users.html",
             users=users,
-            roles=_roles(),
-            role_labels={role_id: label for role_id, label, _scope in _roles()},
+            regimes=_regimes(),
+            grouped=_grouped,
+            chosen=_chosen,
+            role_labels=_labels(),
             units=runtime().units(),
             values=values or {},
             problems=problems or {},
         ),
         status,
     )
+
+
+def _labels() -> dict[str, Any]:
+    """Label by grant, and by bare id for a legacy grant (the first roles file's label)."""
+    labels: dict[str, Any] = {}
+    for grant, label, _scope in _roles():
+        labels[grant] = label
+        labels.setdefault(grant.rpartition(":")[2], label)
+    return labels
 
 
 @bp.get("/users")
@@ -141,7 +200,8 @@ def _user_page(username: str, temporary: str | None = None) -> ResponseReturnVal
         tokens=service.api_tokens(g.actor, username),
         now=service.now(),
         temporary=temporary,
-        role_labels={role_id: label for role_id, label, _scope in _roles()},
+        role_labels=_labels(),
+        grouped=_grouped,
     )
 
 
