@@ -19,7 +19,7 @@ from engine.errors import InvalidForm, NotFound, PermissionDenied
 from engine.limits import MAX_LENGTH, text_problem
 from engine.messages import Message, say
 from engine.numbers import NumberProblem, format_number, read_decimal
-from engine.permissions import Actor
+from engine.permissions import Actor, granted
 from engine.storage import budget_store
 
 if TYPE_CHECKING:
@@ -220,10 +220,12 @@ class BudgetUseCases:
         """'ok' when a role of the actor grants `record_spending` and sees the plan's own area;
         otherwise why not: "role" or "scope"."""
         granting = frozenset(
-            role.id
+            grant
             for roleset in self._base.catalog.roles.values()
-            for role in roleset.roles.values()
-            if role.id in actor.roles and PERMISSION in role.can
+            for role in granted(actor.roles, roleset)
+            if PERMISSION in role.can
+            for grant in (role.qualified, role.id)
+            if grant in actor.roles
         )
         if not granting:
             return "role"

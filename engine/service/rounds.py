@@ -17,7 +17,7 @@ from engine.definitions.model import Text, Workflow
 from engine.definitions.rounds import RoundOf, round_of, rounds_of
 from engine.errors import NotFound, PermissionDenied, TransitionNotAllowed
 from engine.messages import say
-from engine.permissions import Actor
+from engine.permissions import Actor, local_roles
 from engine.storage.repository import Repository, Row
 
 if TYPE_CHECKING:
@@ -162,7 +162,11 @@ class RoundUseCases:
                 raise NotFound(say("round.not_sitting", sitting=sitting_id))
             state = loaded.workflow.states.get(sitting["state"])
             council = state.council if state is not None else None
-            if council is None or council.chair is None or council.chair not in actor.roles:
+            if (
+                council is None
+                or council.chair is None
+                or council.chair not in local_roles(actor.roles, loaded.roleset)
+            ):
                 raise PermissionDenied(say("round.chair_only", sitting=sitting_id), reason="role")
             series = loaded.workflow.rounds.get(sitting["series"])
             label = (

@@ -159,3 +159,15 @@ def test_two_officers_recording_at_once_never_jointly_overrun(
     assert len(refused) == len(people) - 1, results  # 400 + 60 fits in 500; a second 60 does not
     assert service.budget.budget(officer, PLAN).lines[0].spent == 460_000_000
     assert service.verify_audit().ok
+
+
+def test_a_role_granted_with_its_roles_file_records_spending_like_a_bare_one(
+    service: Any, make_actor: Callable[..., Actor]
+) -> None:
+    """Grants name their roles file (`ocop-2026-roles:province_officer`); the budget reads them so."""
+    qualified = make_actor("tayninh-q", ["ocop-2026-roles:province_officer"], area="80")
+    entry = _record(service, qualified, "province", "1.000")
+    assert entry.amount == 1000
+    other = make_actor("council-q", ["ocop-2026-roles:council_member"], area="80")
+    with pytest.raises(PermissionDenied):
+        _record(service, other, "province", "1.000")
