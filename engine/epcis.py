@@ -123,7 +123,7 @@ def document(
 
 SCHEMA_FILE = Path(__file__).parent / "standards" / "epcis-2.0" / "EPCIS-JSON-Schema.json"
 PROBLEMS_MAX = 20
-EVENTS_MAX = 500  # events in one posted document
+EVENTS_MAX = 20  # events in one posted document (the API document says so too)
 _CLASS_PATH = re.compile(r"/01/([^/]+)/10/([^/]+)/?$")
 _STEP_PREFIXES = ("https://ref.gs1.org/cbv/BizStep-", "urn:epcglobal:cbv:bizstep:")
 
