@@ -546,6 +546,40 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Chưa có lô {lot} của sản phẩm {product} trong hệ thống truy xuất.",
         "Lot {lot} of product {product} is not in the traceability system yet.",
     ),
+    "trace.epcis_invalid": _t("Tài liệu EPCIS có {count} lỗi.", "The EPCIS document has {count} problem(s)."),
+    "trace.epcis_schema": _t(
+        "Không đúng lược đồ EPCIS 2.0 của GS1: {detail}", "Does not match GS1's EPCIS 2.0 schema: {detail}"
+    ),
+    "trace.epcis_class": _t(
+        "Phải là địa chỉ lớp của một lô, dạng {shape}.", "Must be a batch's class URI, shaped {shape}."
+    ),
+    "trace.epcis_too_many": _t("Tối đa {max} sự kiện một lần gửi.", "At most {max} events in one document."),
+    "trace.epcis_type": _t(
+        "Chỉ nhận ObjectEvent hoặc TransformationEvent, không nhận {type}.",
+        "Only an ObjectEvent or a TransformationEvent is accepted, not {type}.",
+    ),
+    "trace.epcis_one_batch": _t(
+        "Cần đúng một lô (có {count}).", "Exactly one batch is needed (there are {count})."
+    ),
+    "trace.epcis_values": _t("Phải là một đối tượng JSON.", "Must be a JSON object."),
+    "trace.epcis_time": _t(
+        "Phải là thời điểm ISO 8601 có múi giờ.", "Must be an ISO 8601 date-time with its offset."
+    ),
+    "trace.epcis_batch_unknown": _t(
+        "Không tìm thấy lô {lot} của sản phẩm {product}.", "No batch {lot} of product {product}."
+    ),
+    "trace.epcis_step_unknown": _t(
+        "Sổ {register} không có sự kiện cho bước {step} (có: {known}).",
+        "Register {register} has no event for step {step} (it has: {known}).",
+    ),
+    "trace.date_invalid": _t(
+        "Ngày không đúng: nhập ngày, tháng, năm có thật (ví dụ 15 3 2026).",
+        "Not a real date: enter a day, month and year (for example 15 3 2026).",
+    ),
+    "trace.time_invalid": _t(
+        "Giờ không đúng: nhập giờ và phút, ví dụ 07:30.",
+        "Not a time: enter hours and minutes, for example 07:30.",
+    ),
     "trace.input_unknown": _t("Không tìm thấy lô đầu vào {record_id}.", "No input batch {record_id}."),
     "record.area_outside": _t("Địa bàn {area} ngoài phạm vi của bạn.", "Area {area} is outside your scope."),
     "field.ref_unknown": _t("Không tìm thấy {target} {value}.", "No {target} {value}."),

@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         registers,
         scoring,
         trace,
+        trace_events,
     )
 
     i18n.init_i18n(app)
@@ -73,6 +74,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         inbox.bp,
         plans.bp,
         trace.bp,
+        trace.digital_link,
+        trace_events.bp,
     ):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)

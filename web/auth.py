@@ -32,6 +32,7 @@ from flask.sessions import NullSession, SecureCookieSession, SecureCookieSession
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from web.caching import is_stateless
 from web.i18n import safe_next
 from web.runtime import runtime
 from web.security import rotate_csrf_token
@@ -94,8 +95,8 @@ def load_actor() -> ResponseReturnValue | None:
     g.actor = None
     g.user_name = ""
     g.must_change_password = False
-    if request.endpoint == "static":
-        return None
+    if request.endpoint == "static" or is_stateless(request.endpoint):
+        return None  # a page the same for everyone (web/caching.py): who asks is not read
     key = session.get(_SESSION_KEY)
     if not isinstance(key, str) or not key:
         return None

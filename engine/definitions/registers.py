@@ -83,6 +83,13 @@ def _check_import(data: dict[str, Any], by_id: dict[str, Any]) -> Iterator[Findi
                                                          "allowed": list(KEY_TYPES)})  # fmt: skip
 
 
+# The names an event's own parts take in its problems (the time, the event, a merge's inputs): the
+# event page and the EPCIS import place each problem by them, so no field may be called so.
+TRACE_RESERVED = ("event", "event_time", "inputs")
+# Types an event cannot carry: an event is typed on a phone page and travels as EPCIS values.
+TRACE_UNTYPED = ("geometry", "table")
+
+
 def _check_trace(trace: dict[str, Any] | None, refs: list[Ref]) -> Iterator[Finding]:
     """`trace.events`: unique ids, `after` naming other declared events, known roles, checked fields."""
     if not trace:
@@ -102,6 +109,13 @@ def _check_trace(trace: dict[str, Any] | None, refs: list[Ref]) -> Iterator[Find
         names = sorted(f["id"] for f in fields)
         for k, f in enumerate(fields):
             yield from _register_field(f, (*path, "fields", k), names, refs)
+            if f["id"] in TRACE_RESERVED:
+                yield Finding("E274", (*path, "fields", k, "id"),
+                              {"event": e["id"], "id": f["id"], "reserved": ", ".join(TRACE_RESERVED)})  # fmt: skip
+            if f.get("type") in TRACE_UNTYPED:
+                yield Finding(
+                    "E275", (*path, "fields", k, "type"), {"event": e["id"], "id": f["id"], "type": f["type"]}
+                )
         for k, role in enumerate(e["roles"]):
             refs.append(Ref("role", role, (*path, "roles", k), f"trace:{e['id']}"))
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.definitions.model import Register, RegisterField, Text, TraceStep
 from engine.errors import Conflict, InvalidForm, NotFound, PermissionDenied
-from engine.messages import say
+from engine.messages import Localized, say
 from engine.permissions import Actor, in_scope, roles_of
 from engine.record_access import may_record
 from engine.service.base import as_dict, certificate_snapshot
@@ -89,6 +89,27 @@ class PublicBatch:
     etag: str  # changes whenever anything shown changes (and with the day: validity is of today)
 
 
+@dataclass(frozen=True)
+class StepChoice:
+    """An event the batch's page offers: `problem` says why it cannot be recorded now (None: it can)."""
+
+    step: TraceStep
+    problem: Localized | None
+
+
+@dataclass(frozen=True)
+class BatchTrace:
+    """What a batch's page of events shows its producer (or an officer in scope)."""
+
+    record_id: int
+    title: str
+    code: str | None
+    register: Register
+    events: tuple[TraceEvent, ...]
+    choices: tuple[StepChoice, ...]
+    address: tuple[str, str] | None  # (product code, lot) of the public page, when it has one
+
+
 def _event(row: Row) -> TraceEvent:
     return TraceEvent(
         seq=row["seq"], record_id=row["record_id"], event_id=row["event_id"], step=row["step"],
@@ -120,49 +141,118 @@ class TraceUseCases:
         """Append one event to a batch's history; refused (nothing written) when the YAML does not
         allow it: unknown event, a role not in its `roles`, out of order (`after`), repeated (`once`),
         a field problem, a time in the future."""
+        with self.base._tx() as repo:
+            row, pinned = self.base._load_record(repo, actor, register_id, record_id)
+            return self._record(repo, actor, row, pinned, event_id, values, at=at, inputs=inputs)
+
+    @staticmethod
+    def typed_time(day: str, month: str, year: str, clock: str, zone: dt.tzinfo) -> dt.datetime:
+        """A time typed as day, month, year and hours:minutes ("07:30", "7h30") in `zone`; InvalidForm
+        on `event_time` naming what is wrong (a day that does not exist, a time that is not one)."""
+        try:
+            day_ = dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise InvalidForm(
+                say("record.invalid", count=1), {"event_time": say("trace.date_invalid")}
+            ) from None
+        hours, _sep, minutes = clock.strip().lower().replace("h", ":").replace(".", ":").partition(":")
+        try:
+            moment = dt.time(int(hours), int(minutes or "0"))
+        except ValueError:
+            raise InvalidForm(
+                say("record.invalid", count=1), {"event_time": say("trace.time_invalid")}
+            ) from None
+        return dt.datetime.combine(day_, moment, tzinfo=zone)
+
+    def check_event(self, actor: Actor, register_id: str, record_id: Any, event_id: str,
+                    values: Mapping[str, Any], *, at: dt.datetime | None = None,
+                    inputs: Sequence[Any] = ()) -> None:  # fmt: skip
+        """The refusals `record_event` would give (the same exceptions), writing nothing: a page that
+        could not read the time yet still names every other problem at once."""
+        with self.base._tx(write=False) as repo:
+            row, pinned = self.base._load_record(repo, actor, register_id, record_id)
+            self._record(repo, actor, row, pinned, event_id, values, at=at, inputs=inputs, write=False)
+
+    def batch(self, actor: Actor, register_id: str, record_id: Any) -> BatchTrace:
+        """A batch's own page of events: its history, the events the actor may record now (or why
+        not) and its public address."""
+        base = self.base
+        with base._tx(write=False) as repo:
+            row, pinned = base._load_record(repo, actor, register_id, record_id)
+            history = self._history(repo, row["id"])
+            choices = []
+            for step in pinned.trace:
+                problem: Localized | None
+                try:
+                    self._check_may(actor, pinned, row, step)
+                    self._check_order(step, row, history)
+                    problem = (
+                        None if row["status"] == "active" else say("record.archived", record_id=row["id"])
+                    )
+                except (PermissionDenied, Conflict, InvalidForm) as exc:
+                    problem = (
+                        exc.problems.get("event", exc.text) if isinstance(exc, InvalidForm) else exc.text
+                    )
+                choices.append(StepChoice(step, problem))
+            address = None
+            identity = pinned.trace_identity
+            ref = pinned.field(identity.product) if identity else None
+            data = row["data"] or {}
+            if identity and ref is not None and ref.ref is not None and ref.ref.register:
+                product = str(data.get(identity.product, ""))
+                found = repo.records_by_ids(ref.ref.register, [int(product)]) if product.isdigit() else []
+                if found and found[0]["code"] and data.get(identity.lot):
+                    address = (str(found[0]["code"]), str(data[identity.lot]))
+        return BatchTrace(
+            row["id"], str(row["title"]), row["code"], pinned, tuple(history), tuple(choices), address
+        )
+
+    @staticmethod
+    def _check_order(step: TraceStep, row: Row, history: Sequence[TraceEvent]) -> None:
+        if step.once and step.id in {e.event_id for e in history if e.record_id == row["id"]}:
+            raise Conflict(say("trace.once", event=step.id), event=step.id)
+        if step.after and not {e.event_id for e in history}.intersection(step.after):
+            raise InvalidForm(say("record.invalid", count=1), {"event": say(
+                "trace.out_of_order", event=step.id, after=" / ".join(step.after))})  # fmt: skip
+
+    def _record(self, repo: Repository, actor: Actor, row: Row, pinned: Register, event_id: str,
+                values: Mapping[str, Any], *, at: dt.datetime | None, inputs: Sequence[Any],
+                write: bool = True) -> TraceEvent:  # fmt: skip
         base = self.base
         now = base.now()
         when = at or now
         if when.tzinfo is not None:
             when = when.astimezone(dt.UTC).replace(tzinfo=None)
-        with base._tx() as repo:
-            row, pinned = base._load_record(repo, actor, register_id, record_id)
-            step = pinned.trace_step(event_id)
-            if step is None:
-                raise InvalidForm(say("record.invalid", count=1), {"event": say(
-                    "trace.unknown_event", register=pinned.id, event=event_id,
-                    known=", ".join(s.id for s in pinned.trace) or "—")})  # fmt: skip
-            self._check_may(actor, pinned, row, step)
-            if row["status"] != "active":
-                raise Conflict(say("record.archived", record_id=row["id"]), record_id=row["id"])
-            if when > now:
-                raise InvalidForm(
-                    say("record.invalid", count=1), {"event_time": say("trace.future", at=when)}
-                )
-            input_ids = self._inputs(repo, actor, pinned, row, step, inputs)
-            history = self._history(repo, row["id"])
-            done = {e.event_id for e in history}
-            if step.once and step.id in {e.event_id for e in history if e.record_id == row["id"]}:
-                raise Conflict(say("trace.once", event=step.id), event=step.id)
-            if step.after and not done.intersection(step.after):
-                raise InvalidForm(say("record.invalid", count=1), {"event": say(
-                    "trace.out_of_order", event=step.id, after=" / ".join(step.after))})  # fmt: skip
-            checked = base._checked(repo, actor, dataclasses.replace(pinned, fields=step.fields), values)
-            data = as_dict(checked.values)
-            event = repo.append_event(
-                at=now, actor=actor.id, action="trace.event", definition_hash=row["definition_hash"],
-                payload={"register": pinned.id, "record": row["id"], "code": row["code"], "event": step.id,
-                         "step": step.step, "event_time": when.isoformat(), "inputs": input_ids,
-                         "values_digest": values_digest(data)},
-            )  # fmt: skip
-            repo.link_event(event.seq, row["id"])
-            repo.add_trace_event(
-                seq=event.seq, record_id=row["id"], event_id=step.id, step=step.step, event_time=when,
-                recorded_at=now, actor=actor.id, data=data, inputs=input_ids,
-            )  # fmt: skip
-            return TraceEvent(
-                event.seq, row["id"], step.id, step.step, when, now, actor.id, data, tuple(input_ids)
-            )
+        step = pinned.trace_step(event_id)
+        if step is None:
+            raise InvalidForm(say("record.invalid", count=1), {"event": say(
+                "trace.unknown_event", register=pinned.id, event=event_id,
+                known=", ".join(s.id for s in pinned.trace) or "—")})  # fmt: skip
+        self._check_may(actor, pinned, row, step)
+        if row["status"] != "active":
+            raise Conflict(say("record.archived", record_id=row["id"]), record_id=row["id"])
+        if when > now:
+            raise InvalidForm(say("record.invalid", count=1), {"event_time": say("trace.future", at=when)})
+        input_ids = self._inputs(repo, actor, pinned, row, step, inputs)
+        self._check_order(step, row, self._history(repo, row["id"]))
+        checked = base._checked(repo, actor, dataclasses.replace(pinned, fields=step.fields), values)
+        data = as_dict(checked.values)
+        if not write:
+            return TraceEvent(0, row["id"], step.id, step.step, when, now, actor.id, data, tuple(input_ids))
+        event = repo.append_event(
+            at=now, actor=actor.id, action="trace.event", definition_hash=row["definition_hash"],
+            payload={"register": pinned.id, "record": row["id"], "code": row["code"], "event": step.id,
+                     "step": step.step, "event_time": when.isoformat(), "inputs": input_ids,
+                     "values_digest": values_digest(data)},
+        )  # fmt: skip
+        repo.link_event(event.seq, row["id"])
+        repo.add_trace_event(
+            seq=event.seq, record_id=row["id"], event_id=step.id, step=step.step, event_time=when,
+            recorded_at=now, actor=actor.id, data=data, inputs=input_ids,
+        )  # fmt: skip
+        return TraceEvent(
+            event.seq, row["id"], step.id, step.step, when, now, actor.id, data, tuple(input_ids)
+        )
 
     def history(self, actor: Actor, register_id: str, record_id: Any) -> list[TraceEvent]:
         """The batch's events and, through its transformations, its inputs' earlier events; in the
@@ -209,6 +299,89 @@ class TraceUseCases:
         return epcis.document(history, class_of=class_of, created=base_.now(),
                               document_id=f"{base.rstrip('/')}/api/v1/batches/{row['id']}/epcis?seq={last}")  # fmt: skip
 
+    def import_epcis(self, actor: Actor, doc: Any) -> list[TraceEvent]:
+        """Record the events of an EPCIS 2.0 document (or of one event posted alone), all or none.
+
+        The document must pass GS1's EPCIS 2.0 JSON Schema; each event names its batch by the class
+        URI the export gives it (`…/01/{product code}/10/{lot}`), its register event by `ocop:event`
+        (or, when absent, the one event of the register with its `bizStep`), and its field values in
+        `ocop:values`. Each is then recorded as `record_event` would (roles, scope, order, fields),
+        in one transaction. InvalidForm names each problem by its JSON Pointer in the document."""
+        from engine import epcis
+
+        def refused(problems: Mapping[str, Any]) -> InvalidForm:
+            return InvalidForm(say("trace.epcis_invalid", count=len(problems)), dict(problems))
+
+        found = epcis.problems(doc)
+        if found:
+            raise refused({w: say("trace.epcis_schema", detail=m) for w, m in found.items()})
+        try:
+            items = [epcis.incoming(where, e) for where, e in epcis.events_of(doc)]
+        except epcis.Refused as exc:
+            raise refused({exc.where: exc.message}) from None
+        out = []
+        with self.base._tx() as repo:
+            for item in items:
+                row, pinned = self._batch(repo, actor, item.batch, f"{item.where}/quantityList/0/epcClass"
+                                          if not item.inputs else f"{item.where}/outputQuantityList/0/epcClass")  # fmt: skip
+                inputs = [self._batch(repo, actor, b, f"{item.where}/inputQuantityList/{i}/epcClass")[0]["id"]
+                          for i, b in enumerate(item.inputs)]  # fmt: skip
+                event_id = item.event or self._event_for_step(pinned, item.step, item.where)
+                step = pinned.trace_step(event_id)
+                if step is not None and step.step != item.step:
+                    raise refused({f"{item.where}/bizStep": say("trace.epcis_step_unknown", register=pinned.id,
+                                   step=item.step, known=step.step)})  # fmt: skip
+                try:
+                    out.append(self._record(repo, actor, row, pinned, event_id, item.values,
+                                            at=item.event_time, inputs=inputs))  # fmt: skip
+                except InvalidForm as exc:
+                    where = {
+                        "event": "/ocop:event",
+                        "event_time": "/eventTime",
+                        "inputs": "/inputQuantityList",
+                    }
+                    raise refused({item.where + where.get(k, f"/ocop:values/{k}"): v
+                                   for k, v in exc.problems.items()}) from None  # fmt: skip
+        return out
+
+    def _batch(
+        self, repo: Repository, actor: Actor, batch: tuple[str, str], where: str
+    ) -> tuple[Row, Register]:
+        """The active batch a class URI names, if the actor may see it (else a problem at `where`)."""
+        code, lot = batch
+        for reg, product in self._products(repo, code[:100]):
+            rows = (
+                repo.batches_by_identity(reg.id, product["id"], lot_key(lot), limit=1) if lot_key(lot) else []
+            )
+            if rows and may_record(actor, reg, self.base._roleset(reg), "view", _facts(rows[0])):
+                return rows[0], self.base._register_version(repo, rows[0]["definition_hash"])
+        raise InvalidForm(say("trace.epcis_invalid", count=1),
+                          {where: say("trace.epcis_batch_unknown", product=code[:100], lot=lot[:40])})  # fmt: skip
+
+    @staticmethod
+    def _event_for_step(reg: Register, step: str, where: str) -> str:
+        matching = [s.id for s in reg.trace if s.step == step]
+        if len(matching) != 1:
+            raise InvalidForm(say("trace.epcis_invalid", count=1), {f"{where}/bizStep": say(
+                "trace.epcis_step_unknown", register=reg.id, step=step[:60],
+                known=", ".join(sorted({s.step for s in reg.trace})) or "—")})  # fmt: skip
+        return matching[0]
+
+    def _products(self, repo: Repository, code: str) -> list[tuple[Register, Row]]:
+        """(batch register, product record) for each register with `trace.identity` knowing this code."""
+        out = []
+        for reg in self.base.catalog.registers.values():
+            identity = reg.trace_identity
+            ref = reg.field(identity.product) if identity else None
+            if ref is None or ref.ref is None or not ref.ref.register:
+                continue
+            product = repo.record_by_code(ref.ref.register, code) or repo.record_by_code(
+                ref.ref.register, code.upper()
+            )
+            if product is not None and product["status"] == "active":
+                out.append((reg, product))
+        return out
+
     def public_batch(self, product_code: str, lot: str) -> PublicBatch:
         """The public face of a batch, found as in GS1 Digital Link /{product code}/10/{lot}.
 
@@ -216,20 +389,10 @@ class TraceUseCases:
         NotFound(reason="lot") when the product has no active batch with that lot (case and spaces
         around do not matter)."""
         code, key = " ".join(product_code.split())[:100], lot_key(lot)
-        base = self.base
-        with base._tx(write=False) as repo:
-            product_seen = False
-            for reg in base.catalog.registers.values():
-                identity = reg.trace_identity
-                ref = reg.field(identity.product) if identity else None
-                if ref is None or ref.ref is None or not ref.ref.register:
-                    continue
-                product = repo.record_by_code(ref.ref.register, code) or repo.record_by_code(
-                    ref.ref.register, code.upper()
-                )
-                if product is None or product["status"] != "active":
-                    continue
-                product_seen = True
+        with self.base._tx(write=False) as repo:
+            products = self._products(repo, code)
+            product_seen = bool(products)
+            for reg, product in products:
                 found = repo.batches_by_identity(reg.id, product["id"], key, limit=1) if key else []
                 if found:
                     return self._public(repo, found[0], product)

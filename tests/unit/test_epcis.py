@@ -3,6 +3,7 @@ accepts (tests/fixtures/epcis-2.0, copied with its README)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -66,3 +67,57 @@ def test_a_document_missing_what_the_schema_needs_is_refused() -> None:
     del doc["epcisBody"]["eventList"][0]["eventTime"]
     with pytest.raises(jsonschema.ValidationError):
         validate(doc)
+
+
+def test_the_shipped_schema_is_the_tests_copy_of_gs1s() -> None:
+    assert epcis.SCHEMA_FILE.read_bytes() == (HERE / "EPCIS-JSON-Schema.json").read_bytes()
+
+
+def test_the_standards_examples_read_as_far_as_a_batch_class_allows() -> None:
+    doc = json.loads((HERE / "Example_9.6.1-ObjectEvent.jsonld").read_text("utf-8"))
+    assert epcis.problems(doc) == {}
+    first = epcis.events_of(doc)[0]
+    with pytest.raises(epcis.Refused) as refused:  # GS1's example names serials (epcList), not a batch class
+        epcis.incoming(*first)
+    assert refused.value.where.startswith("/epcisBody/eventList/0/")
+
+
+def test_an_export_reads_back_into_the_same_events() -> None:
+    doc = epcis.document(events(), class_of=lambda rid: epcis.class_uri(BASE, "SP-1", f"L{rid}"),
+                         document_id="urn:x", created=dt.datetime(2026, 6, 4))  # fmt: skip
+    read = [epcis.incoming(where, e) for where, e in epcis.events_of(doc)]
+    assert [(i.step, i.event, i.batch, i.inputs) for i in read] == [
+        ("harvesting", "harvesting", ("SP-1", "L10"), ()),
+        ("receiving", "receiving", ("SP-1", "L11"), ()),
+        ("transforming", "transforming", ("SP-1", "L12"), (("SP-1", "L10"), ("SP-1", "L11"))),
+        ("shipping", "shipping", ("SP-1", "L12"), ()),
+    ]
+    assert read[0].values == {"growing_area": 3, "quantity_kg": 500}
+    assert read[0].event_time == dt.datetime(2026, 6, 1, 8, 0)
+
+
+def test_the_event_id_does_not_depend_on_when_it_was_written_down() -> None:
+    one, two = events()[0], events()[0]
+    two = dataclasses.replace(two, recorded_at=dt.datetime(2027, 1, 1))
+    ids = [epcis.document([e], class_of=str, document_id="urn:x", created=dt.datetime(2026, 6, 4))
+           ["epcisBody"]["eventList"][0]["eventID"] for e in (one, two)]  # fmt: skip
+    assert ids[0] == ids[1]
+
+
+@pytest.mark.parametrize(
+    ("uri", "batch"),
+    [
+        ("https://ocop.example.vn/01/SP-80-25708-001/10/MC-2611", ("SP-80-25708-001", "MC-2611")),
+        ("https://x.example/t/01/SP%201/10/L%2F7", ("SP 1", "L/7")),
+        ("https://x.example/10/L1", None),
+        ("urn:epc:class:lgtin:4012345.012345.998877", None),
+    ],
+)
+def test_a_class_uri_names_product_and_lot_the_digital_link_way(uri: str, batch: object) -> None:
+    assert epcis.batch_of(uri) == batch
+
+
+def test_schema_problems_are_named_by_their_deepest_json_pointer() -> None:
+    doc = epcis.document(events()[:1], class_of=str, document_id="urn:x", created=dt.datetime(2026, 6, 4))
+    doc["epcisBody"]["eventList"][0]["action"] = "PAINT"
+    assert list(epcis.problems(doc)) == ["/epcisBody/eventList/0/action"]

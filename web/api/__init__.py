@@ -11,7 +11,7 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The route modules attach themselves to `bp`; imported last so they can import it.
-from web.api import auth, dossiers, errors, governance, notifications, plans, public, registers, spec  # noqa: E402
+from web.api import auth, dossiers, errors, governance, notifications, plans, public, registers, spec, trace  # noqa: E402
 
 __all__ = [
     "auth",
@@ -24,4 +24,5 @@ __all__ = [
     "public",
     "registers",
     "spec",
+    "trace",
 ]

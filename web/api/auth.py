@@ -21,9 +21,9 @@ from web.runtime import runtime
 MAX_BODY = 1_000_000  # bytes; an API body is answers and comments, never files
 
 
-def json_body(*, required: bool = True) -> dict[str, Any]:
+def json_body(*, required: bool = True, max_body: int = MAX_BODY) -> dict[str, Any]:
     """The request's JSON object, or an ApiError that says what is wrong with it."""
-    limit = min(current_app.config.get("MAX_CONTENT_LENGTH") or MAX_BODY, MAX_BODY)
+    limit = min(current_app.config.get("MAX_CONTENT_LENGTH") or max_body, max_body)
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, f"The body is larger than {limit} bytes.", limit=limit)
     raw = request.get_data(cache=True)
