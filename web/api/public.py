@@ -17,7 +17,7 @@ PARAMETERS = frozenset({"q", "province", "commune", "group", "stars", "page", "p
 
 def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:  # present but empty is not a number: refused below, as the document says
         return default
     if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ApiError(400, f"'{name}' must be a whole number from {low} to {high}.")
