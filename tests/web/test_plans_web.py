@@ -55,6 +55,7 @@ def test_a_figure_links_to_exactly_the_items_it_counted(app: Flask, as_user: Any
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "<progress" in html and "style=" not in html
+    assert '<option value="51" selected>Quảng Ngãi (51)</option>' in html  # the area by its name
     row = html.split('data-testid="indicator-certified-3-4-stars"', 1)[1].split("</tr>", 1)[0]
     link = re.search(r'data-testid="figure" href="([^"]+)">([^<]+)<', row)
     assert link is not None and link.group(2) == "3"  # 1, 2 and 4: the plan's communes, 3-4 stars, 2022

@@ -33,7 +33,8 @@ def index() -> ResponseReturnValue:
 def progress(plan_id: str) -> ResponseReturnValue:
     plans = runtime().service.plans
     area, period = _args()
-    areas = plans.areas(g.actor, plan_id[:100])
+    codes = plans.areas(g.actor, plan_id[:100])
+    areas = list(plans.area_names(codes).items())  # (code, name): the select shows names
     try:
         found = plans.progress(g.actor, plan_id[:100], area, period)
     except InvalidForm as exc:
