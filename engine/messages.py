@@ -447,6 +447,19 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Lot {lot} of product {product} is not in the traceability system yet.",
     ),
     "trace.input_unknown": _t("Không tìm thấy lô đầu vào {record_id}.", "No input batch {record_id}."),
+    "stamps.none": _t(
+        "Sổ {register} không có mẫu tờ tem (khối 'stamps').",
+        "Register {register} has no stamp sheet ('stamps').",
+    ),
+    "stamps.not_allowed": _t("Bạn không được in tem cho lô này.", "You may not print stamps for this batch."),
+    "stamps.quantity": _t(
+        "Số tem phải là số nguyên từ 1 đến {max}.",
+        "The number of stamps must be a whole number from 1 to {max}.",
+    ),
+    "stamps.no_address": _t(
+        "Lô chưa có địa chỉ công khai: cần số lô và một sản phẩm có mã.",
+        "The batch has no public address yet: it needs a lot and a product with a code.",
+    ),
     "record.area_outside": _t("Địa bàn {area} ngoài phạm vi của bạn.", "Area {area} is outside your scope."),
     "field.ref_unknown": _t("Không tìm thấy {target} {value}.", "No {target} {value}."),
     "field.ref_list": _t("Phải là một danh sách mã số.", "Must be a list of ids."),
@@ -631,6 +644,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "activate_definition": _t("Kích hoạt định nghĩa", "Definition activated"),
     "migration": _t("Chuyển phiên bản quy trình", "Workflow version migration"),
     "migrate": _t("Chuyển hồ sơ sang phiên bản mới", "Dossier moved to a new version"),
+    "stamps.print": _t("In tờ tem QR", "QR stamp sheet printed"),
 }
 
 

@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         plans,
         registers,
         scoring,
+        stamps,
         trace,
     )
 
@@ -55,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.before_request(_fresh_catalog)
     app.before_request(auth.load_actor)
+    stamps.init_scans(app)
     init_input_gate(app)
     init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
     for blueprint in (
@@ -70,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         inbox.bp,
         plans.bp,
         trace.bp,
+        stamps.bp,
     ):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)

@@ -29,6 +29,7 @@ from engine.storage.db import writer_queue
 from engine.storage.records import RecordStore
 from engine.storage.replay_reads import ReplayReads
 from engine.storage.search import like_pattern, search_text
+from engine.storage.stamp_store import StampStore
 from engine.storage.timer_store import TimerStore
 from engine.storage.trace_store import TraceStore
 
@@ -50,7 +51,9 @@ def _row(mapping: Mapping[Any, Any] | None) -> Row | None:
     return dict(mapping) if mapping is not None else None
 
 
-class Repository(AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialStore, TraceStore, TimerStore):
+class Repository(
+    AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialStore, TraceStore, TimerStore, StampStore
+):
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)
         self.connection = connection

@@ -457,3 +457,13 @@ trace_inputs = Table(
     ),
     Column("input_record_id", Integer, ForeignKey("records.id"), primary_key=True),
 )
+
+# Visits of a batch's public trace page, one row a batch a day (the service's day). Only the
+# count: no address, no browser, no time of the visit.
+scan_days = Table(
+    "scan_days",
+    metadata,
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("scans", Integer, nullable=False),
+)
