@@ -462,6 +462,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "record.area_outside": _t("Địa bàn {area} ngoài phạm vi của bạn.", "Area {area} is outside your scope."),
     "field.ref_unknown": _t("Không tìm thấy {target} {value}.", "No {target} {value}."),
+    "field.https_url": _t(
+        "Phải là một địa chỉ web đầy đủ bắt đầu bằng https:// (ví dụ https://shopee.vn/ten-gian-hang).",
+        "Must be a full web address starting with https:// (for example https://shopee.vn/shop-name).",
+    ),
     "field.ref_list": _t("Phải là một danh sách mã số.", "Must be a list of ids."),
     "field.table_rows": _t("Phải là danh sách các dòng.", "Must be a list of rows."),
     "field.table_too_many": _t("Tối đa {max} dòng.", "At most {max} rows."),

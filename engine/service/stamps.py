@@ -9,6 +9,7 @@ batch and day, with nothing about the visitor.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,7 @@ class StampUseCases:
     def may_print(self, actor: Actor, register_id: str, record_id: Any) -> bool:
         with self.base._tx(write=False) as repo:
             row, reg = self.base._load_record(repo, actor, register_id, record_id)
+            reg = dataclasses.replace(reg, stamps=self.base.register(register_id).stamps)
             return reg.stamps is not None and self._allowed(actor, reg, row)
 
     def print_sheet(
@@ -89,7 +91,9 @@ class StampUseCases:
         base = self.base
         with base._tx() as repo:
             row, reg = base._load_record(repo, actor, register_id, record_id)
-            sheet = reg.stamps
+            # the sheet in force now (a batch pinned to an older register text prints as the others do)
+            sheet = base.register(register_id).stamps
+            reg = dataclasses.replace(reg, stamps=sheet)
             if sheet is None:
                 raise NotFound(say("stamps.none", register=reg.id), register=reg.id)
             if not self._allowed(actor, reg, row):

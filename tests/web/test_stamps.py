@@ -124,3 +124,69 @@ def test_a_flood_from_one_address_gets_429_and_stops_counting(app: Flask, as_use
         app.extensions["ocopflow"].service.actor_for_username("producer1"), "ocop-batches", batch["id"]
     )
     assert report.total == 6  # five before the limit and the other address's one
+
+
+# --- points of sale on the public product page ------------------------------------------------------
+
+
+def _certified_product(app: Flask, walk: Any) -> tuple[str, int]:
+    """A product record, and its dossier driven to a valid certificate (the catalogue's product)."""
+    from engine.service.scenario import Driver
+    from tests.web.conftest import PEOPLE
+
+    service = app.extensions["ocopflow"].service
+    producer = service.actor_for_username("producer1")
+    org = service.create_record(producer, "ocop-producers", {
+        "name": "HTX Mứt Gia Lâm", "org_type": "htx", "registration_number": "0107654321",
+        "commune": COMMUNE, "leader_name": "Trần Thị Bình", "leader_gender": "female"})  # fmt: skip
+    record = service.create_record(producer, "ocop-products", {
+        "name": "Mứt gừng", "product_set": "07", "producer": org.id, "commune": COMMUNE})  # fmt: skip
+    snap = service.open_dossier(producer, product_name="Mứt gừng", product_set="07", producer_org=producer.organisation,
+                                commune_code=COMMUNE, links={"producer": org.id, "product": record.id})  # fmt: skip
+    actors = [service.actor_for_username(name) for name in PEOPLE]
+    Driver(service, [a for a in actors if a is not None]).walk(snap.id, ["certified"])
+    item = app.test_client().get("/api/v1/public/products").get_json()["items"][0]
+    return item["product_code"], record.id
+
+
+def test_a_producers_point_of_sale_shows_on_the_public_product_page_with_its_map(
+    app: Flask, walk: Any, as_user: Any
+) -> None:
+    code, product_id = _certified_product(app, walk)
+    service = app.extensions["ocopflow"].service
+    producer = service.actor_for_username("producer1")
+    service.create_record(producer, "ocop-points-of-sale", {
+        "name": "Cửa hàng Đặc sản Gia Lâm", "outlet_type": "shop", "commune": COMMUNE,
+        "address": "Số 5 phố Cổ Bi", "location": {"type": "Point", "coordinates": [105.93, 21.03]},
+        "products": [product_id], "listing_url": "https://shopee.vn/dac-san-gia-lam"})  # fmt: skip
+    service.create_record(producer, "ocop-points-of-sale", {
+        "name": "Quầy siêu thị khác", "outlet_type": "supermarket", "commune": COMMUNE,
+        "address": "Đường khác", "products": []})  # fmt: skip
+    page = app.test_client().get(f"/p/{code}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Nơi bán" in text
+    assert text.count('data-testid="place"') == 1 and "Cửa hàng Đặc sản Gia Lâm" in text
+    assert "Số 5 phố Cổ Bi" in text and "Cửa hàng của chủ thể" in text
+    assert 'href="https://shopee.vn/dac-san-gia-lam" rel="nofollow noopener noreferrer"' in text
+    assert 'id="trace-map"' in text and "105.93" in text and "vendor/leaflet/leaflet.js" in text
+    assert "Quầy siêu thị khác" not in text
+
+
+def test_a_listing_address_must_be_https(app: Flask) -> None:
+    from engine.errors import InvalidForm
+
+    service = app.extensions["ocopflow"].service
+    producer = service.actor_for_username("producer1")
+    for wrong in ("http://shopee.vn/x", "javascript:alert(1)", "https://user:pw@shopee.vn/", "shopee.vn/x",
+                  "https://localhost/x"):  # fmt: skip
+        with pytest.raises(InvalidForm) as refused:
+            service.create_record(producer, "ocop-points-of-sale", {
+                "name": "Gian hàng", "outlet_type": "online", "commune": COMMUNE, "address": "Trực tuyến",
+                "listing_url": wrong})  # fmt: skip
+        assert "https://" in refused.value.problems["listing_url"].get("vi")
+
+
+def test_a_product_page_without_points_of_sale_has_no_map(app: Flask, walk: Any) -> None:
+    code, _ = _certified_product(app, walk)
+    text = app.test_client().get(f"/p/{code}").get_data(as_text=True)
+    assert "Nơi bán" not in text and "leaflet" not in text
