@@ -190,3 +190,13 @@ def test_a_product_page_without_points_of_sale_has_no_map(app: Flask, walk: Any)
     code, _ = _certified_product(app, walk)
     text = app.test_client().get(f"/p/{code}").get_data(as_text=True)
     assert "Nơi bán" not in text and "leaflet" not in text
+
+
+def test_the_batches_page_lists_each_batchs_scans_to_its_owner_only(app: Flask, as_user: Any, batch) -> None:
+    public = app.test_client()
+    public.get(batch["path"])
+    public.get(batch["path"] + "?lang=en")
+    mine = as_user("producer1").get("/stamps/ocop-batches/").get_data(as_text=True)
+    assert "MG-0042" in mine and "<td>2</td>" in mine
+    other = as_user("producer2").get("/stamps/ocop-batches/").get_data(as_text=True)
+    assert "MG-0042" not in other

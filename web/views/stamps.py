@@ -70,6 +70,18 @@ def _address_of(register_id: str, record_id: int) -> str:
     return batch_address(product_code, lot)
 
 
+@bp.get("/<register_id>/")
+@login_required
+def batches(register_id: str) -> ResponseReturnValue:
+    """The reader's batches (newest first, one page) with their scans over the last 30 days."""
+    rt = runtime()
+    layout = rt.service.stamps.layout(register_id)  # 404 for a register without stamps
+    page = rt.service.list_records(g.actor, register_id, per_page=50)
+    totals = rt.service.stamps.scan_totals(g.actor, register_id, [r.id for r in page.items])
+    reg = rt.service.register(register_id)
+    return render_template("stamps/batches.html", reg=reg, page=page, totals=totals, layout=layout)
+
+
 @bp.get("/<register_id>/<int:record_id>")
 @login_required
 def batch(register_id: str, record_id: int) -> ResponseReturnValue:
