@@ -200,3 +200,18 @@ def test_the_batches_page_lists_each_batchs_scans_to_its_owner_only(app: Flask, 
     assert "MG-0042" in mine and "<td>2</td>" in mine
     other = as_user("producer2").get("/stamps/ocop-batches/").get_data(as_text=True)
     assert "MG-0042" not in other
+
+
+def test_concurrent_scans_of_one_batch_lose_no_count(app: Flask, batch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    service = app.extensions["ocopflow"].service
+
+    def scan(_: int) -> bool:
+        return bool(service.stamps.count_scan(batch["code"], "mg-0042 "))  # case and spaces do not matter
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counted = list(pool.map(scan, range(200)))
+    assert all(counted)
+    report = service.stamps.scans(service.actor_for_username("commune1"), "ocop-batches", batch["id"])
+    assert report.total == 200 and len(report.days) == 1
