@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, g, render_template, r
 from flask.typing import ResponseReturnValue
 from limits import RateLimitItemPerSecond
 from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import Conflict, InvalidForm
 from web import stamp_sheet
@@ -145,7 +146,10 @@ def _scan_gate() -> ResponseReturnValue | None:
 def _count_scan(response: Response) -> Response:
     if g.get("scan_counted") and response.status_code in (200, 304):
         args = request.view_args or {}
-        runtime().service.stamps.count_scan(str(args.get("product_code", "")), str(args.get("lot", "")))
+        try:
+            runtime().service.stamps.count_scan(str(args.get("product_code", "")), str(args.get("lot", "")))
+        except SQLAlchemyError:  # a count that cannot be written does not take the page away from the reader
+            current_app.logger.exception("scan not counted")
     return response
 
 
