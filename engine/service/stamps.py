@@ -80,6 +80,12 @@ class StampUseCases:
             reg = dataclasses.replace(reg, stamps=self.base.register(register_id).stamps)
             return reg.stamps is not None and self._allowed(actor, reg, row)
 
+    def address(self, actor: Actor, register_id: str, record_id: Any) -> tuple[str, str]:
+        """The product code and lot of the batch's public address, nothing printed (Conflict without one)."""
+        with self.base._tx(write=False) as repo:
+            row, reg = self.base._load_record(repo, actor, register_id, record_id)
+            return self._address(repo, reg, row)
+
     def print_sheet(
         self, actor: Actor, register_id: str, record_id: Any, quantity: Any, *, locale: str | None = None
     ) -> PrintedSheet:

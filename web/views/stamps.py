@@ -64,10 +64,7 @@ def _page(
 
 def _address_of(register_id: str, record_id: int) -> str:
     """The batch's public address, without printing (nothing audited)."""
-    rt = runtime()
-    with rt.database.transaction(write=False) as repo:
-        row, reg = rt.service._load_record(repo, g.actor, register_id, record_id)
-        product_code, lot = rt.service.stamps._address(repo, reg, row)
+    product_code, lot = runtime().service.stamps.address(g.actor, register_id, record_id)
     return batch_address(product_code, lot)
 
 
