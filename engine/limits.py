@@ -52,6 +52,10 @@ IMPORT_MAX_BYTES = 2 * 1024 * 1024
 IMPORT_MAX_ROWS = 5000
 TEXT_FIELD_MAX = 2000
 LONG_TEXT_FIELD_MAX = 20000
+URL_FIELD_MAX = 500  # a register's url field (an https address) without its own `max_length`
+# The most QR stamps one print may ask for, whatever a register's `stamps.max_labels` says
+# (a sheet is drawn in memory: 5,000 labels are about 250 A4 pages).
+STAMP_LABELS_MAX = 5000
 
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _REFUSED_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")

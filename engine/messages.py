@@ -581,8 +581,25 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Not a time: enter hours and minutes, for example 07:30.",
     ),
     "trace.input_unknown": _t("Không tìm thấy lô đầu vào {record_id}.", "No input batch {record_id}."),
+    "stamps.none": _t(
+        "Sổ {register} không có mẫu tờ tem (khối 'stamps').",
+        "Register {register} has no stamp sheet ('stamps').",
+    ),
+    "stamps.not_allowed": _t("Bạn không được in tem cho lô này.", "You may not print stamps for this batch."),
+    "stamps.quantity": _t(
+        "Số tem phải là số nguyên từ 1 đến {max}.",
+        "The number of stamps must be a whole number from 1 to {max}.",
+    ),
+    "stamps.no_address": _t(
+        "Lô chưa có địa chỉ công khai: cần số lô và một sản phẩm có mã.",
+        "The batch has no public address yet: it needs a lot and a product with a code.",
+    ),
     "record.area_outside": _t("Địa bàn {area} ngoài phạm vi của bạn.", "Area {area} is outside your scope."),
     "field.ref_unknown": _t("Không tìm thấy {target} {value}.", "No {target} {value}."),
+    "field.https_url": _t(
+        "Phải là một địa chỉ web đầy đủ bắt đầu bằng https:// (ví dụ https://shopee.vn/ten-gian-hang).",
+        "Must be a full web address starting with https:// (for example https://shopee.vn/shop-name).",
+    ),
     "field.ref_list": _t("Phải là một danh sách mã số.", "Must be a list of ids."),
     "field.table_rows": _t("Phải là danh sách các dòng.", "Must be a list of rows."),
     "field.table_too_many": _t("Tối đa {max} dòng.", "At most {max} rows."),
@@ -768,6 +785,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "record_spending": _t("Ghi chi kinh phí kế hoạch", "Plan spending recorded"),
     "seat": _t("Xếp hồ sơ vào phiên họp Hội đồng", "Dossier seated in a council sitting"),
     "timers_backfill": _t("Đặt hẹn giờ cho hồ sơ đang chờ", "Timers armed for waiting dossiers"),
+    "stamps.print": _t("In tờ tem QR", "QR stamp sheet printed"),
 }
 
 

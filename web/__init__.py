@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         record_import,
         registers,
         scoring,
+        stamps,
         trace,
         trace_events,
     )
@@ -58,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.before_request(_fresh_catalog)
     app.before_request(auth.load_actor)
+    stamps.init_scans(app)
     init_input_gate(app)
     init_csrf(app, exempt_blueprints=TOKEN_BLUEPRINTS)
     for blueprint in (
@@ -76,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         trace.bp,
         trace.digital_link,
         trace_events.bp,
+        stamps.bp,
     ):
         app.register_blueprint(blueprint)
     optional = _register_optional(app)

@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "MAP_TILES": None,
     "MAP_ATTRIBUTION": "",
     "LOGIN_ADDRESS_MAX_FAILURES": 30,
+    "SCAN_MAX_PER_MINUTE": 30,  # visits of public trace pages from one client a minute before 429 (web/views/stamps.py)
     "THROTTLE_STORAGE": "database",  # or a `limits` storage URI: redis://127.0.0.1:6379, memory://
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,

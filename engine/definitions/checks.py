@@ -371,7 +371,7 @@ def _check_effect(
 # --- data forms -----------------------------------------------------------------------
 
 _TYPE_KEYS = {
-    "options": ("choice", "multi_choice"), "max_length": ("text", "long_text"), "integer": ("number",),
+    "options": ("choice", "multi_choice"), "max_length": ("text", "long_text", "url"), "integer": ("number",),
     "level": ("admin_unit",), "document": ("evidence",), "accept": ("evidence",),
     "min": ("number", "date"), "max": ("number", "date"),
     "format": ("text",), "unit": ("number",), "grouping": ("number",),

@@ -628,7 +628,7 @@ class TestSuite:
 
 # --- registers ---------------------------------------------------------------------
 
-REGISTER_FIELD_TYPES = (*tuple(t for t in FIELD_TYPES if t != "evidence"), "geometry", "table", "ref")
+REGISTER_FIELD_TYPES = (*tuple(t for t in FIELD_TYPES if t != "evidence"), "geometry", "table", "ref", "url")
 REGISTER_ACTIONS = ("view", "create", "edit", "archive")
 GEOMETRY_TYPES = ("Point", "Polygon", "MultiPolygon")
 
@@ -682,6 +682,54 @@ class TraceIdentity:
     product: str
 
 
+A4_MM = (210.0, 297.0)  # the stamp sheet's page, portrait (width, height)
+PT_MM = 25.4 / 72  # one typographic point in millimetres
+LINE_SPACING = 1.25  # a printed line's height over its text size
+
+
+@dataclass(frozen=True)
+class StampLine:
+    """One line printed under a stamp's code: a field of the record (after an optional label) or a text."""
+
+    field: str | None = None
+    label: Text | None = None
+    text: Text | None = None
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class StampSheet:
+    """`stamps:` — an A4 sheet of QR stamps of a record's public trace address, in a grid (mm)."""
+
+    roles: tuple[str, ...]  # who may print (in their scope)
+    max_labels: int  # the most labels one print may ask for
+    width: float  # of one label
+    height: float
+    columns: int
+    rows: int
+    qr: float  # the side of the code
+    margin: float = 10.0  # page edge to the grid
+    gap: float = 2.0  # between labels
+    text_size: float = 7.0  # points
+    lines: tuple[StampLine, ...] = ()
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+    @property
+    def line_height(self) -> float:
+        return self.text_size * PT_MM * LINE_SPACING
+
+
+@dataclass(frozen=True)
+class CatalogueListing:
+    """`catalogue:` — this register's records are shown on the public page of the product they name."""
+
+    product: str  # the ref field naming the product record(s)
+    heading: Text
+
+
 @dataclass(frozen=True)
 class Register:
     """A kind of record kept beside the dossiers (producers, products, growing areas …)."""
@@ -702,6 +750,8 @@ class Register:
     trace: tuple[TraceStep, ...] = ()  # the batch events this register's records may carry
     trace_identity: TraceIdentity | None = None  # lot and product fields (the public trace page)
     import_key: tuple[str, ...] = ()  # `import.key`: the fields naming a record in a spreadsheet import
+    stamps: StampSheet | None = None  # the printable sheet of QR stamps of a record's public address
+    catalogue: CatalogueListing | None = None  # shown on the public product page of the products named
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.source.sha256 if self.source else None))

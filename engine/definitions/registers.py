@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from engine import limits
 from engine.definitions import build
 from engine.definitions import model as m
 from engine.definitions.build import maybe_text, text
@@ -20,6 +21,7 @@ from engine.definitions.yamlread import Finding, Path
 
 # Names a record's code template may use.
 CODE_NAMES = frozenset({"record", "sequence", "year", "province_code", "commune_code"})
+STAMP_QR_MIN = 15.0  # mm: a smaller code is hard to read with a phone held at arm's length
 FILTERABLE = ("choice", "multi_choice", "yes_no", "admin_unit", "ref")
 
 
@@ -60,6 +62,8 @@ def check_register(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
     yield from _check_import(data, by_id)
     yield from _check_trace(data.get("trace"), refs)
     yield from _check_identity(data)
+    yield from _check_stamps(data, refs)
+    yield from _check_catalogue(data)
     refs.append(Ref("roles_file", data["roles"], ("roles",)))
     if data.get("units"):
         refs.append(Ref("units_file", data["units"], ("units",)))
@@ -139,6 +143,52 @@ def _check_identity(data: dict[str, Any]) -> Iterator[Finding]:
             yield Finding("E273", ("trace", "identity", key), {"key": key, "id": name, "type": f["type"]})
 
 
+def _check_stamps(data: dict[str, Any], refs: list[Ref]) -> Iterator[Finding]:
+    """`stamps`: a public address to encode, a grid that fits an A4 page, a code and its lines that
+    fit a label, fields that exist, a quantity within the engine's bound."""
+    stamps = data.get("stamps")
+    if not stamps:
+        return
+    if not (data.get("trace") or {}).get("identity"):
+        yield Finding("E280", ("stamps",), {"id": data["id"]})
+    sheet = _stamp_sheet(stamps)
+    assert sheet is not None
+    for axis, count, size, page in (("columns", sheet.columns, sheet.width, m.A4_MM[0]),
+                                    ("rows", sheet.rows, sheet.height, m.A4_MM[1])):  # fmt: skip
+        need = count * size + (count - 1) * sheet.gap + 2 * sheet.margin
+        if need > page:
+            yield Finding("E281", ("stamps", axis), {"axis": axis, "need": round(need, 1), "page": page})
+    text_height = len(sheet.lines) * sheet.line_height
+    if sheet.qr > sheet.width or sheet.qr + text_height > sheet.height:
+        yield Finding("E282", ("stamps", "qr"), {"qr": sheet.qr, "lines": len(sheet.lines),
+                      "text": round(text_height, 1), "width": sheet.width, "height": sheet.height})  # fmt: skip
+    if sheet.qr < STAMP_QR_MIN:
+        yield Finding("W028", ("stamps", "qr"), {"qr": sheet.qr, "min": STAMP_QR_MIN})
+    if sheet.max_labels > limits.STAMP_LABELS_MAX:
+        yield Finding(
+            "E284", ("stamps", "max_labels"), {"max": sheet.max_labels, "cap": limits.STAMP_LABELS_MAX}
+        )
+    known = sorted(f["id"] for f in data["fields"])
+    for i, line in enumerate(sheet.lines):
+        if line.field is not None and line.field not in known:
+            yield Finding("E283", ("stamps", "lines", i, "field"), {"id": line.field, "known": known})
+    for i, role in enumerate(sheet.roles):
+        refs.append(Ref("role", role, ("stamps", "roles", i), "stamps"))
+
+
+def _check_catalogue(data: dict[str, Any]) -> Iterator[Finding]:
+    """`catalogue.product`: a public ref to records of another register (the products)."""
+    listing = data.get("catalogue")
+    if not listing:
+        return
+    f = next((f for f in data["fields"] if f["id"] == listing["product"]), None)
+    if f is None or f["type"] != "ref" or not isinstance(f.get("to"), dict):
+        yield Finding("E285", ("catalogue", "product"), {"id": listing["product"], "type": f["type"] if f else "—",
+                      "known": sorted(x["id"] for x in data["fields"] if x["type"] == "ref")})  # fmt: skip
+    elif not f.get("public"):
+        yield Finding("W029", ("catalogue", "product"), {"id": f["id"]})
+
+
 def _register_field(f: dict[str, Any], path: Path, known: list[str], refs: list[Ref]) -> Iterator[Finding]:
     ftype = f["type"]
     if ftype in ("geometry", "table", "ref"):
@@ -205,6 +255,7 @@ def build_register(data: dict[str, Any], source: m.Source) -> m.Register:
         source=source, trace=tuple(_trace_step(e) for e in (data.get("trace") or {}).get("events", ())),
         trace_identity=_identity((data.get("trace") or {}).get("identity")),
         import_key=tuple((data.get("import") or {}).get("key", ())),
+        stamps=_stamp_sheet(data.get("stamps")), catalogue=_catalogue(data.get("catalogue")),
     )  # fmt: skip
 
 
@@ -218,6 +269,24 @@ def _trace_step(e: dict[str, Any]) -> m.TraceStep:
         after=tuple(e.get("after", ())), once=bool(e.get("once")),
         fields=tuple(_field(f) for f in e.get("fields", ())),
     )  # fmt: skip
+
+
+def _stamp_sheet(data: dict[str, Any] | None) -> m.StampSheet | None:
+    if not data:
+        return None
+    lines = tuple(m.StampLine(field=x.get("field"), label=maybe_text(x.get("label")),
+                              text=maybe_text(x.get("text")), bold=bool(x.get("bold")))
+                  for x in data.get("lines", ()))  # fmt: skip
+    return m.StampSheet(
+        roles=tuple(data["roles"]), max_labels=int(data["max_labels"]), width=float(data["label"]["width"]),
+        height=float(data["label"]["height"]), columns=int(data["columns"]), rows=int(data["rows"]),
+        qr=float(data["qr"]), margin=float(data.get("margin", 10.0)), gap=float(data.get("gap", 2.0)),
+        text_size=float(data.get("text_size", 7.0)), lines=lines,
+    )  # fmt: skip
+
+
+def _catalogue(data: dict[str, Any] | None) -> m.CatalogueListing | None:
+    return m.CatalogueListing(product=data["product"], heading=text(data["heading"])) if data else None
 
 
 # --- across files -------------------------------------------------------------------

@@ -35,6 +35,7 @@ from engine.service.snapshots import (
     Page,
     UserSnapshot,
 )
+from engine.service.stamps import StampUseCases
 from engine.service.timers import TimerUseCases
 from engine.service.todo import Returned, Todo, TodoUseCases
 from engine.service.trace import TraceEvent, TraceUseCases
@@ -82,6 +83,11 @@ class Service(TodoUseCases, QueryUseCases, EvidenceUseCases, MigrationPlanUseCas
     def parked(self) -> ParkedJobUseCases:
         """The failed background jobs and their retry, for the administrator (engine/service/parked.py)."""
         return ParkedJobUseCases(self)
+
+    @functools.cached_property
+    def stamps(self) -> StampUseCases:
+        """QR stamp sheets of batches and their public page's scan counts (engine/service/stamps.py)."""
+        return StampUseCases(self)
 
     @functools.cached_property
     def links(self) -> DossierLinkUseCases:

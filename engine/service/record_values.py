@@ -9,10 +9,12 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from engine import geometry
 from engine.definitions.model import Field, Register, RegisterField, UnitSet
 from engine.expressions import Namespace
+from engine.limits import URL_FIELD_MAX, text_problem
 from engine.messages import Message, say
 from engine.service.forms import _check_value, _empty, _visible
 
@@ -87,7 +89,34 @@ def _value(
         return _table(f, value, units, locale)
     if f.type == "ref":
         return _ref(f, value)
+    if f.type == "url":
+        return _url(f, value)
     return _check_value(f, value, units, frozenset(), locale=locale)
+
+
+def _url(f: RegisterField, value: Any) -> tuple[Any, Message | None]:
+    """An absolute https address with a host, no user name or password, no spaces."""
+    if not isinstance(value, str):
+        return value, say("field.text")
+    text = value.strip()
+    problem = text_problem(text, f.max_length or URL_FIELD_MAX)
+    if problem is not None:
+        return value, problem
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return value, say("field.https_url")
+    if (
+        parts.scheme != "https"
+        or not host
+        or "." not in host
+        or parts.username
+        or parts.password
+        or any(c.isspace() for c in text)
+    ):
+        return value, say("field.https_url")
+    return text, None
 
 
 def _ref(f: RegisterField, value: Any) -> tuple[Any, Message | None]:

@@ -30,6 +30,7 @@ from engine.storage.records import RecordStore
 from engine.storage.replay_reads import ReplayReads
 from engine.storage.round_store import RoundStore
 from engine.storage.search import like_pattern, search_text
+from engine.storage.stamp_store import StampStore
 from engine.storage.timer_store import TimerStore
 from engine.storage.trace_store import TraceStore
 
@@ -52,7 +53,15 @@ def _row(mapping: Mapping[Any, Any] | None) -> Row | None:
 
 
 class Repository(
-    AuditStore, AuditQueries, ReplayReads, RecordStore, CredentialStore, TraceStore, TimerStore, RoundStore
+    AuditStore,
+    AuditQueries,
+    ReplayReads,
+    RecordStore,
+    CredentialStore,
+    TraceStore,
+    TimerStore,
+    RoundStore,
+    StampStore,
 ):
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)

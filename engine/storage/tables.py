@@ -525,3 +525,13 @@ budget_entries = Table(
     ),
     Index("ix_budget_entries_plan_line", "plan_id", "line_id"),
 )
+
+# Visits of a batch's public trace page, one row a batch a day (the service's day). Only the
+# count: no address, no browser, no time of the visit.
+scan_days = Table(
+    "scan_days",
+    metadata,
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("scans", Integer, nullable=False),
+)

@@ -96,7 +96,9 @@ def test_paging(app: Flask, walk: Any) -> None:
     assert names == ["Sản phẩm 0", "Sản phẩm 1", "Sản phẩm 2"]
     assert app.test_client().get("/api/v1/public/products?per_page=0").status_code == 400
     assert app.test_client().get("/api/v1/public/products?page=x").status_code == 400
-    assert app.test_client().get("/api/v1/public/products?page=&stars=").status_code == 400  # empty: no number
+    assert (
+        app.test_client().get("/api/v1/public/products?page=&stars=").status_code == 400
+    )  # empty: no number
     assert (
         app.test_client().get("/api/v1/public/products?page=%C2%B2").status_code == 400
     )  # a digit, not ASCII

@@ -76,7 +76,9 @@ def demo_app(tmp_path: Path, empty_database_url: str, catalog: Any, monkeypatch:
     monkeypatch.setenv("OCOPFLOW_INSTANCE_DIR", str(tmp_path / "instance"))
     assert main(["init-db", "--database-url", empty_database_url]) == 0
     assert main(["demo", "--database-url", empty_database_url]) == 0
-    app = make_app(tmp_path, catalog, empty_database_url)
+    # One test client follows every link from one address, far faster than a person scans stamps:
+    # the public trace page's flood limit (tests/web/test_stamps.py) would answer it 429.
+    app = make_app(tmp_path, catalog, empty_database_url, SCAN_MAX_PER_MINUTE=1_000_000)
     yield app
     app.extensions["ocopflow"].database.engine.dispose()
 

@@ -19,6 +19,7 @@
       shape.bindPopup(box);
     },
   }).addTo(map);
-  map.fitBounds(layer.getBounds(), { padding: [16, 16], maxZoom: 14 });
+  // more room above: a marker stands over its point
+  map.fitBounds(layer.getBounds(), { paddingTopLeft: [16, 44], paddingBottomRight: [16, 16], maxZoom: 14 });
   el.setAttribute("data-ready", "true");
 })();

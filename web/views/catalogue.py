@@ -12,13 +12,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, g, make_response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, make_response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from web.i18n import current_language, tr
 from web.runtime import Runtime, runtime
 from web.views.certificates import public_url
 from web.views.listing import filter_choices
+from web.views.trace import shown
 
 bp = Blueprint("catalogue", __name__, url_prefix="/p")
 
@@ -124,6 +125,24 @@ def product(product_code: str) -> ResponseReturnValue:
     item = public_fields(rt, found)
     token = rt.service.certificate_signing.token(found.certificate)
     item["certificate"]["address"] = public_url(found.certificate.number, token)
+    listings = rt.service.public_catalogue.listings(found)
+    points = [{"type": "Feature", "geometry": p.point, "properties": {"title": p.title}}
+              for listing in listings for p in listing.places if p.point]  # fmt: skip
+    places = (
+        json.dumps({"type": "FeatureCollection", "features": points}, ensure_ascii=False) if points else ""
+    )
+    shown_listings = [[tr(x.heading), [[p.title, [[tr(v.field.label), shown(v)] for v in p.values]] for p in x.places]]
+                      for x in listings]  # fmt: skip
     return cacheable(
-        item, lambda: render_template("catalogue_product.html", item=item, code=found.product_code)
+        [item, shown_listings, places],
+        lambda: render_template(
+            "catalogue_product.html",
+            item=item,
+            code=found.product_code,
+            listings=listings,
+            shown=shown,
+            places=places,
+            tiles=current_app.config.get("MAP_TILES") or "",
+            attribution=current_app.config.get("MAP_ATTRIBUTION") or "",
+        ),
     )
