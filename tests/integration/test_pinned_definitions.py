@@ -25,7 +25,7 @@ def new_form(service) -> str:  # type: ignore[no-untyped-def]
     edited = source.replace('version: "2026.1"', 'version: "2026.2"', 1).replace(
         "max_length: 200\n", "max_length: 12\n", 1
     )
-    position = "      - id: position\n        type: text\n        max_length: 120\n"
+    position = "      - id: position\n        carry_over: true\n        type: text\n        max_length: 120\n"
     assert position in edited
     return edited.replace(position, position + "        required: true\n", 1)
 

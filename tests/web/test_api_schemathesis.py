@@ -9,6 +9,8 @@ up to the business rules (an unknown commune is still 422 `invalid_form`)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import schemathesis
 from flask import Flask
@@ -51,6 +53,22 @@ def _code(response: object) -> str:
         return str(response.json()["error"]["code"])  # type: ignore[attr-defined]
     except (ValueError, KeyError, TypeError):
         return ""
+
+
+LINE_CONTROL = re.compile("[\\x00-\\x1f\\x7f-\\x9f]")  # the document's `*line`: path parameters
+TEXT_CONTROL = re.compile(
+    "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
+)  # `*text`: tab, line breaks allowed
+
+
+def _controls(case: object) -> bool:
+    """A generated value with a control character the document forbids (`not: *line` on a path
+    parameter, `not: *text` on a query one): the generator does not always honour a `not`."""
+    path = (getattr(case, "path_parameters", None) or {}).values()
+    query = (getattr(case, "query", None) or {}).values()
+    return any(isinstance(v, str) and LINE_CONTROL.search(v) for v in path) or any(
+        isinstance(v, str) and TEXT_CONTROL.search(v) for v in query
+    )
 
 
 def _vanished(case: object, failure: str) -> bool:
@@ -99,7 +117,7 @@ def test_generated_requests_find_no_mismatch_between_the_document_and_the_server
                     raise
                 if "(was Authorization)" not in str(exc) and not _vanished(case, str(exc)):
                     failures.append(f"{where}: {str(exc)[:400]}")
-            if mode is GenerationMode.POSITIVE and _code(response) in SHAPE_REFUSALS:
+            if mode is GenerationMode.POSITIVE and _code(response) in SHAPE_REFUSALS and not _controls(case):
                 failures.append(f"{where}: data the document allows was refused: {response.text[:300]}")
 
         check()
