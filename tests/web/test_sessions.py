@@ -204,7 +204,12 @@ def test_a_new_user_needs_a_password_of_12_to_128_characters(
 ) -> None:
     response = as_user("admin").post(
         "/admin/users",
-        {"username": "newbie", "display_name": "Người mới", "password": password, "roles": ["ocop-2026-roles:producer"]},
+        {
+            "username": "newbie",
+            "display_name": "Người mới",
+            "password": password,
+            "roles": ["ocop-2026-roles:producer"],
+        },
         page="/admin/users",
     )
     assert (response.status_code == 302) is accepted
