@@ -121,7 +121,7 @@ def test_the_same_id_and_version_with_other_content_is_refused_at_its_line(servi
 
 def test_the_effective_date_comes_from_the_file_and_may_only_be_put_later(service, admin):
     text = service.catalog.workflows["ocop-2026"].source.text.replace(
-        'version: "2026.1"', 'version: "2026.3"'
+        'version: "2026.2"', 'version: "2026.4"'
     )
     text = text.replace("effective_from: 2026-05-22", "effective_from: 2026-10-01")
     with pytest.raises(InvalidDefinition) as refused:
@@ -132,7 +132,7 @@ def test_the_effective_date_comes_from_the_file_and_may_only_be_put_later(servic
     ).versions
     assert stored.effective_from == dt.date(2026, 11, 2)
     # Today (2026-07-01) the shipped version is still the one in force.
-    assert service.catalog.workflows["ocop-2026"].version == "2026.1"
+    assert service.catalog.workflows["ocop-2026"].version == "2026.2"
 
 
 @pytest.mark.parametrize(

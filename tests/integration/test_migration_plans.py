@@ -11,8 +11,8 @@ from engine.errors import InvalidDefinition
 from tests.integration.test_versions import new_version
 
 PLAN = """workflow: ocop-2026
-from: "2026.1"
-to: "2026.2"
+from: "2026.2"
+to: "2026.3"
 states:
   business_plan: plan_submitted
 """
@@ -37,7 +37,7 @@ def test_the_preview_lists_every_open_dossier_and_changes_nothing(service, peopl
         (moving.id, "business_plan", "plan_submitted"),
         (staying.id, "idea", "idea"),
     ]  # the withdrawn dossier is closed: not part of the plan
-    assert service.get_dossier(people["producer1"], moving.id).workflow_version == "2026.1"
+    assert service.get_dossier(people["producer1"], moving.id).workflow_version == "2026.2"
 
 
 def test_a_dossier_the_plan_would_strand_is_listed_as_blocked(service, people, dossiers):
@@ -49,7 +49,7 @@ def test_a_dossier_the_plan_would_strand_is_listed_as_blocked(service, people, d
     assert blocked == [moving.id]
     with pytest.raises(InvalidDefinition):
         service.apply_migration_plan(people["admin"], unmapped, "plan.yaml")
-    assert service.get_dossier(people["producer1"], staying.id).workflow_version == "2026.1"  # none moved
+    assert service.get_dossier(people["producer1"], staying.id).workflow_version == "2026.2"  # none moved
 
 
 def test_a_plan_naming_a_state_that_does_not_exist_is_a_problem_at_its_line(service, people, dossiers):
@@ -59,7 +59,7 @@ def test_a_plan_naming_a_state_that_does_not_exist_is_a_problem_at_its_line(serv
     assert (problem.code, problem.file, problem.line) == ("E703", "plan.yaml", 5)
     assert "plan_submited" in problem.message and preview.plan is None
     unknown = service.preview_migration_plan(
-        people["admin"], PLAN.replace('to: "2026.2"', 'to: "2027.9"'), "p.yaml"
+        people["admin"], PLAN.replace('to: "2026.3"', 'to: "2027.9"'), "p.yaml"
     )
     assert [(p.code, p.line) for p in unknown.problems] == [("E702", 3)]
     typo = service.preview_migration_plan(people["admin"], PLAN + "dosiers: [1]\n", "p.yaml")
@@ -71,7 +71,7 @@ def test_applying_moves_every_open_dossier_in_one_audited_act(service, people, d
     plan = service.apply_migration_plan(people["admin"], PLAN, "plan.yaml")
     assert {i.dossier_id for i in plan.items} == {moving.id, staying.id}
     moved = service.get_dossier(people["producer1"], moving.id)
-    assert (moved.workflow_version, moved.state) == ("2026.2", "plan_submitted")
-    assert service.get_dossier(people["producer1"], closed.id).workflow_version == "2026.1"
+    assert (moved.workflow_version, moved.state) == ("2026.3", "plan_submitted")
+    assert service.get_dossier(people["producer1"], closed.id).workflow_version == "2026.2"
     assert [e.action for e in service.history(people["producer1"], moving.id)][-1] == "migrate"
     assert service.verify_audit().ok

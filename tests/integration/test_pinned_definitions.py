@@ -22,7 +22,7 @@ LONG_NAME = "HTX Bánh tráng phơi sương Trảng Bàng"  # 36 characters: fit
 def new_form(service) -> str:  # type: ignore[no-untyped-def]
     """Mẫu 01 as an administrator might edit it: a shorter organisation name, a required position."""
     source = service.catalog.forms[FORM].source.text
-    edited = source.replace('version: "2026.1"', 'version: "2026.2"', 1).replace(
+    edited = source.replace('version: "2026.2"', 'version: "2026.3"', 1).replace(
         "max_length: 200\n", "max_length: 12\n", 1
     )
     position = "      - id: position\n        carry_over: true\n        type: text\n        max_length: 120\n"
@@ -85,8 +85,8 @@ def test_a_new_form_version_applies_only_to_dossiers_filed_from_its_effective_da
     clock.set(NEW_FROM + dt.timedelta(days=3))
     after = open_dossier(filed_on=NEW_FROM + dt.timedelta(days=1))
 
-    assert versions(service, people, before.id)[0] == "2026.1"
-    assert versions(service, people, after.id)[0] == "2026.2"
+    assert versions(service, people, before.id)[0] == "2026.2"
+    assert versions(service, people, after.id)[0] == "2026.3"
     # The open dossier still validates against its pinned version, today included.
     service.save_form(people["producer1"], before.id, FORM, {"org_name": LONG_NAME})
     with pytest.raises(InvalidForm) as refused:
@@ -99,7 +99,7 @@ def test_a_dossier_filed_before_the_effective_date_keeps_the_old_version_even_wh
 ):
     activate(new_form(service), "mau-01-v2.yaml")
     late_filing_of_an_old_date = open_dossier(filed_on=NEW_FROM - dt.timedelta(days=1))
-    assert versions(service, people, late_filing_of_an_old_date.id)[0] == "2026.1"
+    assert versions(service, people, late_filing_of_an_old_date.id)[0] == "2026.2"
 
 
 def test_an_open_dossier_keeps_scoring_under_its_pinned_scoring_form(
@@ -133,7 +133,7 @@ def test_a_migration_dry_run_lists_the_forms_that_become_invalid_and_the_sheets_
     clock.set(NEW_FROM + dt.timedelta(days=1))
     events = service.verify_audit().events
 
-    plan = service.plan_migration(people["admin"], "2026.1", "2026.1", {}, [moving.id, untouched.id])
+    plan = service.plan_migration(people["admin"], "2026.2", "2026.2", {}, [moving.id, untouched.id])
 
     assert plan.ok
     first, second = plan.items
@@ -148,7 +148,7 @@ def test_a_migration_dry_run_lists_the_forms_that_become_invalid_and_the_sheets_
     }
     assert (second.invalid_forms, second.scores_to_redo) == ((), False)  # nothing saved, nothing to redo
     # A dry run changes nothing.
-    assert versions(service, people, moving.id) == ("2026.1", "2026.1")
+    assert versions(service, people, moving.id) == ("2026.2", "2026.1")
     assert service.verify_audit().events == events
 
 
@@ -162,11 +162,11 @@ def test_a_migration_of_named_kinds_keeps_the_other_pins(
     activate(new_scoring_form(service), "set-01-v2.yaml")
     clock.set(NEW_FROM + dt.timedelta(days=1))
 
-    plan = service.apply_migration(people["admin"], "2026.1", "2026.1", {}, [moving.id], kinds=["form"])
+    plan = service.apply_migration(people["admin"], "2026.2", "2026.2", {}, [moving.id], kinds=["form"])
 
     assert [c[:2] for c in plan.items[0].changed] == [("form", FORM)]
     assert not plan.items[0].scores_to_redo
-    assert versions(service, people, moving.id) == ("2026.2", "2026.1")
+    assert versions(service, people, moving.id) == ("2026.3", "2026.1")
 
 
 def test_applying_a_migration_is_one_audited_act_and_the_dossier_then_uses_the_new_versions(
@@ -182,9 +182,9 @@ def test_applying_a_migration_is_one_audited_act_and_the_dossier_then_uses_the_n
     clock.set(NEW_FROM + dt.timedelta(days=1))
     events = service.verify_audit().events
 
-    service.apply_migration(people["admin"], "2026.1", "2026.1", {}, [moving.id])
+    service.apply_migration(people["admin"], "2026.2", "2026.2", {}, [moving.id])
 
-    assert versions(service, people, moving.id) == ("2026.2", "2026.2")
+    assert versions(service, people, moving.id) == ("2026.3", "2026.2")
     audit = service.verify_audit()
     assert audit.ok and audit.events == events + 2  # the migration, and one event for the dossier
     migrate = service.history(people["admin"], moving.id)[-1]
@@ -203,7 +203,7 @@ def test_applying_a_migration_is_one_audited_act_and_the_dossier_then_uses_the_n
 def test_a_migration_to_an_unknown_kind_is_refused(service, people, open_dossier):
     dossier = open_dossier(filed_on=FILED)
     with pytest.raises(InvalidDefinition):
-        service.plan_migration(people["admin"], "2026.1", "2026.1", {}, [dossier.id], kinds=["workflows"])
+        service.plan_migration(people["admin"], "2026.2", "2026.2", {}, [dossier.id], kinds=["workflows"])
 
 
 def test_pins_survive_a_restart_that_no_longer_loads_the_old_versions(
@@ -220,7 +220,7 @@ def test_pins_survive_a_restart_that_no_longer_loads_the_old_versions(
         database.transaction, restarted_catalog, clock=clock, evidence_dir=service.evidence_dir
     )
 
-    assert restarted.definitions_for(people["admin"], before.id).form(FORM).version == "2026.1"
+    assert restarted.definitions_for(people["admin"], before.id).form(FORM).version == "2026.2"
     restarted.save_form(people["producer1"], before.id, FORM, {"org_name": LONG_NAME})
 
 
@@ -237,9 +237,9 @@ def test_a_complete_form_that_a_new_required_field_leaves_incomplete_is_listed(
     activate(new_form(service), "mau-01-v2.yaml")
     clock.set(NEW_FROM + dt.timedelta(days=1))
 
-    plan = service.plan_migration(people["admin"], "2026.1", "2026.1", {}, [dossier.id])
+    plan = service.plan_migration(people["admin"], "2026.2", "2026.2", {}, [dossier.id])
     assert plan.items[0].invalid_forms == (FORM,)
     answers["position"] = "Giám đốc"
     service.save_form(people["producer1"], dossier.id, FORM, answers)
-    again = service.plan_migration(people["admin"], "2026.1", "2026.1", {}, [dossier.id])
+    again = service.plan_migration(people["admin"], "2026.2", "2026.2", {}, [dossier.id])
     assert again.items[0].invalid_forms == ()

@@ -95,7 +95,7 @@ def test_a_migration_to_a_version_with_a_new_timer_arms_it_for_the_dossiers_it_m
     service.activate_definition(people["admin"], text, "ocop-2026-v2.yaml")
     clock.advance(2)
     service.apply_migration(
-        people["admin"], "2026.1", "2026.2", {"business_plan": "plan_submitted"}, [dossier.id]
+        people["admin"], "2026.2", "2026.3", {"business_plan": "plan_submitted"}, [dossier.id]
     )
     [(state, name, status, due)] = _timers(database, dossier.id)
     assert (state, name, status) == ("plan_submitted", "plan_waiting", "pending")

@@ -28,7 +28,7 @@ def _stored_workflow(app: Flask) -> Any:
 
 def test_the_installed_versions_are_listed_with_legal_basis_and_dates(as_user: Any, app: Flask) -> None:
     page = as_user("admin").get("/admin/definitions").get_data(as_text=True)
-    assert 'data-def="ocop-2026" data-version="2026.1"' in page
+    assert 'data-def="ocop-2026" data-version="2026.2"' in page
     assert "Quyết định 26/2026/QĐ-TTg" in page
     assert "2026-05-22" in page
     assert "đang hiệu lực" in page
@@ -64,18 +64,18 @@ def test_an_upload_with_mistakes_shows_each_problem_with_its_line(as_user: Any) 
 
 
 def test_a_valid_upload_shows_the_diff_against_the_active_version_and_the_diagram(as_user: Any) -> None:
-    changed = WORKFLOW.replace('version: "2026.1"', 'version: "2026.2"', 1)
+    changed = WORKFLOW.replace('version: "2026.2"', 'version: "2026.3"', 1)
     page = _upload(as_user("admin"), changed).get_data(as_text=True)
     assert 'data-testid="diff"' in page
-    assert '<div class="del">-version: &#34;2026.1&#34;</div>' in page
-    assert '<div class="add">+version: &#34;2026.2&#34;</div>' in page
+    assert '<div class="del">-version: &#34;2026.2&#34;</div>' in page
+    assert '<div class="add">+version: &#34;2026.3&#34;</div>' in page
     assert 'data-testid="diagram"' in page
     assert 'data-testid="activate"' in page
 
 
 def test_activating_stores_a_new_version_with_its_date_and_audits_it(as_user: Any, app: Flask) -> None:
     admin = as_user("admin")
-    changed = WORKFLOW.replace('version: "2026.1"', 'version: "2026.2"', 1)
+    changed = WORKFLOW.replace('version: "2026.2"', 'version: "2026.3"', 1)
     response = admin.post(
         "/admin/definitions/activate",
         {"text": changed, "filename": "ocop-2026.yaml", "effective_from": "2027-01-01"},
@@ -83,10 +83,10 @@ def test_activating_stores_a_new_version_with_its_date_and_audits_it(as_user: An
     )
     assert response.status_code == 302
     versions = app.extensions["ocopflow"].service.definition_versions("workflow", "ocop-2026")
-    new = [v for v in versions if v.version == "2026.2"]
+    new = [v for v in versions if v.version == "2026.3"]
     assert len(new) == 1 and new[0].effective_from == dt.date(2027, 1, 1) and new[0].activated_by == "admin"
     listing = admin.get("/admin/definitions").get_data(as_text=True)
-    assert 'data-version="2026.2"' in listing and "sắp hiệu lực" in listing
+    assert 'data-version="2026.3"' in listing and "sắp hiệu lực" in listing
     log = as_user("auditor").get("/admin/audit?action=activate_definition").get_data(as_text=True)
     assert 'data-action="activate_definition"' in log
 
@@ -101,7 +101,7 @@ def test_activating_stores_a_new_version_with_its_date_and_audits_it(as_user: An
 def test_activation_refuses_bad_input_with_a_message(
     as_user: Any, app: Flask, fields: dict[str, str], message: str
 ) -> None:
-    data = {"text": WORKFLOW.replace('"2026.1"', '"2026.9"', 1), "filename": "ocop-2026.yaml", **fields}
+    data = {"text": WORKFLOW.replace('"2026.2"', '"2026.9"', 1), "filename": "ocop-2026.yaml", **fields}
     response = as_user("admin").post("/admin/definitions/activate", data, page="/admin/definitions")
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)

@@ -27,7 +27,7 @@ def test_a_token_is_issued_for_a_correct_password_only(api: Api) -> None:
 def test_opening_a_dossier_pins_the_workflow_version_and_lists_the_callers_actions(api: Api) -> None:
     dossier = api.open_dossier()
     assert dossier["workflow_id"] == "ocop-2026"
-    assert dossier["workflow_version"] == "2026.1"
+    assert dossier["workflow_version"] == "2026.2"
     assert dossier["state"] == "idea"
     assert dossier["step"] == 2
     assert dossier["product_name"] == "Bình gốm men lam"

@@ -211,10 +211,10 @@ def test_the_migration_page_previews_then_applies(app: Flask, walk: Any) -> None
     admin_actor = service.actor_for_username("admin")
     dossier = service.get_dossier(admin_actor, walk("business_plan"))
     source = service.catalog.workflows["ocop-2026"].source.text
-    service.install_bundle(admin_actor, [("v2.yaml", source.replace('version: "2026.1"', 'version: "2026.2"')
+    service.install_bundle(admin_actor, [("v2.yaml", source.replace('version: "2026.2"', 'version: "2026.3"')
                                           .replace("business_plan", "plan_submitted"))])  # fmt: skip
     admin = sign_in(app, "admin")
-    plan = 'workflow: ocop-2026\nfrom: "2026.1"\nto: "2026.2"\nstates: {}\n'
+    plan = 'workflow: ocop-2026\nfrom: "2026.2"\nto: "2026.3"\nstates: {}\n'
     blocked = admin.post("/admin/migrations/preview", {"plan": plan}, page="/admin/migrations")
     assert blocked.status_code == 422
     assert f'data-dossier="{dossier.id}" data-outcome="blocked"' in blocked.get_data(as_text=True)
@@ -229,13 +229,13 @@ def test_the_migration_page_previews_then_applies(app: Flask, walk: Any) -> None
         as_text=True
     )
     assert f'data-dossier="{dossier.id}" data-outcome="moves"' in preview and 'data-testid="apply"' in preview
-    assert service.get_dossier(admin_actor, dossier.id).workflow_version == "2026.1"
+    assert service.get_dossier(admin_actor, dossier.id).workflow_version == "2026.2"
     applied = admin.post(
         "/admin/migrations/apply", {"plan": good}, page="/admin/migrations", follow_redirects=True
     )
     assert "Đã chuyển" in applied.get_data(as_text=True)
     moved = service.get_dossier(admin_actor, dossier.id)
-    assert (moved.workflow_version, moved.state) == ("2026.2", "plan_submitted")
+    assert (moved.workflow_version, moved.state) == ("2026.3", "plan_submitted")
 
 
 def test_the_definitions_api_installs_all_or_nothing_for_administrators_only(admins: Flask) -> None:

@@ -19,7 +19,7 @@ def edited_mau_01(source: str) -> str:
         "        max_length: 20\n"
         f'        label: {{vi: "{NEW_LABEL}", en: "Tax number (amended)"}}\n'
     )
-    return source.replace('version: "2026.1"', 'version: "2026.9"', 1).replace(FIELD, field + FIELD, 1)
+    return source.replace('version: "2026.2"', 'version: "2026.9"', 1).replace(FIELD, field + FIELD, 1)
 
 
 def test_an_open_dossier_keeps_showing_the_form_it_was_filed_with(
