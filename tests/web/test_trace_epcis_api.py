@@ -19,7 +19,7 @@ from engine.definitions.model import Catalog
 from tests.web._api_support import Api, assert_error_shape
 from tests.web.client import Browser
 from tests.web.conftest import add_people, make_app
-from tests.web.test_trace_page import COMMUNE, SQUARE
+from tests.web.test_trace_page import COMMUNE, product_records
 
 BATCHES = "ocop-batches"
 SCHEMA = json.loads(
@@ -32,14 +32,7 @@ def build(app: Flask) -> dict[str, Any]:
     """The same producer, growing area, product and two batches (same codes, in the same order)."""
     service = app.extensions["ocopflow"].service
     producer = service.actor_for_username("producer1")
-    org = service.create_record(producer, "ocop-producers", {
-        "name": "HTX Gốm Bát Tràng", "org_type": "htx", "registration_number": "0101234567",
-        "commune": COMMUNE, "leader_name": "Trần Thị Bình", "leader_gender": "female"})  # fmt: skip
-    area = service.create_record(producer, "ocop-growing-areas", {
-        "name": "Vùng đất sét Bát Tràng", "crop": "mang-cau", "commune": COMMUNE, "shape": SQUARE,
-        "producers": [org.id]})  # fmt: skip
-    product = service.create_record(producer, "ocop-products", {
-        "name": "Bình gốm men lam", "product_set": "21", "producer": org.id, "commune": COMMUNE})  # fmt: skip
+    area, product = product_records(service, producer)
     a = service.create_record(producer, BATCHES, {"lot": "BT-01", "product": product.id, "commune": COMMUNE})
     b = service.create_record(producer, BATCHES, {"lot": "BT-02", "product": product.id, "commune": COMMUNE})
     return {

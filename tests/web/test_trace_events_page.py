@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from tests.web.client import Browser
-from tests.web.test_trace_page import COMMUNE, SQUARE
+from tests.web.test_trace_page import COMMUNE, product_records
 
 BATCHES = "ocop-batches"
 
@@ -21,14 +21,7 @@ BATCHES = "ocop-batches"
 def lot(app: Flask) -> dict[str, Any]:
     service = app.extensions["ocopflow"].service
     producer = service.actor_for_username("producer1")
-    org = service.create_record(producer, "ocop-producers", {
-        "name": "HTX Gốm Bát Tràng", "org_type": "htx", "registration_number": "0101234567",
-        "commune": COMMUNE, "leader_name": "Trần Thị Bình", "leader_gender": "female"})  # fmt: skip
-    area = service.create_record(producer, "ocop-growing-areas", {
-        "name": "Vùng đất sét Bát Tràng", "crop": "mang-cau", "commune": COMMUNE, "shape": SQUARE,
-        "producers": [org.id]})  # fmt: skip
-    product = service.create_record(producer, "ocop-products", {
-        "name": "Bình gốm men lam", "product_set": "21", "producer": org.id, "commune": COMMUNE})  # fmt: skip
+    area, product = product_records(service, producer)
     b = service.create_record(
         producer, BATCHES, {"lot": "BT-0077", "product": product.id, "commune": COMMUNE}
     )

@@ -16,10 +16,9 @@ SQUARE = {
 }
 
 
-@pytest.fixture
-def batch(app: Flask) -> dict[str, Any]:
-    service = app.extensions["ocopflow"].service
-    producer = service.actor_for_username("producer1")
+def product_records(service: Any, producer: Any) -> tuple[Any, Any]:
+    """A producer organisation, its growing area and its product in COMMUNE: the records a batch
+    names (the trace tests share them). Returns (growing area, product)."""
     org = service.create_record(producer, "ocop-producers", {
         "name": "HTX Gốm Bát Tràng", "org_type": "htx", "registration_number": "0101234567",
         "commune": COMMUNE, "leader_name": "Trần Thị Bình", "leader_gender": "female"})  # fmt: skip
@@ -28,6 +27,14 @@ def batch(app: Flask) -> dict[str, Any]:
         "producers": [org.id]})  # fmt: skip
     product = service.create_record(producer, "ocop-products", {
         "name": "Bình gốm men lam", "product_set": "21", "producer": org.id, "commune": COMMUNE})  # fmt: skip
+    return area, product
+
+
+@pytest.fixture
+def batch(app: Flask) -> dict[str, Any]:
+    service = app.extensions["ocopflow"].service
+    producer = service.actor_for_username("producer1")
+    area, product = product_records(service, producer)
     b = service.create_record(producer, "ocop-batches", {"lot": "BT-0042", "product": product.id,
                                                          "commune": COMMUNE})  # fmt: skip
     service.trace.record_event(producer, "ocop-batches", b.id, "harvesting",
