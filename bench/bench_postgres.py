@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_web  # noqa: E402  (bench/bench_web.py, beside this file)
+import bench_runtime  # noqa: E402  (bench/bench_runtime.py, beside this file)
+import bench_web  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -110,35 +111,9 @@ class RawPsycopg:
 
 def firing(url: str, n: int, rounds: int = 10) -> dict[str, float]:
     """Raw psycopg and the engine's fire interleaved in rounds; median rates (fires per second)."""
-    from engine.commands.demo import COMMUNES, ORGANISATIONS, seed_users
-    from engine.definitions.loader import default_paths, load_catalog
-    from engine.service import Service
-    from engine.service.scenario import Driver
-    from engine.storage.db import make_engine, upgrade
-    from engine.storage.repository import Database
-
-    engine = make_engine(url)
-    upgrade(engine)
-    catalog = load_catalog(default_paths()).catalog
-    now = [dt.datetime(2026, 7, 1, 8)]
-
-    def clock() -> dt.datetime:
-        now[0] += dt.timedelta(milliseconds=1)
-        return now[0]
-
     evidence = Path(os.environ.get("TMPDIR", "/tmp")) / f"ocopflow-bench-pg-{secrets.token_hex(4)}"
-    service = Service(Database(engine).transaction, catalog, clock=clock, evidence_dir=evidence)
-    people = {a.id: a for a in seed_users(service)}
-    dossier = service.open_dossier(
-        people["producer1"],
-        product_name="Bánh tráng",
-        product_set="01",
-        producer_org=ORGANISATIONS["producer1"],
-        commune_code=COMMUNES["producer1"],
-    )
-    Driver(service, list(people.values())).walk(dossier.id, ["commune_check"])
-    # A cycle the shipped 26/2026 workflow allows: return for supplementation, resubmit.
-    cycle = [(people["commune1"], "commune_return", "thiếu giấy tờ"), (people["producer1"], "resubmit", None)]
+    service, engine = bench_runtime.service_at(url, evidence)
+    step, _people, _dossier = bench_runtime.return_and_resubmit(service)
     raw = RawPsycopg(url)
     per_round = max(2, n // rounds // 2 * 2)
     raw_rates, fire_rates = [], []
@@ -150,8 +125,7 @@ def firing(url: str, n: int, rounds: int = 10) -> dict[str, float]:
             raw_rates.append(per_round / (time.perf_counter() - start))
             start = time.perf_counter()
             for i in range(per_round):
-                actor, transition, comment = cycle[i % 2]
-                service.fire(actor, dossier.id, transition, comment=comment)
+                step(i)
             fire_rates.append(per_round / (time.perf_counter() - start))
         assert service.verify_audit().ok
     finally:

@@ -32,7 +32,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -82,12 +84,17 @@ class RawSqlite:
 
 
 def engine_service(folder: Path, name: str):  # type: ignore[no-untyped-def]
+    return service_at(f"sqlite:///{folder / name}", folder / "evidence")
+
+
+def service_at(url: str, evidence: Path) -> tuple[Any, Any]:
+    """A migrated database at `url` and the service over it, on a clock that moves 1 ms a call."""
     from engine.definitions.loader import default_paths, load_catalog
     from engine.service import Service
     from engine.storage.db import make_engine, upgrade
     from engine.storage.repository import Database
 
-    engine = make_engine(f"sqlite:///{folder / name}", synchronous=SYNC)
+    engine = make_engine(url, synchronous=SYNC) if url.startswith("sqlite") else make_engine(url)
     upgrade(engine)
     catalog = load_catalog(default_paths()).catalog
     now = [dt.datetime(2026, 7, 1, 8)]
@@ -96,17 +103,16 @@ def engine_service(folder: Path, name: str):  # type: ignore[no-untyped-def]
         now[0] += dt.timedelta(milliseconds=1)
         return now[0]
 
-    service = Service(Database(engine).transaction, catalog, clock=clock, evidence_dir=folder / "evidence")
+    service = Service(Database(engine).transaction, catalog, clock=clock, evidence_dir=evidence)
     return service, engine
 
 
-def firing(folder: Path, n: int, rounds: int = 10) -> dict[str, float]:
-    """Raw, engine and SpiffWorkflow steps interleaved in rounds, so machine noise hits all alike; median rates."""
+def return_and_resubmit(service: Any) -> tuple[Callable[[int], None], dict[str, Any], int]:
+    """One dossier at the commune check and the step i of a cycle the shipped 26/2026 workflow
+    allows: return for supplementation, resubmit. Returns (step, the people, the dossier's id)."""
     from engine.commands.demo import COMMUNES, ORGANISATIONS, seed_users
     from engine.service.scenario import Driver
 
-    raw = RawSqlite(folder)
-    service, engine = engine_service(folder, "engine.db")
     people = {a.id: a for a in seed_users(service)}
     dossier = service.open_dossier(
         people["producer1"],
@@ -116,8 +122,20 @@ def firing(folder: Path, n: int, rounds: int = 10) -> dict[str, float]:
         commune_code=COMMUNES["producer1"],
     )
     Driver(service, list(people.values())).walk(dossier.id, ["commune_check"])
-    # A cycle the shipped 26/2026 workflow allows: return for supplementation, resubmit.
     cycle = [(people["commune1"], "commune_return", "thiếu giấy tờ"), (people["producer1"], "resubmit", None)]
+
+    def step(i: int) -> None:
+        actor, transition, comment = cycle[i % 2]
+        service.fire(actor, dossier.id, transition, comment=comment)
+
+    return step, people, dossier.id
+
+
+def firing(folder: Path, n: int, rounds: int = 10) -> dict[str, float]:
+    """Raw, engine and SpiffWorkflow steps interleaved in rounds, so machine noise hits all alike; median rates."""
+    raw = RawSqlite(folder)
+    service, engine = engine_service(folder, "engine.db")
+    step, people, dossier_id = return_and_resubmit(service)
     per_round = max(2, n // rounds // 2 * 2)
     spiffs = {"memory": Spiff(None), "stored": Spiff(folder)} if Spiff.available() else {}
     raw_rates, fire_rates = [], []
@@ -129,8 +147,7 @@ def firing(folder: Path, n: int, rounds: int = 10) -> dict[str, float]:
         raw_rates.append(per_round / (time.perf_counter() - start))
         start = time.perf_counter()
         for i in range(per_round):
-            actor, transition, comment = cycle[i % 2]
-            service.fire(actor, dossier.id, transition, comment=comment)
+            step(i)
         fire_rates.append(per_round / (time.perf_counter() - start))
         for name, spiff in spiffs.items():
             start = time.perf_counter()
@@ -139,7 +156,7 @@ def firing(folder: Path, n: int, rounds: int = 10) -> dict[str, float]:
             spiff_rates[name].append(per_round / (time.perf_counter() - start))
     start = time.perf_counter()
     for _ in range(n // 4):
-        service.available_actions(people["producer1"], dossier.id)
+        service.available_actions(people["producer1"], dossier_id)
     actions = (n // 4) / (time.perf_counter() - start)
     assert service.verify_audit().ok
     engine.dispose()
