@@ -30,7 +30,7 @@ locale writes it (1200.5 -> "1.200,5" / "1,200.5"; a year field declares
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from babel.numbers import (
     NumberFormatError,
@@ -111,4 +111,12 @@ def format_number(value: float | int, locale: str, *, grouping: bool = True) -> 
     number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     if number == number.to_integral_value():
         number = number.to_integral_value()
-    return format_decimal(number, format="#,##0.###############", locale=locale, group_separator=grouping)
+    # As many fraction digits as the number has, no more: a fixed "#,##0.###############" makes Babel
+    # quantize to 15 places, which overflows decimal's 28-digit precision from 10^13 on.
+    exponent = number.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    pattern = "#,##0." + "#" * places if places else "#,##0"
+    # and a precision that holds every digit, so that even 10^30 is written out rather than refused.
+    with localcontext() as context:
+        context.prec = max(context.prec, len(number.as_tuple().digits) + places + 2)
+        return format_decimal(number, format=pattern, locale=locale, group_separator=grouping)

@@ -93,6 +93,10 @@ def test_text_from_a_machine_is_read_as_plain_digits_only(typed: str, expected: 
         (2026, "vi", True, "2.026"),
         (0.1, "vi", True, "0,1"),
         (1234567, "en", True, "1,234,567"),
+        # from 10^13 on a fixed 15-place pattern overflowed decimal's precision and raised
+        (10**13, "vi", True, "10.000.000.000.000"),
+        (123456789012345.25, "vi", True, "123.456.789.012.345,25"),
+        (10**30, "en", True, "1,000,000,000,000,000,000,000,000,000,000"),
     ],
 )
 def test_numbers_are_shown_the_way_the_locale_writes_them(
@@ -101,7 +105,7 @@ def test_numbers_are_shown_the_way_the_locale_writes_them(
     assert format_number(value, locale, grouping=grouping) == shown
 
 
-@pytest.mark.parametrize("value", [0.1, 1200.5, 1234567.25, -3.0, 2026])
+@pytest.mark.parametrize("value", [0.1, 1200.5, 1234567.25, -3.0, 2026, 10**13, 98765432109876.5])
 @pytest.mark.parametrize("locale", ["vi", "en"])
 def test_what_is_shown_reads_back_as_the_same_number(value: float, locale: str) -> None:
     assert parse_number(format_number(value, locale), locale) == value
