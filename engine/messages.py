@@ -159,6 +159,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "không phải một ngày (ngày/tháng/năm, ví dụ 15/03/2024).",
         "is not a date (day/month/year, e.g. 15/03/2024).",
     ),
+    "import.clear_key": _t(
+        "«[xoá]» không dùng được ở cột khóa nhập: khóa cho biết dòng cập nhật bản ghi nào.",
+        "'[xoá]' cannot be used in an import-key column: the key names the record a row updates.",
+    ),
     "dossier.link_other_area": _t(
         "{label}: «{title}» thuộc {record_unit}, không thuộc {dossier_unit} nơi lập hồ sơ. "
         "Chọn bản ghi ở địa bàn của hồ sơ, hoặc sửa địa bàn của bản ghi trong sổ.",

@@ -39,6 +39,10 @@ SKIPPED_TYPES = ("geometry", "table")  # shapes come by GeoJSON, tables have no 
 ALL_RECORDS = 1_000_000  # the register's records the importer compares rows with (bounded by the DB)
 _YES = frozenset({"có", "co", "x", "yes", "y", "true", "1", "đúng"})
 _NO = frozenset({"không", "khong", "no", "n", "false", "0", "sai"})
+# A cell that clears its field on update (a blank cell keeps the stored value); both spellings of
+# the Vietnamese word, and the English one.
+CLEAR_WORDS = frozenset(unicodedata.normalize("NFC", w) for w in ("[xoá]", "[xóa]", "[clear]"))
+CLEAR = object()  # what `_cell` reads from such a cell
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,7 @@ class RecordImportUseCases:
         svc = self.service
         problems: list[CellProblem] = []
         read: dict[str, Any] = {}
+        cleared: set[str] = set()
         typed: dict[str, str] = {}  # what each cell showed, for the problems the checks find
         for (header, fid), cell in zip(columns, cells, strict=False):
             f = reg.field(fid) if fid else None
@@ -235,13 +240,18 @@ class RecordImportUseCases:
             value, problem = _cell(f, cell, lookups, locale)
             if cell is not None:
                 typed[f.id] = _plain(cell)[:80]
+            if value is CLEAR and f.id in reg.import_key:
+                problem = say("import.clear_key")
             if problem is not None:
                 problems.append(CellProblem(header, problem))
+            elif value is CLEAR:
+                cleared.add(f.id)
             elif value is not None:
                 read[f.id] = value
         key = _key(reg, read)
         found = existing.get(key) if all(key) else None
-        values = {**(found["data"] or {}), **read} if found else read
+        kept = {k: v for k, v in (found["data"] or {}).items() if k not in cleared} if found else {}
+        values = {**kept, **read}
         title = str(values.get(reg.title_field) or "")
         if key in first_line and all(key):
             names = ", ".join(header_of.get(k, k) for k in reg.import_key)
@@ -342,6 +352,8 @@ def _cell(f: RegisterField, cell: Cell, lookups: _Lookups, locale: str | None) -
     if cell is None or (isinstance(cell, str) and not cell.strip()):
         return None, None
     text = _plain(cell)
+    if normalise(text) in CLEAR_WORDS:
+        return CLEAR, None
     if f.type == "number":
         if isinstance(cell, bool) or not isinstance(cell, int | float):
             from engine import numbers

@@ -110,3 +110,35 @@ def test_the_command_previews_then_applies_and_says_what_it_did(
     assert main([*common, "--apply"]) == 0
     assert capsys.readouterr().out.strip().endswith("create 2, update 0, unchanged 0, refused 0; written")
     assert service.list_records(people["province1"], "ocop-producers").total == 2
+
+
+def test_a_blank_cell_keeps_the_stored_value_and_a_clear_cell_empties_the_field(service, people):
+    officer = people["province1"]
+    service.imports.confirm(officer, "ocop-producers", "producers.csv", GOOD.encode())
+    head = "Tên chủ thể;Loại hình;Mã số thuế / số đăng ký kinh doanh;Xã, phường nơi đặt trụ sở;" \
+        "Người đại diện theo pháp luật;Số thành viên / lao động;Ngày thành lập\n"  # fmt: skip
+    update = head + (
+        f"HTX Bánh tráng Trảng Bàng;htx;3900123456;{TRANG_BANG};Nguyễn Văn An;;[xoá]\n"  # members kept
+        f"Cơ sở Muối tôm Tân Châu;hkd;3900654321;{TAN_CHAU};Trần Thị Bình;[XÓA];\n"  # founded_on kept
+    )
+    plan = service.imports.preview(officer, "ocop-producers", "producers.csv", update.encode())
+    assert [(r.action, r.changed) for r in plan.rows] == [
+        ("update", ("founded_on",)),
+        ("update", ("members",)),
+    ]
+    service.imports.confirm(officer, "ocop-producers", "producers.csv", update.encode())
+    page = service.list_records(officer, "ocop-producers")
+    data = {r.title: service.get_record(officer, "ocop-producers", r.id)[0].values for r in page.items}
+    assert data["HTX Bánh tráng Trảng Bàng"]["members"] == 12
+    assert "founded_on" not in data["HTX Bánh tráng Trảng Bàng"]
+    assert data["Cơ sở Muối tôm Tân Châu"]["founded_on"] == "2020-01-02"
+    assert "members" not in data["Cơ sở Muối tôm Tân Châu"]
+
+
+def test_clearing_a_required_field_or_the_key_is_a_problem_of_its_cell(service, people):
+    officer = people["province1"]
+    service.imports.confirm(officer, "ocop-producers", "producers.csv", GOOD.encode())
+    bad = GOOD.replace("Nguyễn Văn An", "[xoá]").replace("3900654321", "[xoá]")
+    problems = _problems(service.imports.preview(officer, "ocop-producers", "producers.csv", bad.encode()))
+    assert set(problems) == {(2, "Người đại diện theo pháp luật"), (3, "Mã số thuế / số đăng ký kinh doanh")}
+    assert "khóa nhập" in problems[(3, "Mã số thuế / số đăng ký kinh doanh")]

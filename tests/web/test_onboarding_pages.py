@@ -61,6 +61,8 @@ def test_the_template_has_the_registers_labels_and_a_producer_may_not_import(
     data = b.get("/registers/ocop-producers/spreadsheet/template.xlsx").data
     headers = [c.value for c in openpyxl.load_workbook(io.BytesIO(data)).active[1]]
     assert headers[:3] == ["Tên chủ thể *", "Loại hình *", "Mã số thuế / số đăng ký kinh doanh *"]
+    page = _text(b.get("/registers/ocop-producers/spreadsheet").get_data(as_text=True))
+    assert "ô để trống giữ nguyên giá trị đã lưu; ô ghi [xoá] xoá giá trị của mục đó" in page
     assert as_user("auditor").get("/registers/ocop-producers/spreadsheet").status_code in (403, 404)
 
 
