@@ -113,10 +113,10 @@ def format_number(value: float | int, locale: str, *, grouping: bool = True) -> 
         number = number.to_integral_value()
     # As many fraction digits as the number has, no more: a fixed "#,##0.###############" makes Babel
     # quantize to 15 places, which overflows decimal's 28-digit precision from 10^13 on.
-    exponent = number.as_tuple().exponent
+    _, digits, exponent = number.as_tuple()
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     pattern = "#,##0." + "#" * places if places else "#,##0"
     # and a precision that holds every digit, so that even 10^30 is written out rather than refused.
     with localcontext() as context:
-        context.prec = max(context.prec, len(number.as_tuple().digits) + places + 2)
+        context.prec = max(context.prec, len(digits) + places + 2)
         return format_decimal(number, format=pattern, locale=locale, group_separator=grouping)

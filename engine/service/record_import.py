@@ -39,10 +39,6 @@ SKIPPED_TYPES = ("geometry", "table")  # shapes come by GeoJSON, tables have no 
 ALL_RECORDS = 1_000_000  # the register's records the importer compares rows with (bounded by the DB)
 _YES = frozenset({"có", "co", "x", "yes", "y", "true", "1", "đúng"})
 _NO = frozenset({"không", "khong", "no", "n", "false", "0", "sai"})
-# A cell that clears its field on update (a blank cell keeps the stored value); both spellings of
-# the Vietnamese word, and the English one.
-CLEAR_WORDS = frozenset(unicodedata.normalize("NFC", w) for w in ("[xoá]", "[xóa]", "[clear]"))
-CLEAR = object()  # what `_cell` reads from such a cell
 
 
 @dataclass(frozen=True)
@@ -89,6 +85,12 @@ def normalise(text: str) -> str:
     """A header or an option as people type it: case, accents' composition, spaces and a trailing
     '*' (a required mark) do not matter."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip().rstrip("*").strip().casefold()
+
+
+# A cell that clears its field on update (a blank cell keeps the stored value); both spellings of
+# the Vietnamese word, and the English one, read as headers and options are.
+CLEAR_WORDS = frozenset(normalise(w) for w in ("[xoá]", "[xóa]", "[clear]"))
+CLEAR = object()  # what `_cell` reads from such a cell
 
 
 def importable(reg: Register) -> list[RegisterField]:
